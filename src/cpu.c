@@ -1,0 +1,155 @@
+/*
+ * Run-time choice of the SIMD level: CPU detection and the table of levels.
+ *
+ * The active level is one pointer.  It starts at a "lazy" row whose entries
+ * detect the CPU and then forward, so the hot entry points never test
+ * whether initialisation happened.
+ */
+#include "wsc_internal.h"
+
+#ifdef WSC_X86_64
+#if defined(_MSC_VER) && !defined(__clang__)
+#include <immintrin.h>
+#include <intrin.h>
+#endif
+#endif
+
+/* Best first: wsc_simd_init takes the first row this CPU can run. */
+static const wsc_impl wsc_levels[] = {
+#ifdef WSC_X86_64
+    {"avx2", wsc_mask_avx2, wsc_utf8_valid_avx2, wsc_ascii_prefix_avx2},
+    {"ssse3", wsc_mask_sse2, wsc_utf8_valid_ssse3, wsc_ascii_prefix_sse2},
+    {"sse2", wsc_mask_sse2, wsc_utf8_valid_scalar, wsc_ascii_prefix_sse2},
+#endif
+#ifdef WSC_AARCH64
+    {"neon", wsc_mask_neon, wsc_utf8_valid_neon, wsc_ascii_prefix_neon},
+#endif
+    {"scalar", wsc_mask_scalar, wsc_utf8_valid_scalar, wsc_ascii_prefix_scalar},
+};
+#define WSC_NLEVELS (sizeof wsc_levels / sizeof wsc_levels[0])
+
+static int cpu_has(const char *name);
+
+/* ---- the active level ---- */
+
+static unsigned lazy_mask(uint8_t *dst, const uint8_t *src, size_t len,
+                          uint32_t key, unsigned phase);
+static int lazy_utf8_valid(const uint8_t *p, size_t len);
+static size_t lazy_ascii_prefix(const uint8_t *p, size_t len);
+static const wsc_impl wsc_lazy = {"lazy", lazy_mask, lazy_utf8_valid,
+                                  lazy_ascii_prefix};
+
+const wsc_impl *wsc_current = &wsc_lazy;
+
+void wsc_simd_init(void)
+{
+    size_t i;
+    if (wsc_active() != &wsc_lazy)
+        return;
+    /* Rows are ordered best first and the scalar row always qualifies. */
+    for (i = 0; i < WSC_NLEVELS; i++) {
+        if (cpu_has(wsc_levels[i].name)) {
+            wsc_set_active(&wsc_levels[i]);
+            return;
+        }
+    }
+}
+
+const char *wsc_simd_name(void)
+{
+    wsc_simd_init();
+    return wsc_active()->name;
+}
+
+int wsc_simd_select(const char *name)
+{
+    size_t i;
+    if (name == NULL)
+        return -1;
+    for (i = 0; i < WSC_NLEVELS; i++) {
+        if (strcmp(name, wsc_levels[i].name) == 0) {
+            if (!cpu_has(name))
+                return -1;
+            wsc_set_active(&wsc_levels[i]);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static unsigned lazy_mask(uint8_t *dst, const uint8_t *src, size_t len,
+                          uint32_t key, unsigned phase)
+{
+    wsc_simd_init();
+    return wsc_active()->mask(dst, src, len, key, phase);
+}
+
+static int lazy_utf8_valid(const uint8_t *p, size_t len)
+{
+    wsc_simd_init();
+    return wsc_active()->utf8_valid(p, len);
+}
+
+static size_t lazy_ascii_prefix(const uint8_t *p, size_t len)
+{
+    wsc_simd_init();
+    return wsc_active()->ascii_prefix(p, len);
+}
+
+/* ---- CPU detection ---- */
+
+#if defined(WSC_X86_64) && defined(_MSC_VER) && !defined(__clang__)
+/* MSVC has no __builtin_cpu_supports: ask cpuid, and xgetbv for whether the
+ * OS saves the YMM registers (without that AVX faults despite cpuid). */
+static int x86_has_ssse3(void)
+{
+    int r[4];
+    __cpuid(r, 1);
+    return (r[2] >> 9) & 1;
+}
+
+static int x86_has_avx2(void)
+{
+    int r[4];
+    __cpuid(r, 0);
+    if (r[0] < 7)
+        return 0;
+    __cpuid(r, 1);
+    if (!((r[2] >> 27) & 1) || !((r[2] >> 28) & 1)) /* OSXSAVE, AVX */
+        return 0;
+    if ((_xgetbv(0) & 6) != 6) /* XMM and YMM state enabled */
+        return 0;
+    __cpuidex(r, 7, 0);
+    return (r[1] >> 5) & 1;
+}
+#elif defined(WSC_X86_64)
+/* libgcc and compiler-rt report avx2 only when the OS saves YMM state. */
+static int x86_has_ssse3(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("ssse3") != 0;
+}
+
+static int x86_has_avx2(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") != 0;
+}
+#endif
+
+static int cpu_has(const char *name)
+{
+#ifdef WSC_X86_64
+    if (strcmp(name, "avx2") == 0)
+        return x86_has_avx2();
+    if (strcmp(name, "ssse3") == 0)
+        return x86_has_ssse3();
+    if (strcmp(name, "sse2") == 0)
+        return 1; /* part of x86-64 */
+#endif
+#ifdef WSC_AARCH64
+    if (strcmp(name, "neon") == 0)
+        return 1; /* part of aarch64 */
+#endif
+    return strcmp(name, "scalar") == 0;
+}

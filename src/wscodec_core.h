@@ -1,0 +1,76 @@
+/*
+ * wscodec core: WebSocket masking and strict UTF-8 validation.
+ *
+ * Plain C99 with no Python headers, so it can be tested, sanitised and fuzzed
+ * on its own.  Every entry point dispatches at run time to the best SIMD
+ * implementation the CPU supports; nothing here may be compiled with a
+ * global -march/-mavx2 flag (a wheel must run on every CPU of its platform).
+ */
+#ifndef WSCODEC_CORE_H
+#define WSCODEC_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- SIMD selection --------------------------------------------------- */
+
+/* Pick the best implementation for this CPU.  Idempotent; cheap after the
+ * first call.  Every other function calls it lazily, so calling it is only
+ * needed to read the name early. */
+void wsc_simd_init(void);
+
+/* Name of the level in use: "avx2", "ssse3", "sse2", "neon" or "scalar".
+ *   avx2  : AVX2 masking, AVX2 UTF-8           (x86-64)
+ *   ssse3 : SSE2 masking, SSSE3 UTF-8          (x86-64)
+ *   sse2  : SSE2 masking, scalar UTF-8         (x86-64 baseline)
+ *   neon  : NEON masking, NEON UTF-8           (aarch64)
+ *   scalar: word-at-a-time masking, scalar UTF-8 (everywhere) */
+const char *wsc_simd_name(void);
+
+/* Force a level by name (tests, and the WSCODEC_SIMD environment variable).
+ * Returns 0 on success, -1 if the name is unknown or this CPU lacks it
+ * (the current level is then left unchanged). */
+int wsc_simd_select(const char *name);
+
+/* ---- Masking (RFC 6455 section 5.3) ------------------------------------ */
+
+/* dst[i] = src[i] ^ key[(phase + i) % 4] for i in [0, len).
+ * dst == src (in place) is allowed; any other overlap is not.
+ * Returns (phase + len) % 4, the phase for the next piece of the payload. */
+unsigned wsc_mask(uint8_t *dst, const uint8_t *src, size_t len,
+                  const uint8_t key[4], unsigned phase);
+
+/* ---- UTF-8 (RFC 3629: no overlongs, surrogates or values > U+10FFFF) --- */
+
+/* 1 if p[0..len) is complete, valid UTF-8, else 0. */
+int wsc_utf8_valid(const uint8_t *p, size_t len);
+
+/* Length of the leading run of ASCII bytes (< 0x80) in p[0..len). */
+size_t wsc_ascii_prefix(const uint8_t *p, size_t len);
+
+/* Incremental validation of a stream that arrives in pieces. */
+typedef struct {
+    uint32_t state;   /* 0: on a character boundary; WSC_UTF8_REJECT: failed */
+} wsc_utf8_stream;
+
+#define WSC_UTF8_REJECT 0xFFFFFFFFu
+
+void wsc_utf8_stream_init(wsc_utf8_stream *s);
+
+/* Feed the next piece.  Returns 1 while everything fed so far is a prefix of
+ * valid UTF-8, 0 as soon as it cannot be (fail fast, even when the first bad
+ * byte sits mid-sequence or the sequence spans pieces).  Once 0, stays 0
+ * until wsc_utf8_stream_init. */
+int wsc_utf8_stream_feed(wsc_utf8_stream *s, const uint8_t *p, size_t len);
+
+/* 1 if all that was fed is valid and ends on a character boundary. */
+int wsc_utf8_stream_finish(const wsc_utf8_stream *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WSCODEC_CORE_H */

@@ -1,0 +1,118 @@
+/*
+ * libFuzzer harness: every SIMD level this CPU has must agree with the
+ * scalar level and with the references in ref.h, for masking, whole-buffer
+ * UTF-8, the ASCII prefix and streamed UTF-8 (pieces cut where the input
+ * says).  Traps on the first disagreement.
+ *
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc src/\*.c \
+ *         tests/c/fuzz_core.c -o fuzz_core && ./fuzz_core -max_total_time=60
+ *
+ * Input layout: key[4], phase, split seed, then the payload.  The payload is
+ * checked twice: as raw bytes, and turned into mostly valid UTF-8 (three
+ * bytes pick each character, a fourth may corrupt it), since random bytes
+ * almost never reach the SIMD validators' interesting paths.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ref.h"
+#include "wscodec_core.h"
+
+static const char *const levels[] = {"avx2", "ssse3", "sse2", "neon",
+                                     "scalar"};
+
+#define ENSURE(cond)                                                          \
+    do {                                                                      \
+        if (!(cond))                                                          \
+            __builtin_trap();                                                 \
+    } while (0)
+
+/* Streams p through the current level in pieces from the seed and checks
+ * each feed against the reference's first impossible byte. */
+static void check_stream(const uint8_t *p, size_t len, uint64_t seed)
+{
+    int complete;
+    size_t bad = ref_utf8_scan(p, len, &complete), pos = 0;
+    wsc_utf8_stream s;
+    wsc_utf8_stream_init(&s);
+    do {
+        uint64_t r = ref_rng_next(&seed);
+        size_t piece = (r & 3) == 0 ? (size_t)(r >> 8) % 5
+                                    : (size_t)(r >> 8) % (len - pos + 1);
+        if (piece > len - pos)
+            piece = len - pos;
+        ENSURE(wsc_utf8_stream_feed(&s, p + pos, piece) == (pos + piece <= bad));
+        pos += piece;
+    } while (pos < len);
+    ENSURE(wsc_utf8_stream_finish(&s) == complete);
+}
+
+static void check_utf8(const uint8_t *p, size_t len, uint64_t seed)
+{
+    int complete;
+    ref_utf8_scan(p, len, &complete);
+    ENSURE(wsc_utf8_valid(p, len) == complete);
+    ENSURE(wsc_ascii_prefix(p, len) == ref_ascii_prefix(p, len));
+    check_stream(p, len, seed);
+}
+
+/* Mostly valid UTF-8 from arbitrary bytes; returns its length. */
+static size_t structured(const uint8_t *in, size_t n, uint8_t *out)
+{
+    size_t i, len = 0;
+    for (i = 0; i + 4 <= n; i += 4) {
+        uint64_t seed = ((uint64_t)in[i] << 16 | (uint64_t)in[i + 1] << 8 |
+                         in[i + 2]) + 1;
+        unsigned bytes = 1 + (in[i + 3] & 3);
+        len += ref_encode(ref_random_cp(&seed, bytes), out + len);
+        if ((in[i + 3] & 0xE0) == 0xE0) /* 1 in 8: corrupt a byte */
+            out[len - 1 - ((in[i + 3] >> 2) & 3) % len] = in[i];
+    }
+    return len;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    uint8_t key[4];
+    unsigned phase;
+    uint64_t seed;
+    const uint8_t *payload;
+    size_t n, m, l;
+    uint8_t *src, *want, *dst, *text;
+
+    if (size < 6)
+        return 0;
+    memcpy(key, data, 4);
+    phase = data[4] & 3;
+    seed = (uint64_t)data[5] * 0x9E3779B97F4A7C15u + size + 1;
+    payload = data + 6;
+    n = size - 6;
+
+    /* Exact-size heap copies, so ASan sees any read or write past them. */
+    src = malloc(n + 1);
+    want = malloc(n + 1);
+    dst = malloc(n + 1);
+    text = malloc(n + 1);
+    memcpy(src, payload, n);
+    ref_mask(want, src, n, key, phase);
+    m = structured(payload, n, text);
+
+    for (l = 0; l < sizeof levels / sizeof levels[0]; l++) {
+        if (wsc_simd_select(levels[l]) != 0)
+            continue;
+        ENSURE(wsc_mask(dst, src, n, key, phase) == (phase + n) % 4);
+        ENSURE(memcmp(dst, want, n) == 0);
+        memcpy(dst, src, n);
+        ENSURE(wsc_mask(dst, dst, n, key, phase) == (phase + n) % 4);
+        ENSURE(memcmp(dst, want, n) == 0);
+        check_utf8(src, n, seed);
+        check_utf8(text, m, seed);
+    }
+    free(src);
+    free(want);
+    free(dst);
+    free(text);
+    return 0;
+}
