@@ -1,0 +1,99 @@
+"""Build the native backend (Cython over the C core in src/).
+
+The extension is optional for users: without a compiler they still get a
+working pure-Python install, with a warning.  Builds that are meant to be
+native (CI, cibuildwheel) set WSCODEC_REQUIRE_EXTENSIONS=1 (cibuildwheel's
+own CIBUILDWHEEL=1 counts too) and then any build failure is fatal.
+WSCODEC_NO_EXTENSIONS=1 skips the extension and builds the pure wheel.
+"""
+
+import glob
+import os
+import sys
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _flag(name):
+    return os.environ.get(name, "") not in ("", "0")
+
+
+NO_EXTENSIONS = _flag("WSCODEC_NO_EXTENSIONS")
+REQUIRE_EXTENSIONS = _flag("WSCODEC_REQUIRE_EXTENSIONS") or _flag("CIBUILDWHEEL")
+if NO_EXTENSIONS and REQUIRE_EXTENSIONS:
+    sys.exit("WSCODEC_NO_EXTENSIONS and WSCODEC_REQUIRE_EXTENSIONS contradict each other")
+
+
+def _core_sources():
+    # Relative paths: setuptools rejects absolute ones in sdists.
+    return sorted(os.path.relpath(p, HERE) for p in glob.glob(os.path.join(HERE, "src", "*.c")))
+
+
+def _compile_args():
+    if sys.platform == "win32":
+        return ["/O2"]
+    # Release flags only; never -march: ISA-specific code is selected at run
+    # time, so one wheel runs on every CPU of its platform.
+    return ["-O3", "-g0", "-std=c99", "-fno-strict-aliasing"]
+
+
+def _extensions():
+    common = dict(
+        include_dirs=["src"],
+        extra_compile_args=_compile_args(),
+        define_macros=[("NDEBUG", None)],
+    )
+    sources = _core_sources()
+    modules = [
+        Extension("wscodec._native._speedups", ["wscodec/_native/_speedups.pyx", *sources], **common),
+        Extension("wscodec._native._codec", ["wscodec/_native/_codec.pyx", *sources], **common),
+    ]
+    from Cython.Build import cythonize
+
+    return cythonize(
+        modules,
+        compiler_directives={
+            "language_level": 3,
+            "boundscheck": False,
+            "wraparound": False,
+            "initializedcheck": False,
+            "cdivision": True,
+            "embedsignature": True,
+            "freethreading_compatible": True,
+        },
+    )
+
+
+class OptionalBuildExt(build_ext):
+    """Turn a failed compile into a warning unless a native build was asked for."""
+
+    def run(self):
+        try:
+            super().run()
+        except Exception as exc:  # noqa: BLE001 - any build failure means "no compiler"
+            self._give_up(exc)
+
+    def build_extension(self, ext):
+        try:
+            super().build_extension(ext)
+        except Exception as exc:  # noqa: BLE001
+            self._give_up(exc)
+
+    def _give_up(self, exc):
+        if REQUIRE_EXTENSIONS:
+            raise
+        banner = "*" * 72
+        sys.stderr.write(
+            f"\n{banner}\nWARNING: wscodec's native backend could not be built ({exc}).\n"
+            "Installing the pure-Python backend: same API, much slower.\n"
+            f"{banner}\n\n"
+        )
+
+
+if NO_EXTENSIONS:
+    setup(ext_modules=[])
+else:
+    setup(ext_modules=_extensions(), cmdclass={"build_ext": OptionalBuildExt})

@@ -1,0 +1,35 @@
+"""Every test that takes the ``backend`` fixture runs against both backends.
+
+The native backend must be importable unless the pure lane was asked for
+(WSCODEC_NO_EXTENSIONS=1): a silent fallback would make the whole suite
+test the pure twin twice.
+"""
+
+import importlib
+import os
+
+import pytest
+
+PURE_LANE = os.environ.get("WSCODEC_NO_EXTENSIONS", "") not in ("", "0")
+BACKEND_NAMES = ["pure"] if PURE_LANE else ["native", "pure"]
+
+
+def load_backend(name):
+    return importlib.import_module(f"wscodec._{name}")
+
+
+@pytest.fixture(params=BACKEND_NAMES, scope="session")
+def backend(request):
+    return load_backend(request.param)
+
+
+@pytest.fixture(scope="session")
+def pure():
+    return load_backend("pure")
+
+
+@pytest.fixture(scope="session")
+def native():
+    if PURE_LANE:
+        pytest.skip("pure lane: WSCODEC_NO_EXTENSIONS is set")
+    return load_backend("native")

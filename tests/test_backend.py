@@ -1,0 +1,73 @@
+"""Guards against a silent fallback to the pure backend, and checks that both
+backends export the whole contract of API.md."""
+
+import importlib
+import os
+import subprocess
+import sys
+
+import pytest
+
+import wscodec
+from wscodec._api import BACKEND_NAMES
+
+from conftest import PURE_LANE
+
+
+def test_selected_backend_is_the_expected_one():
+    if PURE_LANE:
+        assert wscodec.BACKEND == "pure"
+        assert wscodec.SIMD == "none"
+    else:
+        # Native must be in use whenever the extension should be there: an
+        # ImportError swallowed by wscodec/__init__.py would fail here.
+        importlib.import_module("wscodec._native")
+        assert wscodec.BACKEND == "native"
+        assert wscodec.SIMD in {"avx2", "ssse3", "sse2", "neon", "scalar"}
+
+
+def test_native_modules_are_compiled():
+    if PURE_LANE:
+        pytest.skip("pure lane")
+    from wscodec._native import _codec, _speedups
+
+    for module in (_codec, _speedups):
+        assert module.__file__.endswith((".so", ".pyd")), module.__file__
+
+
+def test_both_backends_export_the_contract(backend):
+    missing = [name for name in BACKEND_NAMES if not hasattr(backend, name)]
+    assert not missing
+    assert backend.BACKEND in {"native", "pure"}
+
+
+def test_top_level_reexports_the_selected_backend():
+    backend = importlib.import_module(f"wscodec._{wscodec.BACKEND}")
+    for name in BACKEND_NAMES:
+        assert getattr(wscodec, name) is getattr(backend, name), name
+
+
+def test_shared_types_are_one_class(backend):
+    # `except wscodec.ProtocolError` must catch errors from either backend.
+    assert backend.ProtocolError is wscodec.ProtocolError
+    assert backend.Opcode is wscodec.Opcode
+    assert backend.CloseCode is wscodec.CloseCode
+
+
+def test_env_var_forces_pure_backend(tmp_path):
+    # Import the same wscodec this suite imports, installed or not.
+    package_parent = os.path.dirname(os.path.dirname(wscodec.__file__))
+    env = dict(os.environ, WSCODEC_NO_EXTENSIONS="1", PYTHONPATH=package_parent)
+    out = subprocess.run(
+        [sys.executable, "-c", "import wscodec; print(wscodec.BACKEND, wscodec.SIMD)"],
+        env=env, cwd=tmp_path, capture_output=True, text=True, check=True,
+    )
+    assert out.stdout.split() == ["pure", "none"]
+
+
+def test_package_is_the_installed_one_when_testing_a_wheel():
+    # .ci/run sets WSCODEC_EXPECT_INSTALLED=1: the suite must then import the
+    # installed package, not the source folder that sits next to the tests.
+    if os.environ.get("WSCODEC_EXPECT_INSTALLED") != "1":
+        pytest.skip("only checked when testing an installed wheel")
+    assert "site-packages" in wscodec.__file__, wscodec.__file__

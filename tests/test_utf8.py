@@ -1,0 +1,246 @@
+"""Strict UTF-8 validation on both backends, with CPython's decoder as the oracle."""
+
+import array
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+def oracle(data):
+    try:
+        bytes(data).decode("utf-8", "strict")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def first_impossible_prefix(data):
+    """Length of the shortest prefix that no continuation can make valid, or None."""
+    for end in range(1, len(data) + 1):
+        if not possible_prefix(data[:end]):
+            return end
+    return None
+
+
+def possible_prefix(prefix):
+    # A prefix is possible if some completion of its last (incomplete)
+    # character decodes; try every completion of up to 3 continuation bytes.
+    if oracle(prefix):
+        return True
+    for extra in range(1, 4):
+        for tail in _completions(extra):
+            if oracle(prefix + tail):
+                return True
+    return False
+
+
+def _completions(extra):
+    # Representative continuation bytes: the edges of every range RFC 3629 uses.
+    edges = [0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF]
+    if extra == 1:
+        return [bytes([a]) for a in edges]
+    if extra == 2:
+        return [bytes([a, 0x80]) for a in edges]
+    return [bytes([a, 0x80, 0x80]) for a in edges]
+
+
+CORPORA = {
+    "ascii": "The quick brown fox jumps over the lazy dog. 0123456789 {}[]",
+    "latin": "Ça m'a coûté très cher, señor: naïve façade, smörgåsbord, Ærøskøbing.",
+    "cjk": "日本語のテキストと中文文本，한국어 텍스트도 섞여 있습니다。",
+    "emoji": "😀🎉🚀👩‍👩‍👧‍👦🏳️‍🌈🇫🇷💯🧪🦀",
+    "mixed": "a é 日 😀 ß ∑ ﷺ 𝄞 ok",
+}
+
+
+def corpus(kind, size, seed=0):
+    text = CORPORA[kind]
+    out = text * (size // len(text.encode()) + 1)
+    data = out.encode()[:size]
+    # Cut back to a character boundary so the corpus is valid.
+    while not oracle(data):
+        data = data[:-1]
+    return data
+
+
+def test_every_one_and_two_byte_sequence(backend):
+    for a in range(256):
+        one = bytes([a])
+        assert backend.validate_utf8(one) == oracle(one), one
+        for b in range(256):
+            two = bytes([a, b])
+            assert backend.validate_utf8(two) == oracle(two), two
+
+
+def test_three_and_four_byte_leads_with_boundary_continuations(backend):
+    edges = [0x00, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF]
+    for lead in range(0xE0, 0x100):
+        for b in edges:
+            for c in edges:
+                seq = bytes([lead, b, c])
+                assert backend.validate_utf8(seq) == oracle(seq), seq
+                if lead >= 0xF0:
+                    for d in edges:
+                        seq4 = seq + bytes([d])
+                        assert backend.validate_utf8(seq4) == oracle(seq4), seq4
+
+
+STRESS = [
+    b"\xc0\x80", b"\xc1\xbf", b"\xe0\x80\x80", b"\xe0\x9f\xbf", b"\xf0\x80\x80\x80",
+    b"\xf0\x8f\xbf\xbf", b"\xed\xa0\x80", b"\xed\xbf\xbf", b"\xed\xa0\x80\xed\xb0\x80",
+    b"\xf4\x90\x80\x80", b"\xf5\x80\x80\x80", b"\xf7\xbf\xbf\xbf", b"\xf8\x88\x80\x80\x80",
+    b"\xfc\x84\x80\x80\x80\x80", b"\xfe", b"\xff", b"\xfe\xfe\xff\xff", b"\x80", b"\xbf",
+    b"\x80\xbf\x80", b"\xc2", b"\xe2\x82", b"\xf0\x9f\x98", b"a\xc2", b"\xc2a", b"\xe2\x28\xa1",
+    b"\xef\xbf\xbf", b"\xef\xbf\xbe", b"\xf4\x8f\xbf\xbf", b"\xee\x80\x80", b"\xed\x9f\xbf",
+    b"\x00", b"", "€".encode(), "𝄞".encode(),
+]
+
+
+@pytest.mark.parametrize("seq", STRESS)
+def test_classic_stress_cases(backend, seq):
+    for pad in (b"", b"x" * 13, b"y" * 31, b"z" * 63):
+        data = pad + seq + pad
+        assert backend.validate_utf8(data) == oracle(data)
+
+
+@pytest.mark.parametrize("kind", sorted(CORPORA))
+@pytest.mark.parametrize("size", [0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 1000, 4096, 65536])
+def test_valid_corpora(backend, kind, size):
+    data = corpus(kind, size)
+    assert backend.validate_utf8(data)
+
+
+@pytest.mark.parametrize("kind", sorted(CORPORA))
+def test_bad_byte_at_every_position_of_a_block(backend, kind):
+    data = bytearray(corpus(kind, 256))
+    for pos in range(192):
+        for bad in (0x80, 0xC0, 0xFF, 0xED):
+            mutated = bytearray(data)
+            mutated[pos] = bad
+            assert backend.validate_utf8(mutated) == oracle(mutated), (pos, bad)
+
+
+def test_random_mutations(backend):
+    rng = random.Random(1234)
+    for _ in range(400):
+        kind = rng.choice(sorted(CORPORA))
+        data = bytearray(corpus(kind, rng.randint(1, 700), seed=rng.random()))
+        for _ in range(rng.randint(1, 3)):
+            op = rng.random()
+            pos = rng.randrange(len(data)) if data else 0
+            if op < 0.5 and data:
+                data[pos] = rng.randrange(256)
+            elif op < 0.75:
+                data.insert(pos, rng.randrange(128, 256))
+            elif data:
+                del data[pos]
+        assert backend.validate_utf8(data) == oracle(data)
+
+
+def test_buffer_types(backend):
+    data = corpus("mixed", 300)
+    for buf in (data, bytearray(data), memoryview(data), array.array("B", data), memoryview(b"xx" + data)[2:]):
+        assert backend.validate_utf8(buf)
+    with pytest.raises(TypeError):
+        backend.validate_utf8("not bytes")
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=200))
+def test_arbitrary_bytes(backend, data):
+    assert backend.validate_utf8(data) == oracle(data)
+
+
+@settings(max_examples=200)
+@given(st.text(max_size=200))
+def test_arbitrary_text(backend, text):
+    data = text.encode("utf-8", "surrogatepass")
+    assert backend.validate_utf8(data) == oracle(data)
+
+
+# ---- incremental -------------------------------------------------------
+
+
+def feed_pieces(backend, pieces):
+    validator = backend.Utf8Validator()
+    results = [validator.feed(p) for p in pieces]
+    return results, validator.finish()
+
+
+def test_incremental_matches_whole_for_every_split(backend):
+    samples = [corpus("mixed", 40), corpus("emoji", 30), b"ab\xed\xa0\x80cd", b"\xf0\x9f\x98\x80\xc2"]
+    for data in samples:
+        for cut in range(len(data) + 1):
+            results, finished = feed_pieces(backend, [data[:cut], data[cut:]])
+            assert finished == oracle(data)
+            assert all(results) == (first_impossible_prefix(data) is None)
+
+
+@pytest.mark.parametrize("seq", [b"\xe0\x80", b"\xed\xa0", b"\xf4\x90", b"\xf5", b"\xc0", b"\xf0\x80", b"\xff"])
+def test_fails_fast_mid_sequence(backend, seq):
+    validator = backend.Utf8Validator()
+    assert validator.feed(b"ok ")
+    assert validator.feed(seq) is False
+    # Sticky until reset, even if what follows would be fine.
+    assert validator.feed(b"more") is False
+    assert validator.finish() is False
+    validator.reset()
+    assert validator.feed("é".encode()) and validator.finish()
+
+
+def test_fails_on_the_piece_with_the_first_impossible_byte(backend):
+    rng = random.Random(99)
+    for _ in range(300):
+        data = bytearray(corpus(rng.choice(sorted(CORPORA)), rng.randint(2, 150), seed=rng.random()))
+        data[rng.randrange(len(data))] = rng.randrange(256)
+        data = bytes(data)
+        cuts = sorted(rng.sample(range(1, len(data)), min(len(data) - 1, rng.randint(1, 6))))
+        pieces = [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)])]
+        fail_at = first_impossible_prefix(data)
+        validator = backend.Utf8Validator()
+        consumed = 0
+        for piece in pieces:
+            consumed += len(piece)
+            ok = validator.feed(piece)
+            expect_ok = fail_at is None or fail_at > consumed
+            assert ok == expect_ok, (data, pieces, fail_at)
+        assert validator.finish() == oracle(data)
+
+
+def test_incomplete_end_is_not_finished(backend):
+    validator = backend.Utf8Validator()
+    assert validator.feed(b"\xe2\x82")
+    assert validator.finish() is False
+    assert validator.feed(b"\xac")
+    assert validator.finish() is True
+
+
+def test_empty_stream_is_valid(backend):
+    validator = backend.Utf8Validator()
+    assert validator.finish()
+    assert validator.feed(b"")
+    assert validator.finish()
+
+
+def test_byte_at_a_time(backend):
+    data = corpus("mixed", 500)
+    validator = backend.Utf8Validator()
+    for i in range(len(data)):
+        assert validator.feed(data[i:i + 1])
+    assert validator.finish()
+
+
+def test_large_inputs(backend):
+    for kind in sorted(CORPORA):
+        data = corpus(kind, 3 << 20)
+        assert backend.validate_utf8(data)
+        bad = bytearray(data)
+        bad[-5] = 0xFF
+        assert not backend.validate_utf8(bad)
+        validator = backend.Utf8Validator()
+        half = len(data) // 2 + 1  # likely mid-character for the multi-byte corpora
+        assert validator.feed(data[:half]) and validator.feed(data[half:]) and validator.finish()
+        validator.reset()
+        assert validator.feed(bad[:half]) and not validator.feed(bad[half:])

@@ -1,0 +1,65 @@
+"""Strict UTF-8 validation (RFC 3629) on top of CPython's own decoder."""
+
+import codecs
+
+from ._buffers import byte_view
+
+__all__ = ["validate_utf8", "Utf8Validator", "incomplete_tail_is_possible"]
+
+_decode = codecs.utf_8_decode
+
+
+def validate_utf8(data):
+    """True if ``data`` is complete, valid UTF-8."""
+    try:
+        _decode(byte_view(data), "strict", True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def incomplete_tail_is_possible(tail):
+    """Can ``tail`` (1-3 bytes left over by a non-final decode) still grow
+    into a valid character?
+
+    CPython's incremental decoder already rejects most impossible prefixes
+    (E0 80, F4 90, F5...), but it holds back ED A0-BF, the start of a UTF-16
+    surrogate, until the third byte arrives.  Fail fast on it here.
+    """
+    return not (len(tail) >= 2 and tail[0] == 0xED and tail[1] > 0x9F)
+
+
+class Utf8Validator:
+    """Incremental validator: ``feed`` fails as soon as the input is impossible."""
+
+    __slots__ = ("_pending", "_valid")
+
+    def __init__(self):
+        self._pending = b""
+        self._valid = True
+
+    def feed(self, data):
+        if not self._valid:
+            return False
+        view = byte_view(data)
+        chunk = self._pending + view if self._pending else view
+        try:
+            _, consumed = _decode(chunk, "strict", False)
+        except UnicodeDecodeError:
+            self._valid = False
+            return False
+        self._pending = bytes(chunk[consumed:])
+        if self._pending and not incomplete_tail_is_possible(self._pending):
+            self._valid = False
+        return self._valid
+
+    def finish(self):
+        return self._valid and not self._pending
+
+    def reset(self):
+        self._pending = b""
+        self._valid = True
+
+    def __repr__(self):
+        state = "valid" if self._valid else "invalid"
+        return f"<Utf8Validator {state}, {len(self._pending)} pending bytes>"
