@@ -1,0 +1,582 @@
+"""Frame and message decoding (RFC 6455 section 5) in pure Python.
+
+This is the reference the native backend is held to, so it follows
+docs/codec-rules.md to the letter, including *when* each error is raised:
+any split of a stream into ``feed`` calls gives the same result.
+
+Speed comes from parsing each ``feed``'s bytes in place by index (only a
+partial header is ever carried over), one big-integer XOR per payload to
+unmask it, CPython's UTF-8 decoder for validation, and an inline loop for the
+common case of whole single-frame messages.
+"""
+
+import zlib
+
+from .._types import (
+    DEFAULT_MAX_MESSAGE_SIZE,
+    CloseCode,
+    Opcode,
+    ProtocolError,
+    is_sendable_close_code,
+)
+from ._buffers import byte_view
+from .utf8 import Utf8Validator
+
+__all__ = ["Frame", "Message", "FrameDecoder", "MessageDecoder", "parse_close_payload"]
+
+_PROTOCOL_ERROR = CloseCode.PROTOCOL_ERROR
+_INVALID_DATA = CloseCode.INVALID_DATA
+_TOO_BIG = CloseCode.MESSAGE_TOO_BIG
+
+_CONTINUATION = Opcode.CONTINUATION
+_TEXT = Opcode.TEXT
+_BINARY = Opcode.BINARY
+_CLOSE = Opcode.CLOSE
+# Index by opcode value: the member when known, else the plain int.
+_OPCODES = tuple(Opcode(v) if v in Opcode._value2member_map_ else v for v in range(16))
+_MESSAGE_OPCODES = {op: op for op in Opcode if op is not Opcode.CONTINUATION}
+
+_REPR_LIMIT = 64
+_from_bytes = int.from_bytes
+
+
+def _unmask(data, key, length):
+    # One XOR of two big integers: CPython loops over 30-bit digits in C.
+    # Little-endian puts the surplus key bytes at the top, where to_bytes of
+    # the rounded-up length keeps them and the final slice drops them.
+    padded = (length + 3) & ~3
+    value = _from_bytes(data, "little") ^ _from_bytes(key * (padded >> 2), "little")
+    if padded == length:
+        return value.to_bytes(length, "little")
+    return value.to_bytes(padded, "little")[:length]
+
+
+def _short_repr(value):
+    if len(value) <= _REPR_LIMIT:
+        return repr(value)
+    unit = "chars" if isinstance(value, str) else "bytes"
+    return f"{value[:_REPR_LIMIT]!r}...({len(value)} {unit})"
+
+
+class Frame:
+    """One WebSocket frame; ``payload`` is already unmasked."""
+
+    __slots__ = ("opcode", "payload", "fin", "rsv1", "rsv2", "rsv3")
+    __hash__ = None  # mutable value object
+
+    def __init__(self, opcode, payload=b"", fin=True, rsv1=False, rsv2=False, rsv3=False):
+        if not isinstance(opcode, int) or isinstance(opcode, bool):
+            raise TypeError(f"opcode must be an int, not {type(opcode).__name__}")
+        if not 0 <= opcode <= 15:
+            raise ValueError(f"opcode must be 0-15, not {opcode}")
+        self.opcode = _OPCODES[opcode]
+        self.payload = payload if type(payload) is bytes else bytes(byte_view(payload))
+        self.fin = bool(fin)
+        self.rsv1 = bool(rsv1)
+        self.rsv2 = bool(rsv2)
+        self.rsv3 = bool(rsv3)
+
+    def __eq__(self, other):
+        if not isinstance(other, Frame):
+            return NotImplemented
+        return (
+            self.opcode == other.opcode
+            and self.payload == other.payload
+            and self.fin == other.fin
+            and self.rsv1 == other.rsv1
+            and self.rsv2 == other.rsv2
+            and self.rsv3 == other.rsv3
+        )
+
+    def __repr__(self):
+        return (
+            f"Frame(opcode={self.opcode!r}, payload={_short_repr(self.payload)}, fin={self.fin}, "
+            f"rsv1={self.rsv1}, rsv2={self.rsv2}, rsv3={self.rsv3})"
+        )
+
+
+class Message:
+    """One whole message: a reassembled data message or a control frame."""
+
+    __slots__ = ("opcode", "data", "close_code", "close_reason")
+    __hash__ = None
+
+    def __init__(self, opcode, data, close_code=None, close_reason=None):
+        if opcode.__class__ is not Opcode or opcode is _CONTINUATION:
+            try:
+                opcode = _MESSAGE_OPCODES[opcode]
+            except (KeyError, TypeError):
+                raise ValueError(f"not a message opcode: {opcode!r}") from None
+        self.opcode = opcode
+        self.data = data
+        self.close_code = close_code
+        self.close_reason = close_reason
+
+    def __eq__(self, other):
+        if not isinstance(other, Message):
+            return NotImplemented
+        return (
+            self.opcode == other.opcode
+            and self.data == other.data
+            and self.close_code == other.close_code
+            and self.close_reason == other.close_reason
+        )
+
+    def __repr__(self):
+        text = f"Message(opcode={self.opcode!r}, data={_short_repr(self.data)}"
+        if self.opcode is _CLOSE:
+            text += f", close_code={self.close_code!r}, close_reason={self.close_reason!r}"
+        return text + ")"
+
+
+def parse_close_payload(payload):
+    """``(code, reason)`` from a CLOSE payload; ``ProtocolError`` if the peer broke the rules."""
+    view = byte_view(payload)
+    if not view:
+        return 1005, ""
+    return _check_close_prefix(view, True)
+
+
+def _check_close_prefix(view, final):
+    """Check the part of a CLOSE payload that has arrived; the code and the
+    reason when ``final`` (the same checks, in payload order, either way)."""
+    if len(view) == 1:
+        if final:
+            raise ProtocolError("close frame with a 1-byte payload", _PROTOCOL_ERROR)
+        return None, None
+    code = view[0] << 8 | view[1]
+    if not is_sendable_close_code(code):
+        raise ProtocolError(f"close code {code} may not be sent on the wire", _PROTOCOL_ERROR)
+    if final:
+        try:
+            return code, bytes(view[2:]).decode()
+        except UnicodeDecodeError:
+            raise ProtocolError("close reason is not valid UTF-8", _INVALID_DATA) from None
+    if not Utf8Validator().feed(view[2:]):
+        raise ProtocolError("close reason is not valid UTF-8", _INVALID_DATA)
+    return code, None
+
+
+def _first_byte_errors(allow_rsv1):
+    """Step 1 of the header checks for every possible first byte (None: fine)."""
+    table = []
+    for b0 in range(256):
+        opcode = b0 & 0x0F
+        if b0 & 0x30:
+            error = "RSV2 or RSV3 set"
+        elif b0 & 0x40 and not allow_rsv1:
+            error = "RSV1 set without a negotiated extension"
+        elif opcode not in Opcode._value2member_map_:
+            error = f"reserved opcode {opcode}"
+        elif opcode >= 8 and not b0 & 0x80:
+            error = "fragmented control frame"
+        else:
+            error = None
+        table.append(error)
+    return tuple(table)
+
+
+_B0_STRICT = _first_byte_errors(False)
+_B0_RSV1 = _first_byte_errors(True)
+
+
+def _check_limit(name, value):
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be None or an int, not {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{name} must be None or >= 0, not {value}")
+    return value
+
+
+class _Reader:
+    """The frame layer shared by both decoders.
+
+    Subclasses supply ``_on_header`` (the checks of step 5, from the header
+    alone), ``_on_frame`` (a whole frame that arrived in one piece) and
+    ``_on_start``/``_on_piece`` (a frame whose payload streams in).
+    """
+
+    __slots__ = ("_buf", "_mask_bit", "_b0_errors", "_max_frame", "_left", "_key", "_b0", "_failed", "_msg_op")
+
+    def __init__(self, role, max_frame_size, allow_rsv1):
+        if role == "server":
+            self._mask_bit = 0x80
+        elif role == "client":
+            self._mask_bit = 0
+        else:
+            raise ValueError(f"role must be 'server' or 'client', not {role!r}")
+        self._max_frame = _check_limit("max_frame_size", max_frame_size)
+        self._b0_errors = _B0_RSV1 if allow_rsv1 else _B0_STRICT
+        self._buf = bytearray()
+        self._left = -1  # payload bytes still due in the current frame; -1: at a header
+        self._key = None  # mask of the current frame, rotated to the next byte
+        self._b0 = 0
+        self._failed = None
+        self._msg_op = None  # MessageDecoder: opcode of the unfinished data message
+
+    def feed(self, data):
+        if self._failed is not None:
+            raise ProtocolError(f"decoder already failed with close code {self._failed}", self._failed)
+        # Parse a bytes object: int.from_bytes and slicing are faster on bytes
+        # than on a bytearray.  The leftover is at most a partial header
+        # (payloads stream out as they arrive), so the join copies little
+        # more than the caller's data, once per feed.
+        if type(data) is not bytes:
+            data = byte_view(data)
+        stored = self._buf
+        if stored:
+            buf = bytes(stored) + data
+            stored.clear()
+        elif type(data) is bytes:
+            buf = data
+        else:
+            buf = data.tobytes()
+        out = []
+        try:
+            pos = self._run(buf, 0, out)
+        except ProtocolError as exc:
+            self._failed = exc.close_code
+            self._buf = bytearray()
+            exc.completed = out
+            raise
+        if pos < len(buf):
+            stored += memoryview(buf)[pos:]
+        return out
+
+    def _run(self, buf, pos, out, single=False):
+        """Decode from ``buf[pos:]``; return where it stopped.  With ``single``,
+        stop after a frame that leaves no message unfinished."""
+        n = len(buf)
+        left = self._left
+        mask_bit = self._mask_bit
+        b0_errors = self._b0_errors
+        max_frame = self._max_frame
+        on_header = self._on_header
+        on_frame = self._on_frame
+        while True:
+            if left < 0:
+                avail = n - pos
+                if avail < 2:
+                    if avail and b0_errors[buf[pos]] is not None:
+                        raise ProtocolError(b0_errors[buf[pos]], _PROTOCOL_ERROR)
+                    break
+                b0 = buf[pos]
+                b1 = buf[pos + 1]
+                if b0_errors[b0] is not None:
+                    raise ProtocolError(b0_errors[b0], _PROTOCOL_ERROR)
+                if b1 & 0x80 != mask_bit:
+                    raise ProtocolError(
+                        "unmasked frame from a client" if mask_bit else "masked frame from a server",
+                        _PROTOCOL_ERROR,
+                    )
+                length = b1 & 0x7F
+                if length < 126:
+                    head = 2
+                elif b0 & 0x08:
+                    raise ProtocolError("control frame payload over 125 bytes", _PROTOCOL_ERROR)
+                elif length == 126:
+                    if avail < 4:
+                        break
+                    length = buf[pos + 2] << 8 | buf[pos + 3]
+                    head = 4
+                else:
+                    if avail > 2 and buf[pos + 2] & 0x80:
+                        raise ProtocolError("64-bit payload length with the top bit set", _PROTOCOL_ERROR)
+                    if avail < 10:
+                        break
+                    length = _from_bytes(buf[pos + 2 : pos + 10], "big")
+                    head = 10
+                if max_frame is not None and length > max_frame:
+                    raise ProtocolError(f"frame of {length} bytes over the {max_frame}-byte limit", _TOO_BIG)
+                on_header(b0, length)
+                if mask_bit:
+                    head += 4
+                    if avail < head:
+                        break
+                    key = buf[pos + head - 4 : pos + head]
+                else:
+                    if avail < head:
+                        break
+                    key = None
+                pos += head
+                end = pos + length
+                if end <= n:
+                    payload = buf[pos:end]
+                    if key is not None and length:
+                        payload = _unmask(payload, key, length)
+                    pos = end
+                    on_frame(b0, payload, out)
+                    if single and self._msg_op is None:
+                        break
+                    continue
+                self._b0 = b0
+                self._key = key
+                self._on_start(b0, length)
+                left = length
+            # Inside a payload that is still arriving.
+            take = n - pos
+            if take > left:
+                take = left
+            if not take:
+                break
+            piece = buf[pos : pos + take]
+            pos += take
+            left -= take
+            key = self._key
+            if key is not None:
+                piece = _unmask(piece, key, take)
+                shift = take & 3
+                if shift:
+                    self._key = key[shift:] + key[:shift]
+            # Store the state first: _on_piece may raise, and must see it.
+            self._left = left if left else -1
+            self._on_piece(piece, not left, out)
+            left = self._left
+            if single and left < 0 and self._msg_op is None:
+                break
+        self._left = left
+        return pos
+
+    def _on_start(self, b0, length):
+        pass
+
+
+class FrameDecoder(_Reader):
+    """Split a byte stream into ``Frame`` objects, checking the frame-level rules."""
+
+    __slots__ = ("_payload",)
+
+    def __init__(self, *, role="server", max_frame_size=None, allow_rsv1=False):
+        super().__init__(role, max_frame_size, allow_rsv1)
+        self._payload = bytearray()
+
+    def _on_header(self, b0, length):
+        pass
+
+    def _on_frame(self, b0, payload, out):
+        out.append(Frame(_OPCODES[b0 & 0x0F], payload, b0 & 0x80, b0 & 0x40))
+
+    def _on_piece(self, piece, last, out):
+        self._payload += piece
+        if last:
+            payload = bytes(self._payload)
+            self._payload = bytearray()
+            self._on_frame(self._b0, payload, out)
+
+    def __repr__(self):
+        return f"<FrameDecoder role={'server' if self._mask_bit else 'client'}>"
+
+
+class MessageDecoder(_Reader):
+    """Reassemble messages from a byte stream, streaming payloads through the
+    UTF-8 check and the inflater so every error surfaces as early as possible."""
+
+    __slots__ = (
+        "_max_message",
+        "_decode_text",
+        "_inflater",
+        "_compressed",
+        "_data",
+        "_utf8",
+        "_control",
+    )
+
+    def __init__(
+        self,
+        *,
+        role="server",
+        max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
+        max_frame_size=None,
+        deflate=None,
+        decode_text=True,
+    ):
+        super().__init__(role, max_frame_size, deflate is not None)
+        self._max_message = _check_limit("max_message_size", max_message_size)
+        self._decode_text = bool(decode_text)
+        self._inflater = None if deflate is None else deflate.make_decompressor(role)
+        self._compressed = False
+        self._data = bytearray()
+        self._utf8 = Utf8Validator()
+        self._control = bytearray()
+
+    def _run(self, buf, pos, out):
+        # Alternate: the fast loop takes every run of simple frames, the
+        # general one each frame in between (and a frame split across feeds).
+        n = len(buf)
+        while True:
+            if self._left < 0 and self._msg_op is None:
+                pos = self._run_simple(buf, pos, out)
+            done = _Reader._run(self, buf, pos, out, True)
+            if done == pos or done == n:
+                return done
+            pos = done
+
+    def _run_simple(self, buf, pos, out):
+        """Decode the common case inline: whole, unfragmented, uncompressed
+        TEXT or BINARY frames with a 7-bit length and the right mask bit.
+        Stops, leaving the rest to the general loop, at the first frame that
+        is anything else (including one that breaks a rule)."""
+        n = len(buf)
+        mask_bit = self._mask_bit
+        head = 6 if mask_bit else 2
+        cap = 125
+        for limit in (self._max_frame, self._max_message):
+            if limit is not None and limit < cap:
+                cap = limit
+        decode_text = self._decode_text
+        append = out.append
+        from_bytes = _from_bytes
+        while n - pos >= head:
+            b0 = buf[pos]
+            if b0 != 0x81 and b0 != 0x82:
+                break
+            length = buf[pos + 1] ^ mask_bit  # >= 128 when the mask bit is wrong
+            if length > cap:
+                break
+            start = pos + head
+            end = start + length
+            if end > n:
+                break
+            if mask_bit:
+                # _unmask inlined; the padding bytes read past the payload
+                # (from the next frame, if any) are sliced off again.
+                padded = (length + 3) & ~3
+                value = from_bytes(buf[start : start + padded], "little") ^ from_bytes(
+                    buf[pos + 2 : start] * (padded >> 2), "little"
+                )
+                payload = value.to_bytes(padded, "little")[:length]
+            else:
+                payload = buf[start:end]
+            pos = end
+            if b0 == 0x82:
+                append(Message(_BINARY, bytes(payload)))
+                continue
+            try:
+                text = payload.decode()
+            except UnicodeDecodeError:
+                raise ProtocolError("invalid UTF-8 in a text message", _INVALID_DATA) from None
+            append(Message(_TEXT, text if decode_text else bytes(payload)))
+        return pos
+
+    def _on_header(self, b0, length):
+        opcode = b0 & 0x0F
+        if opcode >= 8:
+            if b0 & 0x40:
+                raise ProtocolError("RSV1 set on a control frame", _PROTOCOL_ERROR)
+            if opcode == 8 and length == 1:
+                raise ProtocolError("close frame with a 1-byte payload", _PROTOCOL_ERROR)
+            return
+        if opcode:
+            if self._msg_op is not None:
+                raise ProtocolError("new data frame while a fragmented message is unfinished", _PROTOCOL_ERROR)
+            size = 0
+            compressed = b0 & 0x40
+        else:
+            if b0 & 0x40:
+                raise ProtocolError("RSV1 set on a continuation frame", _PROTOCOL_ERROR)
+            if self._msg_op is None:
+                raise ProtocolError("continuation frame with no message started", _PROTOCOL_ERROR)
+            size = len(self._data)
+            compressed = self._compressed
+        limit = self._max_message
+        if not compressed and limit is not None and size + length > limit:
+            raise ProtocolError(f"message over the {limit}-byte limit", _TOO_BIG)
+
+    def _on_frame(self, b0, payload, out):
+        opcode = b0 & 0x0F
+        # The common case: a whole uncompressed single-frame message.
+        if b0 & 0xC0 == 0x80 and (opcode == 1 or opcode == 2):
+            if opcode == 2:
+                out.append(Message(_BINARY, bytes(payload)))
+                return
+            try:
+                text = payload.decode()
+            except UnicodeDecodeError:
+                raise ProtocolError("invalid UTF-8 in a text message", _INVALID_DATA) from None
+            out.append(Message(_TEXT, text if self._decode_text else bytes(payload)))
+            return
+        if opcode >= 8:
+            out.append(self._control_message(opcode, payload))
+            return
+        self._on_start(b0, len(payload))
+        self._b0 = b0
+        self._on_piece(payload, True, out)
+
+    def _control_message(self, opcode, payload):
+        payload = bytes(payload)
+        if opcode == 8:
+            code, reason = parse_close_payload(payload)
+            return Message(_CLOSE, payload, code, reason)
+        return Message(_OPCODES[opcode], payload)
+
+    def _on_start(self, b0, length):
+        opcode = b0 & 0x0F
+        if opcode and opcode < 8:
+            self._msg_op = _OPCODES[opcode]
+            self._compressed = bool(b0 & 0x40)
+
+    def _on_piece(self, piece, last, out):
+        b0 = self._b0
+        opcode = b0 & 0x0F
+        if opcode >= 8:
+            control = self._control
+            control += piece
+            if opcode == 8:
+                _check_close_prefix(control, False)
+            if last:
+                self._control = bytearray()
+                out.append(self._control_message(opcode, control))
+            return
+        if self._compressed:
+            try:
+                piece = self._inflater.decompress(piece, self._room())
+            except zlib.error:
+                raise ProtocolError("corrupt deflate data", _INVALID_DATA) from None
+        self._take(piece)
+        if last and b0 & 0x80:
+            self._end_message(out)
+
+    def _room(self):
+        """``max_length`` for the inflater: one byte over the limit exposes any excess."""
+        limit = self._max_message
+        return None if limit is None else limit - len(self._data) + 1
+
+    def _take(self, chunk):
+        data = self._data
+        text = self._msg_op is _TEXT
+        limit = self._max_message
+        if limit is not None and len(data) + len(chunk) > limit:
+            # Validate what fits first: the error must follow stream order.
+            if text and not self._utf8.feed(chunk[: limit - len(data)]):
+                raise ProtocolError("invalid UTF-8 in a text message", _INVALID_DATA)
+            raise ProtocolError(f"message over the {limit}-byte limit", _TOO_BIG)
+        if text and chunk and not self._utf8.feed(chunk):
+            raise ProtocolError("invalid UTF-8 in a text message", _INVALID_DATA)
+        data += chunk
+
+    def _end_message(self, out):
+        if self._compressed:
+            try:
+                tail = self._inflater.end_message(self._room())
+            except zlib.error:
+                raise ProtocolError("corrupt deflate data", _INVALID_DATA) from None
+            self._take(tail)
+        opcode = self._msg_op
+        data = self._data
+        self._data = bytearray()
+        self._msg_op = None
+        self._compressed = False
+        if opcode is _TEXT:
+            utf8 = self._utf8
+            complete = utf8.finish()
+            utf8.reset()
+            if not complete:
+                raise ProtocolError("text message ends mid-character", _INVALID_DATA)
+            out.append(Message(_TEXT, data.decode() if self._decode_text else bytes(data)))
+        else:
+            out.append(Message(opcode, bytes(data)))
+
+    def __repr__(self):
+        return f"<MessageDecoder role={'server' if self._mask_bit else 'client'}>"
