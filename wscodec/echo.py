@@ -1,0 +1,397 @@
+"""A reference WebSocket echo server and client on asyncio and wscodec.
+
+    python -m wscodec.echo --port 9001                    # serve on 127.0.0.1:9001
+    python -m wscodec.echo --client ws://127.0.0.1:9001/  # echo what a server sends
+
+This module is meant to be read: it shows everything a server or client
+built on wscodec has to do itself, in one ``asyncio.Protocol``:
+
+1. the HTTP/1.1 upgrade (``wscodec.handshake``), including permessage-deflate
+   negotiation (``wscodec.PerMessageDeflate``);
+2. feeding received bytes to a ``wscodec.MessageDecoder`` and writing what a
+   ``wscodec.MessageEncoder`` returns;
+3. answering pings, echoing data messages, and the closing handshake: echo
+   the peer's close code, and on a ``wscodec.ProtocolError`` send a close
+   with its ``close_code`` and drop the connection;
+4. timeouts for the opening and the closing handshakes, and backpressure:
+   stop reading while the peer is not reading what we write.
+
+It uses the public API only, so it runs on whichever backend ``import
+wscodec`` picked (``WSCODEC_NO_EXTENSIONS=1`` forces the pure one).  Only
+``ws://`` URLs: TLS would be ``loop.create_connection(..., ssl=...)`` and
+changes nothing below.
+"""
+
+import argparse
+import asyncio
+import signal
+import sys
+import urllib.parse
+
+import wscodec
+from wscodec import CloseCode, Opcode, ProtocolError
+from wscodec.handshake import (
+    HandshakeError,
+    client_handshake,
+    client_request_headers,
+    encode_request,
+    encode_response,
+    generate_key,
+    parse_request,
+    parse_response,
+    server_handshake,
+)
+
+__all__ = ["EchoConnection", "serve", "echo_client", "main"]
+
+#: Autobahn's group 9 sends messages of up to 16 MiB.
+MAX_MESSAGE_SIZE = 16 * 1024 * 1024
+#: An HTTP head larger than this is refused (431) before it is parsed.
+MAX_HANDSHAKE_SIZE = 16 * 1024
+OPEN_TIMEOUT = 10.0
+CLOSE_TIMEOUT = 5.0
+
+CONNECTING, OPEN, CLOSING, CLOSED = "CONNECTING", "OPEN", "CLOSING", "CLOSED"
+
+
+class EchoConnection(asyncio.Protocol):
+    """One WebSocket connection that echoes every data message it receives.
+
+    ``client`` is None for the server side, else ``(host_header, target)``
+    of the request to send.  ``deflate`` is the ``PerMessageDeflate`` wish
+    (None: never compress).  ``on_message(message)`` is called for every
+    data message before it is echoed.  ``closed`` is a future that gets
+    ``(code, reason)`` of the peer's close frame (1006 when the connection
+    was lost without one) once the TCP connection is gone.
+    """
+
+    def __init__(self, *, client=None, deflate=None, on_message=None,
+                 max_message_size=MAX_MESSAGE_SIZE, open_timeout=OPEN_TIMEOUT,
+                 close_timeout=CLOSE_TIMEOUT):
+        self.role = "server" if client is None else "client"
+        self.state = CONNECTING
+        self.closed = asyncio.get_running_loop().create_future()
+        self.deflate = None  # negotiated parameters, once open
+        self._client = client
+        self._wish = deflate
+        self._on_message = on_message
+        self._max_message_size = max_message_size
+        self._open_timeout = open_timeout
+        self._close_timeout = close_timeout
+        self._transport = None
+        self._head = bytearray()
+        self._key = None
+        self._decoder = None
+        self._encoder = None
+        self._timer = None
+        self._close_received = (CloseCode.ABNORMAL_CLOSURE, "")
+
+    # -- asyncio callbacks -------------------------------------------------
+
+    def connection_made(self, transport):
+        self._transport = transport
+        self._set_timer(self._open_timeout)
+        if self._client is not None:
+            host, target = self._client
+            self._key = generate_key()
+            headers = client_request_headers(host, key=self._key, deflate=self._wish)
+            transport.write(encode_request(target, headers))
+
+    def data_received(self, data):
+        if self.state == CONNECTING:
+            data = self._handshake(data)
+            if not data:
+                return
+        if self.state in (OPEN, CLOSING):
+            self._receive(data)
+
+    def eof_received(self):
+        # Returning None closes our side too: a half-closed WebSocket is
+        # of no use.
+        return None
+
+    def connection_lost(self, exc):
+        self.state = CLOSED
+        self._cancel_timer()
+        if not self.closed.done():
+            self.closed.set_result(self._close_received)
+
+    # Backpressure: asyncio calls these when the write buffer crosses its
+    # high and low water marks.  An echo peer that does not read must not
+    # make us buffer without limit, so stop reading until it catches up.
+
+    def pause_writing(self):
+        self._transport.pause_reading()
+
+    def resume_writing(self):
+        if not self._transport.is_closing():
+            self._transport.resume_reading()
+
+    # -- opening handshake -------------------------------------------------
+
+    def _handshake(self, data):
+        """Collect the HTTP head; return the bytes that follow it, if any."""
+        self._head += data
+        end = self._head.find(b"\r\n\r\n")
+        if end < 0:
+            if len(self._head) > MAX_HANDSHAKE_SIZE:
+                self._refuse(HandshakeError("request head too large", 431))
+            return b""
+        if end > MAX_HANDSHAKE_SIZE:
+            self._refuse(HandshakeError("request head too large", 431))
+            return b""
+        head, rest = bytes(self._head[:end]), bytes(self._head[end + 4:])
+        self._head = None
+        try:
+            if self.role == "server":
+                self._accept(head)
+            else:
+                self._check_response(head)
+        except HandshakeError as exc:
+            self._refuse(exc)
+            return b""
+        self._cancel_timer()
+        self._decoder = wscodec.MessageDecoder(
+            role=self.role, max_message_size=self._max_message_size, deflate=self.deflate
+        )
+        self._encoder = wscodec.MessageEncoder(role=self.role, deflate=self.deflate)
+        self.state = OPEN
+        return rest
+
+    def _accept(self, head):
+        request = parse_request(head)
+        result = server_handshake(request.headers, method=request.method, deflate=self._wish)
+        self._transport.write(encode_response(101, result.headers))
+        self.deflate = result.deflate
+
+    def _check_response(self, head):
+        response = parse_response(head)
+        result = client_handshake(response.status, response.headers, key=self._key, deflate=self._wish)
+        self.deflate = result.deflate
+
+    def _refuse(self, exc):
+        if self.role == "server":
+            self._transport.write(exc.response())
+        else:
+            print(f"handshake failed: {exc}", file=sys.stderr)
+        self.state = CLOSED
+        self._transport.close()
+
+    # -- messages ------------------------------------------------------------
+
+    def _receive(self, data):
+        try:
+            messages = self._decoder.feed(data)
+        except ProtocolError as exc:
+            # Whatever the peer sent correctly before the error still counts.
+            self._handle(exc.completed)
+            self._fail(exc.close_code, str(exc))
+            return
+        self._handle(messages)
+
+    def _handle(self, messages):
+        out = []
+        encoder = self._encoder
+        for message in messages:
+            opcode = message.opcode
+            if self.state != OPEN:
+                # After a close frame nothing is sent but a close reply, and
+                # nothing received matters but the peer's close.
+                if opcode == Opcode.CLOSE and self.state == CLOSING:
+                    self._close_received = (message.close_code, message.close_reason)
+                    self._closing_handshake_done()
+                    break
+                continue
+            if opcode == Opcode.TEXT:
+                if self._on_message is not None:
+                    self._on_message(message)
+                out.append(encoder.text(message.data))
+            elif opcode == Opcode.BINARY:
+                if self._on_message is not None:
+                    self._on_message(message)
+                out.append(encoder.binary(message.data))
+            elif opcode == Opcode.PING:
+                out.append(encoder.pong(message.data))
+            elif opcode == Opcode.CLOSE:
+                self._close_received = (message.close_code, message.close_reason)
+                # Echo the peer's code; 1005 means it sent none, so neither do we.
+                code = None if message.close_code == CloseCode.NO_STATUS_RCVD else message.close_code
+                out.append(encoder.close(code))
+                self._write(out)
+                self._closing_handshake_done()
+                return
+            # PONG: nothing to do; this side never pings.
+        self._write(out)
+
+    def _write(self, chunks):
+        if len(chunks) == 1:
+            # asyncio sends what the socket takes at once and buffers
+            # data[sent:]; with bytes that slice is a copy of the rest of a
+            # frame of up to 16 MiB, with a memoryview it is free.
+            self._transport.write(memoryview(chunks[0]))
+        elif chunks:
+            self._transport.write(b"".join(chunks))
+
+    # -- closing ---------------------------------------------------------------
+
+    def close(self, code=CloseCode.NORMAL_CLOSURE, reason=""):
+        """Start the closing handshake (e.g. on server shutdown)."""
+        if self.state == OPEN:
+            self.state = CLOSING
+            self._transport.write(self._encoder.close(code, reason))
+            self._set_timer(self._close_timeout)
+        elif self.state == CONNECTING:
+            self.state = CLOSED
+            self._transport.close()
+
+    def _closing_handshake_done(self):
+        # RFC 6455 section 7.1.1: the server closes the TCP connection
+        # first; the client waits for that, but not forever.
+        self.state = CLOSED
+        if self.role == "server":
+            self._cancel_timer()
+            self._transport.close()
+        else:
+            self._set_timer(self._close_timeout)
+
+    def _fail(self, code, reason):
+        """The peer broke the protocol: say why (if still allowed) and drop."""
+        if self.state == OPEN:
+            reason = reason.encode("utf-8")[:120].decode("utf-8", "ignore")
+            self._transport.write(self._encoder.close(code, reason))
+        self.state = CLOSED
+        # Half-close rather than close: closing a socket with unread input
+        # (the rest of an oversized message, say) makes the kernel send a
+        # reset, which can destroy our close frame before the peer reads
+        # it.  So send FIN after the close frame, discard what still comes,
+        # and close on the peer's EOF or the close timeout.
+        if self._transport.can_write_eof():
+            self._transport.write_eof()
+            self._set_timer(self._close_timeout)
+        else:
+            self._cancel_timer()
+            self._transport.close()
+
+    def _set_timer(self, delay):
+        self._cancel_timer()
+        self._timer = asyncio.get_running_loop().call_later(delay, self._timed_out)
+
+    def _cancel_timer(self):
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _timed_out(self):
+        self._timer = None
+        # A peer that stalls the opening or closing handshake gets no more
+        # of our time: drop without flushing.
+        self.state = CLOSED
+        self._transport.abort()
+
+
+# -- server ---------------------------------------------------------------------
+
+
+async def serve(host="127.0.0.1", port=9001, *, deflate=True, ready=None):
+    """Run an echo server until cancelled; ``ready(port)`` is called once listening."""
+    from wscodec.deflate import PerMessageDeflate
+
+    loop = asyncio.get_running_loop()
+    connections = set()
+    wish = PerMessageDeflate() if deflate else None
+
+    def factory():
+        connection = EchoConnection(deflate=wish)
+        connections.add(connection)
+        connection.closed.add_done_callback(lambda _: connections.discard(connection))
+        return connection
+
+    server = await loop.create_server(factory, host, port, reuse_address=True)
+    if ready is not None:
+        ready(server.sockets[0].getsockname()[1])
+    try:
+        await asyncio.Event().wait()
+    finally:
+        # Graceful shutdown: stop accepting, tell every peer we are going
+        # away, and give them the close timeout to answer.
+        server.close()
+        for connection in list(connections):
+            connection.close(CloseCode.GOING_AWAY)
+        pending = [c.closed for c in connections]
+        if pending:
+            await asyncio.wait(pending, timeout=CLOSE_TIMEOUT)
+        await server.wait_closed()
+
+
+# -- client -----------------------------------------------------------------------
+
+
+async def echo_client(url, *, deflate=True, on_message=None, open_timeout=OPEN_TIMEOUT):
+    """Connect to ``url``, echo every message until the close; return (code, reason)."""
+    from wscodec.deflate import PerMessageDeflate
+
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "ws" or not parts.hostname:
+        raise ValueError(f"expected a ws:// URL, got {url!r}")
+    port = parts.port or 80
+    host_header = parts.netloc.rpartition("@")[2]
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    loop = asyncio.get_running_loop()
+    wish = PerMessageDeflate() if deflate else None
+    _, connection = await asyncio.wait_for(
+        loop.create_connection(
+            lambda: EchoConnection(client=(host_header, target), deflate=wish, on_message=on_message),
+            parts.hostname,
+            port,
+        ),
+        open_timeout,
+    )
+    return await connection.closed
+
+
+# -- command line -------------------------------------------------------------------
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m wscodec.echo", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=9001, help="port to listen on; 0 picks a free one")
+    parser.add_argument("--client", metavar="URL", help="connect to URL and echo instead of serving")
+    parser.add_argument("--no-deflate", action="store_true", help="do not negotiate permessage-deflate")
+    args = parser.parse_args(argv)
+    deflate = not args.no_deflate
+
+    if args.client:
+        code, reason = asyncio.run(echo_client(args.client, deflate=deflate))
+        print(f"closed: {code} {reason}".rstrip(), flush=True)
+        # A clean close is 1000 (or no status); anything else is a failure.
+        return 0 if code in (CloseCode.NORMAL_CLOSURE, CloseCode.NO_STATUS_RCVD) else 1
+
+    def ready(port):
+        print(
+            f"wscodec {wscodec.__version__} echo server ({wscodec.BACKEND}, SIMD {wscodec.SIMD}) "
+            f"listening on ws://{args.host}:{port}",
+            flush=True,
+        )
+
+    async def run():
+        task = asyncio.ensure_future(serve(args.host, args.port, deflate=deflate, ready=ready))
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, task.cancel)
+            except (NotImplementedError, RuntimeError):  # Windows
+                pass
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+
+    asyncio.run(run())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
