@@ -7,6 +7,7 @@ test the pure twin twice.
 
 import importlib
 import os
+import tempfile
 
 import pytest
 
@@ -33,3 +34,21 @@ def native():
     if PURE_LANE:
         pytest.skip("pure lane: WSCODEC_NO_EXTENSIONS is set")
     return load_backend("native")
+
+
+def subprocess_env(**overrides):
+    """Environment for a child Python that must import the same wscodec as
+    this suite (the installed wheel in CI, the source tree in development).
+
+    Run the child with ``cwd=NEUTRAL_CWD``: started from the repository root,
+    ``python -m`` would import the unbuilt source folder instead.
+    """
+    import wscodec
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(wscodec.__file__))
+    env.update(overrides)
+    return env
+
+
+NEUTRAL_CWD = tempfile.gettempdir()

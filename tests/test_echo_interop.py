@@ -7,15 +7,14 @@ stays on the loopback interface and every wait is bounded.
 """
 
 import asyncio
-import os
 import socket
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
+from conftest import BACKEND_NAMES, NEUTRAL_CWD, subprocess_env
 
 import wscodec
 from wscodec.deflate import PerMessageDeflate
@@ -28,20 +27,17 @@ from wscodec.handshake import (
     parse_response,
 )
 
-from conftest import BACKEND_NAMES
-
 websockets = pytest.importorskip("websockets")
 aiohttp = pytest.importorskip("aiohttp")
-from websockets.asyncio.client import connect as ws_connect  # noqa: E402
-from websockets.asyncio.server import serve as ws_serve  # noqa: E402
+from websockets.asyncio.client import connect as ws_connect
+from websockets.asyncio.server import serve as ws_serve
 
-REPO = Path(__file__).resolve().parents[1]
 MiB = 1 << 20
 TIMEOUT = 30
 
 
 def backend_env(name):
-    env = dict(os.environ)
+    env = subprocess_env()
     env.pop("WSCODEC_NO_EXTENSIONS", None)
     if name == "pure":
         env["WSCODEC_NO_EXTENSIONS"] = "1"
@@ -52,7 +48,7 @@ class EchoServer:
     def __init__(self, backend, *args):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "wscodec.echo", "--port", "0", *args],
-            cwd=REPO,
+            cwd=NEUTRAL_CWD,
             env=backend_env(backend),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -396,7 +392,7 @@ def test_echo_client_against_websockets_server(backend_name, compression):
             port = srv.sockets[0].getsockname()[1]
             proc = await asyncio.create_subprocess_exec(
                 *_client_script(f"ws://127.0.0.1:{port}/path?q=1"),
-                cwd=REPO,
+                cwd=NEUTRAL_CWD,
                 env=backend_env(backend_name),
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
