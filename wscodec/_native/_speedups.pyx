@@ -1,3 +1,4 @@
+# cython: binding=False
 # Masking and UTF-8 validation bindings over the C core (src/).
 #
 # Small inputs are the common case for high-frequency traffic, so every entry
