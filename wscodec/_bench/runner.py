@@ -229,7 +229,9 @@ def _bar(rows, text, pick, a, b, threshold):
         return {"bar": text, "verdict": "n/a", "detail": f"missing: {', '.join(sorted(missing)) or 'no rows'}"}
     worst = min(checks)
     met = all(r >= threshold for r, _ in checks)
-    detail = f"min {worst[0]:.2f}x ({worst[1]}), need {threshold:g}x"
+    detail = f"min {worst[0]:.3f}x ({worst[1]}), need {threshold:g}x"
+    if abs(worst[0] / threshold - 1) < 0.15:
+        detail += ", within the noise"
     if missing:
         detail += f"; not measured: {', '.join(sorted(missing))}"
     return {"bar": text, "verdict": "met" if met else "NOT met", "detail": detail,
