@@ -20,7 +20,9 @@
 # 6. cibuildwheel --print-build-identifiers for linux, macos and windows;
 #    one suite run has WSCODEC_REQUIRE_CIBUILDWHEEL=1, so that
 #    tests/test_build_matrix.py fails instead of skipping without it;
-# 7. a wheel size report and a summary.  Exits non-zero if any step failed.
+# 7. mypy stubtest of the .pyi stubs against the installed extension modules,
+#    and a strict mypy run of a snippet typed through wscodec/__init__.pyi;
+# 8. a wheel size report and a summary.  Exits non-zero if any step failed.
 #
 # abi3audit is not run: these wheels are version-specific (cpXY-cpXY), not
 # abi3 (cibuildwheel 4 runs it on abi3 wheels only, and skips these too).

@@ -487,16 +487,7 @@ class PerMessageDeflate:
         client's offer named them: a server that accepts an offer with
         ``server_max_window_bits`` must answer with it (section 7.1.2.1).
         """
-        parts = [EXTENSION_NAME]
-        if self._server_no_context_takeover:
-            parts.append("server_no_context_takeover")
-        if self._client_no_context_takeover:
-            parts.append("client_no_context_takeover")
-        if self._server_max_window_bits != 15 or server_bits_offered:
-            parts.append(f"server_max_window_bits={self._server_max_window_bits}")
-        if self._client_max_window_bits != 15 or client_bits_offered:
-            parts.append(f"client_max_window_bits={self._client_max_window_bits}")
-        return "; ".join(parts)
+        return self._header(server_bits_offered, client_bits_offered)
 
     def offer(self):
         """A client's ``Sec-WebSocket-Extensions`` value asking for these wishes.
@@ -504,17 +495,22 @@ class PerMessageDeflate:
         ``client_max_window_bits`` is always offered (without a value at 15),
         telling the server it may shrink the client's window, as browsers do.
         """
+        return self._header(False, True, client_bits_bare=self._client_max_window_bits == 15)
+
+    def _header(self, server_bits, client_bits, client_bits_bare=False):
+        # A window size is written when it is not the default or the caller
+        # says it must be; client_bits_bare writes the name alone.
         parts = [EXTENSION_NAME]
         if self._server_no_context_takeover:
             parts.append("server_no_context_takeover")
         if self._client_no_context_takeover:
             parts.append("client_no_context_takeover")
-        if self._server_max_window_bits != 15:
+        if self._server_max_window_bits != 15 or server_bits:
             parts.append(f"server_max_window_bits={self._server_max_window_bits}")
-        if self._client_max_window_bits != 15:
-            parts.append(f"client_max_window_bits={self._client_max_window_bits}")
-        else:
+        if client_bits_bare:
             parts.append("client_max_window_bits")
+        elif self._client_max_window_bits != 15 or client_bits:
+            parts.append(f"client_max_window_bits={self._client_max_window_bits}")
         return "; ".join(parts)
 
     def accept_offers(self, values):

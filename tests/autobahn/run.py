@@ -35,6 +35,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -260,6 +261,20 @@ asyncio.run(main())
 RUN_FROM = REPO
 
 
+def package_under_test():
+    """The wscodec this interpreter imports: installed (wheel or editable)
+    if it imports from a neutral directory, else the source tree (an
+    in-place build).  From the repository root ``python -m`` would always
+    pick the source folder, unbuilt or not."""
+    probe = subprocess.run(
+        [sys.executable, "-c", "import os, wscodec; print(os.path.dirname(wscodec.__file__))"],
+        cwd=tempfile.gettempdir(), capture_output=True, text=True,
+    )
+    if probe.returncode == 0 and probe.stdout.strip():
+        return Path(probe.stdout.strip())
+    return REPO / "wscodec"
+
+
 def snapshot_package(workdir):
     """Run from a copy of the package, built extensions included.
 
@@ -268,9 +283,11 @@ def snapshot_package(workdir):
     kill it with SIGBUS.
     """
     global RUN_FROM
+    source = package_under_test()
     RUN_FROM = workdir / "snapshot"
     shutil.rmtree(RUN_FROM, ignore_errors=True)
-    shutil.copytree(REPO / "wscodec", RUN_FROM / "wscodec", ignore=shutil.ignore_patterns("__pycache__", "*.c"))
+    shutil.copytree(source, RUN_FROM / "wscodec", ignore=shutil.ignore_patterns("__pycache__", "*.c"))
+    return source
 
 
 class Process:
@@ -513,13 +530,17 @@ def main(argv=None):
     args.workdir.mkdir(parents=True, exist_ok=True)
     venv27 = ensure_suite(python27)
     expected = expand_cases(venv27, patterns)
-    snapshot_package(args.workdir)
+    source = snapshot_package(args.workdir)
     import_check = subprocess.run([sys.executable, "-c", "import wscodec; print(wscodec.BACKEND, wscodec.SIMD)"],
                                   cwd=RUN_FROM, capture_output=True, text=True)
     if import_check.returncode != 0:
         sys.stderr.write(import_check.stderr)
         return EXIT_SETUP
-    log(f"wscodec backend: {import_check.stdout.strip()}; {len(expected)} cases; role {args.role}")
+    backend = import_check.stdout.split()[0]
+    log(f"wscodec from {source}: backend {import_check.stdout.strip()}; {len(expected)} cases; role {args.role}")
+    if backend != "native" and os.environ.get("WSCODEC_NO_EXTENSIONS", "") in ("", "0"):
+        loud(f"wscodec from {source} runs the PURE backend although WSCODEC_NO_EXTENSIONS is not set:\n"
+             "the native extension is not built there (or fails to import).")
 
     roles = ["server", "client"] if args.role == "both" else [args.role]
     failed = False

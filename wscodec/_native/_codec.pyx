@@ -125,6 +125,8 @@ cdef extern from "Python.h":
     PyObject *_new_bytes "PyBytes_FromStringAndSize"(const char *v, Py_ssize_t n) except NULL
     int _PyBytes_Resize(PyObject **b, Py_ssize_t n) except -1
     char *_bytes_data "PyBytes_AS_STRING"(PyObject *b)
+    PyObject *_new_str "PyUnicode_New"(Py_ssize_t n, Py_UCS4 maxchar) except NULL
+    void *_str_data "PyUnicode_DATA"(PyObject *s)
 
 __all__ = [
     "Frame",
@@ -565,9 +567,14 @@ cdef class _Decoder:
 
     # The message being reassembled (MessageDecoder) or the payload of the
     # current data frame (FrameDecoder): a bytes object grown in place, owned
-    # through a raw pointer so _PyBytes_Resize can work on it.
+    # through a raw pointer so _PyBytes_Resize can work on it.  A single-frame
+    # text message whose size is known uses a compact ASCII str of exactly
+    # that size instead (_mstr): ASCII text is then unmasked straight into
+    # the str handed out, with no final copy.
     cdef int _mop              # opcode of the unfinished message, 0 if none
     cdef bint _mcomp
+    cdef bint _mascii          # every text byte so far is ASCII
+    cdef bint _mstr
     cdef PyObject *_buf
     cdef Py_ssize_t _blen
     cdef Py_ssize_t _bcap
@@ -587,6 +594,29 @@ cdef class _Decoder:
         self._buf = NULL
         self._blen = 0
         self._bcap = 0
+        self._mstr = False
+
+    @cython.final
+    cdef inline uint8_t *_buf_data(self) noexcept:
+        if self._mstr:
+            return <uint8_t *>_str_data(self._buf)
+        return <uint8_t *>_bytes_data(self._buf)
+
+    @cython.final
+    cdef inline bint _feed_text(self, const uint8_t *d, Py_ssize_t k) noexcept nogil:
+        """Validate the next k bytes of a text message.  While it is all
+        ASCII (so the stream sits on a character boundary) the cheaper ASCII
+        scan stands in for the validator, and it tells _end_message that the
+        bytes can become a str by plain copy."""
+        cdef size_t a
+        if self._mascii:
+            a = wsc_ascii_prefix(d, k)
+            if a == <size_t>k:
+                return True
+            self._mascii = False
+            d += a
+            k -= a
+        return wsc_utf8_stream_feed(&self._utf8, d, k)
 
     @cython.critical_section
     def feed(self, data):
@@ -829,6 +859,14 @@ cdef class _Decoder:
             self._blen = 0
             if op == 1:
                 wsc_utf8_stream_init(&self._utf8)
+                self._mascii = True
+                # Only when most of it is here already: a header alone must
+                # not make us allocate a large declared size.
+                if (b0 & 0xC0) == 0x80 and self._decode_text \
+                        and length <= <uint64_t>(n - pos) * 2 + _EXACT_SLACK:
+                    self._buf = _new_str(<Py_ssize_t>length, 127)
+                    self._bcap = <Py_ssize_t>length
+                    self._mstr = True
         return self._stream(p, pos, n, out)
 
     @cython.final
@@ -867,17 +905,17 @@ cdef class _Decoder:
                 # outgrow max_message_size (checked from each header).
                 limit = self._blen + left if self._frames else self._max_msg
                 self._reserve(self._blen + k, self._blen + left, limit)
-                dst = <uint8_t *>_bytes_data(self._buf) + self._blen
+                dst = self._buf_data() + self._blen
                 text = self._mop == 1 and not self._frames
                 if k >= _NOGIL_MIN:
                     with nogil:
                         self._copy_in_nogil(dst, src, k)
                         if text:
-                            ok = wsc_utf8_stream_feed(&self._utf8, dst, k)
+                            ok = self._feed_text(dst, k)
                 else:
                     self._copy_in_nogil(dst, src, k)
                     if text:
-                        ok = wsc_utf8_stream_feed(&self._utf8, dst, k)
+                        ok = self._feed_text(dst, k)
                 if not ok:
                     _bad_text()
                 self._blen += k
@@ -962,11 +1000,14 @@ cdef class _Decoder:
         if n == 0:
             self._drop_buf()
             return _EMPTY_STR
-        d = <const uint8_t *>_bytes_data(self._buf)
-        if wsc_ascii_prefix(d, n) == <size_t>n:
-            s = _ascii_str(d, n)
+        if self._mstr and self._mascii:
+            s = <str>self._buf
         else:
-            s = PyUnicode_DecodeUTF8(<char *>d, n, NULL)
+            d = self._buf_data()
+            if self._mascii:
+                s = _ascii_str(d, n)
+            else:
+                s = PyUnicode_DecodeUTF8(<char *>d, n, NULL)
         self._drop_buf()
         return s
 
@@ -1038,10 +1079,10 @@ cdef class _Decoder:
             if <uint64_t>(self._blen + k) > self._max_msg:
                 # Validate what fits first: the error must follow stream order.
                 fit = <Py_ssize_t>(self._max_msg - <uint64_t>self._blen)
-                if text and not wsc_utf8_stream_feed(&self._utf8, d, fit):
+                if text and not self._feed_text(d, fit):
                     _bad_text()
                 raise ProtocolError(f"message over the {self._max_msg}-byte limit", _TOO_BIG)
-            if text and k and not wsc_utf8_stream_feed(&self._utf8, d, k):
+            if text and k and not self._feed_text(d, k):
                 _bad_text()
             if k:
                 self._reserve(self._blen + k, 0, self._max_msg)
