@@ -34,7 +34,8 @@
 # wiped at the start), pip's cache included; the work tree is only read.
 # Knobs: WSCODEC_WHEELS_PYTHONS="/path/python3.11 ..." (default: every pyenv
 # CPython >= 3.10), WSCODEC_WHEELS_MIN_PYTHONS (default 4),
-# WSCODEC_WHEELS_PYTEST_ARGS (default "-q -x -p no:cacheprovider").
+# WSCODEC_WHEELS_PYTEST_ARGS (default "-q -x -p no:cacheprovider"),
+# WSCODEC_WHEELS_KEEP=1 keeps the venvs (removed at the end by default).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -465,6 +466,9 @@ for f in open(sys.argv[1]).read().split():
         ext = ""
     print(f"{os.path.basename(f):76s} {os.path.getsize(f) / 1024:7.1f} {unpacked / 1024:9.1f}  {ext}")
 EOF
+
+# The venvs and unpacked trees (~0.5 GB) go; artifacts and logs stay.
+[ "${WSCODEC_WHEELS_KEEP:-0}" != 0 ] || rm -rf "$WORK"/{venvs,unpacked,src,run,raw,pip-cache}
 
 log "summary: ${SECONDS}s wall; logs in $WORK/logs, artifacts in $WORK/{dist,wheelhouse,pure}"
 printf '%s\n' "${SUMMARY[@]}"

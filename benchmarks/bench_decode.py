@@ -10,9 +10,9 @@ wsproto.  ``extra_info`` carries frames and payload bytes per round, to turn
 the round time into frames/s or MB/s."""
 
 import pytest
+
 from wscodec._bench import data, peers
 from wscodec._bench.peers import NAMES
-
 
 PAYLOADS = (20, 200, 64 * data.KiB)
 

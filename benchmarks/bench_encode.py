@@ -9,9 +9,9 @@ keys), picows ``WSTransport.send`` over a stub transport (libc ``rand()``
 keys).  Bar: native >= 1.5x the fastest peer, masked and unmasked."""
 
 import pytest
+
 from wscodec._bench import data, peers
 from wscodec._bench.peers import NAMES
-
 
 SIZES = (20, 200)
 ROLES = ("server", "client")

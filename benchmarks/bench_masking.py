@@ -6,9 +6,9 @@ any size and >= 0.9x the copy from 1 KiB up; ``mask_inplace`` no slower than
 aiohttp at any size."""
 
 import pytest
+
 from wscodec._bench import data, peers
 from wscodec._bench.peers import NAMES
-
 
 
 @pytest.mark.parametrize("name", NAMES["mask_apply"])

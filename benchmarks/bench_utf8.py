@@ -6,9 +6,9 @@ the very end, so rejecting it still means reading everything).  Bars: at
 at 1 KiB >= 10x on CJK and emoji; >= 20x wsaccel everywhere."""
 
 import pytest
+
 from wscodec._bench import data, peers
 from wscodec._bench.peers import NAMES
-
 
 
 @pytest.mark.parametrize("name", NAMES["utf8_validate"])

@@ -19,6 +19,7 @@ import pytest
 
 from wscodec._bench import data, peers
 
+
 def pytest_addoption(parser):
     parser.addoption(
         "--wscodec-quick", action="store_true",

@@ -9,9 +9,8 @@ import sys
 import pytest
 
 import wscodec
-from wscodec._api import BACKEND_NAMES
-
 from conftest import PURE_LANE
+from wscodec._api import BACKEND_NAMES
 
 
 def test_selected_backend_is_the_expected_one():

@@ -10,9 +10,9 @@ import sys
 import sysconfig
 
 import pytest
-from conftest import PURE_LANE
 
 import wscodec
+from conftest import PURE_LANE
 
 PACKAGE = pathlib.Path(wscodec.__file__).resolve().parent
 INSTALLED = os.environ.get("WSCODEC_EXPECT_INSTALLED") == "1"

@@ -259,7 +259,7 @@ def utf8_validate(backends, corpus, size):
         _need("wsaccel")
         from wsaccel.utf8validator import Utf8Validator
 
-        def validate(d, v=Utf8Validator()):
+        def validate(d, v=Utf8Validator()):  # noqa: B008 - one validator, bound once for speed
             v.reset()
             return v.validate(d)[0]
 
