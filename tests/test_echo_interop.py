@@ -14,9 +14,9 @@ import threading
 import time
 
 import pytest
-from conftest import BACKEND_NAMES, NEUTRAL_CWD, subprocess_env
 
 import wscodec
+from conftest import BACKEND_NAMES, NEUTRAL_CWD, subprocess_env
 from wscodec.deflate import PerMessageDeflate
 from wscodec.echo import EchoConnection, echo_client
 from wscodec.handshake import (

@@ -14,7 +14,11 @@ Decoder design, in short:
   * Unmasking, UTF-8 validation and the ASCII check run in C (SIMD picked at
     run time); a str is built only after its bytes validated.
   * A streamed message lives in one bytes object that grows geometrically,
-    bounded by max_message_size, and is handed out without a copy.
+    bounded by max_message_size, and is handed out without a copy; a
+    single-frame text message that spans reads is unmasked straight into
+    its final str when it is ASCII.
+  * Message and Frame are created without __init__, are not GC-tracked,
+    and expose their fields as member descriptors (see below).
 """
 
 cimport cython
@@ -44,7 +48,6 @@ from zlib import error as _ZlibError
 from .._types import (
     CONTROL_MAX_PAYLOAD,
     DEFAULT_MAX_MESSAGE_SIZE,
-    CloseCode,
     Opcode,
     ProtocolError,
     is_sendable_close_code,
@@ -55,27 +58,43 @@ cdef extern from *:
     /* Unmask (key != NULL) or copy a short payload and report whether it is
      * all ASCII, in one pass: for small frames a call into the SIMD core
      * for each of the two jobs costs more than the work. */
-    static inline int wsc_small_unmask_ascii(uint8_t *dst, const uint8_t *src,
-                                             size_t n, const uint8_t *key)
+    static int wsc_small_unmask_ascii(uint8_t *dst, const uint8_t *src,
+                                      size_t n, const uint8_t *key)
     {
-        uint8_t kb[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        /* dst must not overlap src: the last word may be redone from src. */
+        uint8_t kb[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
         uint64_t k8, w, acc = 0;
         size_t i = 0;
         if (key) {
             memcpy(kb, key, 4);
             memcpy(kb + 4, key, 4);
+            memcpy(kb + 8, key, 4);
         }
         memcpy(&k8, kb, 8);
-        for (; i + 8 <= n; i += 8) {
-            memcpy(&w, src + i, 8);
-            w ^= k8;
-            acc |= w;
-            memcpy(dst + i, &w, 8);
-        }
-        for (; i < n; i++) {
-            uint8_t c = (uint8_t)(src[i] ^ kb[i & 3]);
-            acc |= c;
-            dst[i] = c;
+        if (n >= 8) {
+            for (; i + 8 <= n; i += 8) {
+                memcpy(&w, src + i, 8);
+                w ^= k8;
+                acc |= w;
+                memcpy(dst + i, &w, 8);
+            }
+            if (i < n) {
+                /* The last 8 bytes, overlapping what is done, with the key
+                 * rotated to their phase: no byte-at-a-time tail. */
+                size_t off = n - 8;
+                uint64_t kr;
+                memcpy(&kr, kb + (off & 3u), 8);
+                memcpy(&w, src + off, 8);
+                w ^= kr;
+                acc |= w;
+                memcpy(dst + off, &w, 8);
+            }
+        } else {
+            for (; i < n; i++) {
+                uint8_t c = (uint8_t)(src[i] ^ kb[i & 3u]);
+                acc |= c;
+                dst[i] = c;
+            }
         }
         return (acc & 0x8080808080808080ULL) == 0;
     }
@@ -141,7 +160,6 @@ __all__ = [
 
 cdef enum:
     _POOL_SIZE = 4096     # bytes of secure randomness per refill: 1024 keys
-    _SCRATCH = 512        # small text frames are unmasked on the stack
     _NOGIL_MIN = 65536    # below this, dropping the GIL costs more than it frees
     _MIN_GROW = 1024      # first allocation of a streamed message buffer
     _EXACT_SLACK = 65536  # see _Decoder._reserve
@@ -370,6 +388,8 @@ cdef inline void _unmask(uint8_t *dst, const uint8_t *src, Py_ssize_t n,
     """Copy n payload bytes, unmasking when key is not NULL."""
     if key == NULL:
         memcpy(dst, src, n)
+    elif n <= 64:
+        wsc_small_unmask_ascii(dst, src, n, key)
     elif n >= _NOGIL_MIN:
         with nogil:
             wsc_mask(dst, src, n, key, 0)
@@ -405,15 +425,14 @@ cdef str _ascii_str(const uint8_t *p, Py_ssize_t n):
 
 cdef str _text(const uint8_t *src, Py_ssize_t n, const uint8_t *key):
     """The str of a whole text payload, validated first (1007 if invalid)."""
-    cdef const uint8_t *t = src
     cdef uint8_t *d
     cdef size_t a
     cdef bint ok
     cdef str s
-    if key != NULL:
-        # Unmask straight into a compact ASCII str: for ASCII text (the
-        # common case) that is the only copy.  Otherwise the str serves as
-        # scratch space for the decoder and is dropped.
+    if key != NULL or n <= 64:
+        # Unmask (or copy) straight into a compact ASCII str: for ASCII text,
+        # the common case, that is the only copy.  Otherwise the str serves
+        # as scratch space for the decoder and is dropped.
         s = PyUnicode_New(n, 127)
         d = <uint8_t *>PyUnicode_DATA(s)
         if n <= 64:
@@ -434,6 +453,7 @@ cdef str _text(const uint8_t *src, Py_ssize_t n, const uint8_t *key):
         if not ok:
             _bad_text()
         return PyUnicode_DecodeUTF8(<char *>d, n, NULL)
+    # Unmasked and large: check first, so non-ASCII text costs no scratch.
     if n >= _NOGIL_MIN:
         with nogil:
             ok = _valid_after_ascii(src, n, &a)
@@ -941,10 +961,11 @@ cdef class _Decoder:
     cdef int _reserve(self, Py_ssize_t need, uint64_t hint, uint64_t limit) except -1:
         """Room for ``need`` bytes in the buffer.  Growth is geometric (no
         quadratic copying under a flood of tiny fragments) and never beyond
-        ``limit``; when ``hint``, the declared end of the current frame, is
-        near, allocate exactly that.  Capacity stays within twice what
-        actually arrived plus a constant, so a header alone cannot make us
-        allocate a large declared size."""
+        ``limit``; when ``hint``, the declared end of the current frame, lies
+        beyond that but near, allocate exactly that (a frame that arrives in
+        two reads then needs one allocation and no shrinking).  Capacity
+        stays within twice what actually arrived plus a constant, so a
+        header alone cannot make us allocate a large declared size."""
         cdef Py_ssize_t cap
         if need <= self._bcap:
             return 0
@@ -953,7 +974,7 @@ cdef class _Decoder:
             cap = _MIN_GROW
         if cap < need:
             cap = need
-        if hint >= <uint64_t>need and hint <= <uint64_t>need * 2 + _EXACT_SLACK:
+        if hint > <uint64_t>cap and hint <= <uint64_t>need * 2 + _EXACT_SLACK:
             cap = <Py_ssize_t>hint
         if <uint64_t>cap > limit:
             cap = <Py_ssize_t>limit
@@ -1216,7 +1237,10 @@ cdef inline Py_ssize_t _write_frame(uint8_t *d, unsigned b0, const uint8_t *src,
     if key != NULL:
         memcpy(d + head, key, 4)
         head += 4
-        wsc_mask(d + head, src, n, key, 0)
+        if n <= 64:
+            wsc_small_unmask_ascii(d + head, src, n, key)
+        else:
+            wsc_mask(d + head, src, n, key, 0)
     else:
         memcpy(d + head, src, n)
     return head + n
@@ -1245,49 +1269,49 @@ cdef unsigned _opcode_value(opcode) except? 0xFFFF:
         raise ValueError(f"unknown opcode {opcode!r}") from None
 
 
+cdef bytes _encode_frame(unsigned op, const uint8_t *src, Py_ssize_t n, fin, rsv1, mask):
+    cdef Py_buffer kview
+    cdef uint8_t key[4]
+    cdef const uint8_t *kp = NULL
+    cdef unsigned b0
+    if op >= 8:
+        if n > _CTL_MAX:
+            raise ValueError(f"control frame payload of {n} bytes (at most {CONTROL_MAX_PAYLOAD})")
+        if not fin:
+            raise ValueError("control frames cannot be fragmented")
+    b0 = op | (0x80 if fin else 0) | (0x40 if rsv1 else 0)
+    if mask is None or mask is False:
+        pass
+    elif mask is True:
+        _shared_keys.take(key)
+        kp = key
+    else:
+        PyObject_GetBuffer(mask, &kview, PyBUF_SIMPLE)
+        try:
+            if kview.len != 4:
+                raise ValueError(f"mask must be exactly 4 bytes, not {kview.len}")
+            memcpy(key, kview.buf, 4)
+        finally:
+            PyBuffer_Release(&kview)
+        kp = key
+    return _encode(b0, src, n, kp)
+
+
+# binding=False: a plain builtin function, which CPython calls with less
+# overhead than a Cython function object (it is called once per frame).
+@cython.binding(False)
 def encode_frame(opcode, payload=b"", *, fin=True, rsv1=False, mask=None):
     """One frame with the shortest length form; ``mask=True`` draws a fresh key."""
     cdef unsigned op = _opcode_value(opcode)
     cdef Py_buffer view
-    cdef Py_buffer kview
-    cdef uint8_t key[4]
-    cdef const uint8_t *kp = NULL
-    cdef bint is_bytes = PyBytes_CheckExact(payload)
-    cdef const uint8_t *src
-    cdef Py_ssize_t n
-    cdef unsigned b0
-    if is_bytes:
-        src = <const uint8_t *>PyBytes_AS_STRING(payload)
-        n = PyBytes_GET_SIZE(payload)
-    else:
-        PyObject_GetBuffer(payload, &view, PyBUF_SIMPLE)
-        src = <const uint8_t *>view.buf
-        n = view.len
+    if PyBytes_CheckExact(payload):
+        return _encode_frame(op, <const uint8_t *>PyBytes_AS_STRING(payload), PyBytes_GET_SIZE(payload),
+                             fin, rsv1, mask)
+    PyObject_GetBuffer(payload, &view, PyBUF_SIMPLE)
     try:
-        if op >= 8:
-            if n > _CTL_MAX:
-                raise ValueError(f"control frame payload of {n} bytes (at most {CONTROL_MAX_PAYLOAD})")
-            if not fin:
-                raise ValueError("control frames cannot be fragmented")
-        b0 = op | (0x80 if fin else 0) | (0x40 if rsv1 else 0)
-        if mask is None or mask is False:
-            pass
-        elif mask is True:
-            _shared_keys.take(key)
-            kp = key
-        else:
-            PyObject_GetBuffer(mask, &kview, PyBUF_SIMPLE)
-            try:
-                if kview.len != 4:
-                    raise ValueError(f"mask must be exactly 4 bytes, not {kview.len}")
-                memcpy(key, kview.buf, 4)
-            finally:
-                PyBuffer_Release(&kview)
-            kp = key
-        return _encode(b0, src, n, kp)
+        return _encode_frame(op, <const uint8_t *>view.buf, view.len, fin, rsv1, mask)
     finally:
-        if not is_bytes:
-            PyBuffer_Release(&view)
+        PyBuffer_Release(&view)
 
 
 def encode_close_payload(code, reason=""):
