@@ -7,29 +7,13 @@ one byte at a time pins down.
 """
 
 import random
-import struct
 import zlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-MASK = b"\x37\xfa\x21\x3d"
-
-
-def xor(data, key):
-    return bytes(b ^ key[i % 4] for i, b in enumerate(data))
-
-
-def cf(b0, payload=b"", *, length=None):
-    n = len(payload) if length is None else length
-    if n < 126:
-        head = bytes((b0, 0x80 | n))
-    elif n < 65536:
-        head = struct.pack("!BBH", b0, 0x80 | 126, n)
-    else:
-        head = struct.pack("!BBQ", b0, 0x80 | 127, n)
-    return head + MASK + xor(payload, MASK)
+from wire import cf
 
 
 def deflated(data, compressor):
