@@ -103,9 +103,11 @@ cdef extern from *:
      * Cython exposes `cdef public` fields as getset descriptors, which
      * CPython's attribute cache cannot specialise; member descriptors (what
      * __slots__ uses) it can, and they read about twice as fast. */
-    #include "structmember.h"
+    #if PY_VERSION_HEX < 0x030C0000
+    #include "structmember.h"  /* PyMemberDef; in Python.h since 3.12 */
+    #endif
     #ifndef Py_T_OBJECT_EX
-    #define Py_T_OBJECT_EX 16
+    #define Py_T_OBJECT_EX 16  /* T_OBJECT_EX before 3.12 */
     #endif
     static PyMemberDef wsc_member_defs[16];
     static int wsc_member_count = 0;
