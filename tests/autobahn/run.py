@@ -50,8 +50,8 @@ EXIT_OK, EXIT_FAILED, EXIT_SETUP, EXIT_NO_PYTHON27 = 0, 1, 2, 77
 PASSING = ("OK", "NON-STRICT", "INFORMATIONAL")
 BEHAVIORS = ("OK", "NON-STRICT", "INFORMATIONAL", "UNIMPLEMENTED", "FAILED")
 
-#: Groups 1-10 (301 cases, about 30 s) plus a fixed sample of the
-#: permessage-deflate groups, about 20 s (wstest needs ~1 s per case there):
+#: Groups 1-10 (301 cases, about 20 s) plus a fixed sample of the
+#: permessage-deflate groups, about 10 s (wstest needs ~1 s per case there):
 #: each data set of group 12 and each parameter set of group 13 (windows of
 #: 9 bits, no context takeover, several offers) once, at sizes from 16 B to
 #: 8 KiB auto-fragmented into 256-byte frames.
