@@ -5,7 +5,7 @@ import struct
 
 from .._types import CONTROL_MAX_PAYLOAD, Opcode, is_sendable_close_code
 from ._buffers import byte_view, mask_key
-from .frames import _unmask
+from .masking import xor_mask
 
 __all__ = ["encode_frame", "MessageEncoder", "encode_close_payload"]
 
@@ -54,7 +54,7 @@ def _frame(b0, payload, key):
         return header + payload
     if not length:
         return header + key
-    return header + key + _unmask(payload, key, length)  # XOR masks as it unmasks
+    return header + key + xor_mask(payload, key)  # XOR masks as it unmasks
 
 
 def encode_frame(opcode, payload=b"", *, fin=True, rsv1=False, mask=None):
