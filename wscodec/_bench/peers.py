@@ -687,27 +687,10 @@ def encode_text(backends, size, role):
         return Call(proto.send_data, msg), "FrameProtocol.send_data" + ("; keys: os.urandom" if client else "")
 
     def aiohttp():
-        _need("aiohttp")
-        send_str, transport = _aiohttp_sender(client, text=True)
-
-        def produce():
-            send_str(msg)
-            return transport.last
-
-        _check_encoder(produce, payload, client)
-        return Call(send_str, msg), "WebSocketWriter.send_frame" + ("; keys: random.Random" if client else "")
+        return _aiohttp_encoder(client, msg, payload)
 
     def picows():
-        _need("picows")
-        transport, sink = _picows_transport(client)
-        TEXT = _picows_text()
-
-        def produce():
-            transport.send(TEXT, msg)
-            return sink.last
-
-        _check_encoder(produce, payload, client)
-        return Call(transport.send, TEXT, msg), "WSTransport.send" + ("; keys: libc rand()" if client else "")
+        return _picows_encoder(client, msg, payload)
 
     return [
         _wscodec(backends, "native", ours),
@@ -751,27 +734,10 @@ def encode_frame(backends, size, role):
         return Call(proto.send_data, payload), "FrameProtocol.send_data (bytes: a BINARY frame)" + ("; keys: os.urandom" if client else "")
 
     def aiohttp():
-        _need("aiohttp")
-        send, transport = _aiohttp_sender(client)
-
-        def produce():
-            send(payload)
-            return transport.last
-
-        _check_encoder(produce, payload, client)
-        return Call(send, payload), "WebSocketWriter.send_frame" + ("; keys: random.Random" if client else "")
+        return _aiohttp_encoder(client, payload, payload)
 
     def picows():
-        _need("picows")
-        transport, sink = _picows_transport(client)
-        TEXT = _picows_text()
-
-        def produce():
-            transport.send(TEXT, payload)
-            return sink.last
-
-        _check_encoder(produce, payload, client)
-        return Call(transport.send, TEXT, payload), "WSTransport.send" + ("; keys: libc rand()" if client else "")
+        return _picows_encoder(client, payload, payload)
 
     return [
         _wscodec(backends, "native", ours),
@@ -781,6 +747,34 @@ def encode_frame(backends, size, role):
         _guarded("aiohttp", "peer", aiohttp),
         _guarded("picows", "peer", picows),
     ]
+
+
+def _aiohttp_encoder(client, item, payload):
+    """aiohttp's writer sending ``item`` (a str is encoded first, as
+    ``send_str`` does) as one TEXT frame carrying ``payload``."""
+    _need("aiohttp")
+    send, transport = _aiohttp_sender(client, text=isinstance(item, str))
+
+    def produce():
+        send(item)
+        return transport.last
+
+    _check_encoder(produce, payload, client)
+    return Call(send, item), "WebSocketWriter.send_frame" + ("; keys: random.Random" if client else "")
+
+
+def _picows_encoder(client, item, payload):
+    """picows' ``WSTransport.send(TEXT, item)`` into a sink transport."""
+    _need("picows")
+    transport, sink = _picows_transport(client)
+    TEXT = _picows_text()
+
+    def produce():
+        transport.send(TEXT, item)
+        return sink.last
+
+    _check_encoder(produce, payload, client)
+    return Call(transport.send, TEXT, item), "WSTransport.send" + ("; keys: libc rand()" if client else "")
 
 
 class _AiohttpWriterProtocolStub:
