@@ -56,6 +56,8 @@ def test_generate_key_is_16_random_bytes():
         assert len(base64.b64decode(key, validate=True)) == 16
     assert wscodec.generate_key is generate_key
     assert wscodec.HandshakeError is HandshakeError
+    assert wscodec.NegotiationError is wscodec.deflate.NegotiationError
+    assert issubclass(wscodec.NegotiationError, HandshakeError)
 
 
 # -- server ---------------------------------------------------------------------

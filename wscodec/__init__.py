@@ -21,9 +21,10 @@ else:
 
 globals().update({name: getattr(_backend, name) for name in _BACKEND_NAMES})
 
+from .deflate import NegotiationError  # noqa: E402
 from .handshake import (  # noqa: E402
     HandshakeError,
     generate_key,
 )
 
-__all__ = [*_BACKEND_NAMES, "HandshakeError", "generate_key", "__version__"]
+__all__ = [*_BACKEND_NAMES, "HandshakeError", "NegotiationError", "generate_key", "__version__"]

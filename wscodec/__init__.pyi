@@ -25,7 +25,7 @@ from ._native._speedups import (
 )
 from ._types import CloseCode, Opcode, ProtocolError
 from ._version import __version__
-from .deflate import PerMessageDeflate
+from .deflate import NegotiationError, PerMessageDeflate
 from .handshake import HandshakeError, accept_key, generate_key
 
 BACKEND: Literal["native", "pure"]
@@ -42,6 +42,7 @@ __all__ = [
     "Message",
     "MessageDecoder",
     "MessageEncoder",
+    "NegotiationError",
     "Opcode",
     "PerMessageDeflate",
     "ProtocolError",
