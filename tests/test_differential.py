@@ -13,6 +13,8 @@ import zlib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from wire import raw
+
 HYPOTHESIS = settings(
     max_examples=250,
     deadline=None,
@@ -22,22 +24,8 @@ HYPOTHESIS = settings(
 # -- building streams -------------------------------------------------------------
 
 
-def header(b0, length, key, form=None):
-    form = form or (7 if length < 126 else 16 if length < 65536 else 64)
-    bit = 0x80 if key is not None else 0
-    if form == 7:
-        head = bytes((b0, bit | length))
-    elif form == 16:
-        head = struct.pack("!BBH", b0, bit | 126, length)
-    else:
-        head = struct.pack("!BBQ", b0, bit | 127, length)
-    return head + (key or b"")
-
-
 def frame(b0, payload, key, form=None):
-    if key is not None:
-        payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
-    return header(b0, len(payload), key, form) + payload
+    return raw(b0, payload, mask=key, form=form)
 
 
 TEXTS = [b"", b"hello", "héllo wörld ✓ 😀".encode(), b"\xed\xa0\x80", b"ok\xc0\xaf", b"\xf4\x90\x80\x80", b"\xe2\x82"]
