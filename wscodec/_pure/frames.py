@@ -539,7 +539,7 @@ class MessageDecoder(_Reader):
         limit = self._max_message
         if limit is not None and len(data) + len(chunk) > limit:
             # Validate what fits first: the error must follow stream order.
-            if text and not self._utf8.feed(chunk[: limit - len(data)]):
+            if text and not self._utf8.feed(memoryview(chunk)[: limit - len(data)]):
                 raise ProtocolError("invalid UTF-8 in a text message", _INVALID_DATA)
             raise ProtocolError(f"message over the {limit}-byte limit", _TOO_BIG)
         if text and chunk and not self._utf8.feed(chunk):

@@ -7,6 +7,7 @@ from ._buffers import byte_view
 __all__ = ["validate_utf8", "Utf8Validator", "incomplete_tail_is_possible"]
 
 _decode = codecs.utf_8_decode
+_WINDOW = 256 * 1024
 
 
 def validate_utf8(data):
@@ -39,9 +40,19 @@ class Utf8Validator:
         self._valid = True
 
     def feed(self, data):
+        view = byte_view(data)
+        if len(view) <= _WINDOW:
+            return self._feed(view)
+        # CPython's decoder builds a str that is thrown away: in windows, a
+        # huge input costs at most a window of extra memory, not its size.
+        for start in range(0, len(view), _WINDOW):
+            if not self._feed(view[start : start + _WINDOW]):
+                return False
+        return True
+
+    def _feed(self, view):
         if not self._valid:
             return False
-        view = byte_view(data)
         chunk = self._pending + view if self._pending else view
         try:
             _, consumed = _decode(chunk, "strict", False)
