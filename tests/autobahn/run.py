@@ -564,7 +564,8 @@ def main(argv=None):
 
 
 def compare_group9(report, expected, peers):
-    """The bar: wscodec's group 9 takes no longer than websockets' in the same run."""
+    """The bar: wscodec's group 9 takes no longer than websockets' in the same run
+    (reported, not enforced: durations on a shared machine are noisy)."""
     nines = [c for c in expected if group_of(c) == 9]
 
     def duration(agent, cases=nines):
@@ -572,10 +573,16 @@ def compare_group9(report, expected, peers):
         return sum(results[c].get("duration", 0) for c in cases if c in results) / 1000
 
     ours = duration("wscodec")
+    if not nines or not ours:
+        return
     for peer in peers:
         theirs = duration(peer)
-        verdict = "met" if ours <= theirs else "NOT MET"
-        log(f"group 9 duration: wscodec {ours:.2f} s, {peer} {theirs:.2f} s ({verdict})")
+        # Issue 4's bar is against websockets; other peers are for reference.
+        if peer == "websockets":
+            verdict = "bar met" if ours <= theirs else "bar NOT MET"
+        else:
+            verdict = "faster" if ours <= theirs else "slower"
+        log(f"group 9 duration: wscodec {ours:.2f} s, {peer} {theirs:.2f} s ({verdict}, ratio {theirs / ours:.2f}x)")
         # A peer that fails a case fast looks quick; also compare the cases
         # both passed.
         both = [c for c in nines if all(report.get(a, {}).get(c, {}).get("behavior") in PASSING

@@ -268,8 +268,6 @@ def bars(rows):
              lambda r: r.section == "encode", "native", "best", 1.5),
         _bar(rows, "pure MessageDecoder faster than websockets' pure-Python parser", op("decode", prefix=True),
              "pure", "websockets-py", 1.0),
-        _bar(rows, "pure MessageDecoder faster than websockets' parser on its C apply_mask", op("decode", prefix=True),
-             "pure", "websockets", 1.0),
         _bar(rows, "pure MessageDecoder faster than wsproto", op("decode", prefix=True), "pure", "wsproto", 1.0),
     ]
 
