@@ -63,6 +63,20 @@ def test_frame_repr(backend):
     assert "x" * 65 not in long
 
 
+@pytest.mark.parametrize("field", ["opcode", "payload", "fin", "rsv1"])
+def test_deleted_field_is_an_attribute_error_not_a_crash(backend, field):
+    frame = backend.Frame(1, b"a")
+    delattr(frame, field)
+    with pytest.raises(AttributeError):
+        repr(frame)
+    with pytest.raises(AttributeError):
+        frame == backend.Frame(1, b"a")  # noqa: B015 - the comparison is what is tested
+    message = backend.Message(backend.Opcode.CLOSE, b"", 1000, "")
+    del message.close_code
+    with pytest.raises(AttributeError):
+        repr(message)
+
+
 # -- decoding --------------------------------------------------------------------
 
 
