@@ -24,10 +24,6 @@ HYPOTHESIS = settings(
 # -- building streams -------------------------------------------------------------
 
 
-def frame(b0, payload, key, form=None):
-    return raw(b0, payload, mask=key, form=form)
-
-
 TEXTS = [b"", b"hello", "héllo wörld ✓ 😀".encode(), b"\xed\xa0\x80", b"ok\xc0\xaf", b"\xf4\x90\x80\x80", b"\xe2\x82"]
 CLOSE_CODES = [1000, 1001, 1005, 1006, 1015, 999, 2999, 3000, 4999, 5000]
 
@@ -48,7 +44,7 @@ def random_message(rng, key_of, compressor):
             payload = struct.pack("!H", rng.choice(CLOSE_CODES)) + rng.choice(TEXTS)
         else:
             payload = random_payload(rng, False)[:125]
-        return [frame(0x80 | opcode, payload, key_of())]
+        return [raw(0x80 | opcode, payload, mask=key_of())]
     opcode = 1 if rng.random() < 0.6 else 2
     payload = random_payload(rng, opcode == 1)
     rsv1 = 0
@@ -65,9 +61,9 @@ def random_message(rng, key_of, compressor):
         if i == len(parts) - 1:
             b0 |= 0x80
         form = rng.choice([None, None, None, 16, 64])
-        frames.append(frame(b0, part, key_of(), form))
+        frames.append(raw(b0, part, mask=key_of(), form=form))
         if rng.random() < 0.2:
-            frames.append(frame(0x89, b"ping", key_of()))
+            frames.append(raw(0x89, b"ping", mask=key_of()))
     return frames
 
 
@@ -220,9 +216,9 @@ def test_hypothesis_raw_bytes(native, pure, stream, cuts, seed):
 
 def test_every_byte_after_a_valid_prefix(native, pure):
     # Every possible byte at every header position after a valid frame.
-    good = frame(0x81, b"ok", b"abcd")
+    good = raw(0x81, b"ok", mask=b"abcd")
     for role, key in (("server", b"abcd"), ("client", None)):
-        base = frame(0x01, b"hi", key) + frame(0x80, b"!", key)
+        base = raw(0x01, b"hi", mask=key) + raw(0x80, b"!", mask=key)
         for config in (
             {"kind": "message", "role": role, "max_frame_size": 100, "max_message_size": 50,
              "deflate": "takeover", "decode_text": True},

@@ -38,14 +38,13 @@ def xor_mask(data, key):
 
 
 def _xor(view, key, phase):
-    if not view:
-        return b""
-    return bytes(xor_mask(view, key[phase:] + key[:phase]))
+    """xor_mask from key byte ``phase``: bytes or a bytearray, as xor_mask."""
+    return xor_mask(view, key[phase:] + key[:phase])
 
 
 def apply_mask(data, mask):
     """Return ``data`` XOR ``mask`` repeated, as bytes."""
-    return _xor(byte_view(data), mask_key(mask), 0)
+    return bytes(_xor(byte_view(data), mask_key(mask), 0))
 
 
 def mask_inplace(buf, mask, offset=0):
@@ -74,7 +73,7 @@ class Masker:
 
     def process(self, data):
         view = byte_view(data)
-        out = _xor(view, self._key, self._phase)
+        out = bytes(_xor(view, self._key, self._phase))
         self._phase = (self._phase + len(view)) % 4
         return out
 
