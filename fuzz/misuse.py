@@ -117,6 +117,10 @@ KEYWORDS = ("role", "max_message_size", "max_frame_size", "deflate", "decode_tex
             "fin", "rsv1", "mask")
 
 
+def round_trip(load, dump, obj):
+    return plain(load(dump(obj)) if dump else load(obj))
+
+
 def outcome(fn, *args, **kwargs):
     try:
         return ("ok", fn(*args, **kwargs))
@@ -155,8 +159,8 @@ def check(data):
             elif action == 3:  # a module-level function
                 result = outcome(getattr(backend, function), *args, **kwargs)
             elif action == 4 and current is not None:  # pickle and copy round trips
-                result = outcome(lambda: plain(pickle.loads(pickle.dumps(current))))
-                result = (result, outcome(lambda: plain(copy.copy(current))))
+                result = outcome(round_trip, pickle.loads, pickle.dumps, current)
+                result = (result, outcome(round_trip, copy.copy, None, current))
             elif current is not None:  # repr must not crash; its text may differ
                 result = outcome(repr, current)
                 result = (result[0], None)

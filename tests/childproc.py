@@ -38,6 +38,13 @@ def _show(value):
             return f"<repr raised {type(exc).__name__}>"
     return type(value).__name__
 
+def run_threads(copies, *targets):
+    threads = [threading.Thread(target=t) for t in targets for _ in range(copies)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
 def attempt(label, fn, *args, **kwargs):
     try:
         value = fn(*args, **kwargs)

@@ -25,6 +25,7 @@ from wscodec._native._core cimport wsc_simd_init, wsc_simd_name, wsc_simd_select
 
 import os as _os
 
+from .._misuse import in_use, not_initialised, not_picklable
 from .._types import CONTROL_MAX_PAYLOAD, DEFAULT_MAX_MESSAGE_SIZE, Opcode, ProtocolError, is_sendable_close_code
 
 cdef extern from "_ext_helpers.h":
@@ -42,6 +43,7 @@ cdef enum:
 cdef int _PROTOCOL_ERROR = 1002
 cdef int _INVALID_DATA = 1007
 cdef int _TOO_BIG = 1009
+cdef int _INTERNAL_ERROR = 1011
 
 # Index by opcode value: the member when known, else the plain int.
 cdef tuple _OPCODES = tuple(Opcode(v) if v in Opcode._value2member_map_ else v for v in range(16))

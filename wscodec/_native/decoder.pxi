@@ -35,6 +35,19 @@ cdef enum:
 
 cdef uint64_t _NO_LIMIT = 0xFFFFFFFFFFFFFFFFULL
 
+cdef enum:
+    # _Decoder._state.  feed() holds BUSY from entry to return, including
+    # while the GIL is released around big copies into the message buffer:
+    # another thread (or a callback of this one, such as an inflater) that
+    # calls feed() or __init__ then gets RuntimeError instead of resizing or
+    # freeing that buffer under the copy.  The flag is only read and written
+    # with the object's critical section held (the GIL on default builds), so
+    # the check and the claim are one step on free-threaded builds too, where
+    # the critical section itself is suspended while the GIL is released.
+    _UNSET = 0    # __init__ has not run
+    _IDLE = 1
+    _BUSY = 2
+
 
 cdef inline uint64_t _be64(const uint8_t *q) noexcept nogil:
     return ((<uint64_t>q[0] << 56) | (<uint64_t>q[1] << 48) | (<uint64_t>q[2] << 40)
@@ -86,6 +99,7 @@ cdef class _Decoder:
     cdef uint64_t _max_message
     cdef object _inflater
     cdef int _failed           # close code once failed, else 0
+    cdef int _state            # _UNSET, _IDLE or _BUSY
 
     # An unfinished header carried over to the next feed.
     cdef uint8_t _hdr[14]
@@ -159,34 +173,88 @@ cdef class _Decoder:
         """Decode ``data`` (any C-contiguous buffer); return what it completed."""
         cdef Py_buffer view
         cdef list out
+        if self._state != _IDLE:
+            raise not_initialised(self) if self._state == _UNSET else in_use(self)
         if self._failed:
             raise ProtocolError(f"decoder already failed with close code {self._failed}", self._failed)
         out = []
         if PyBytes_CheckExact(data):
+            self._state = _BUSY
             try:
                 self._run(<const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), out)
-            except ProtocolError as exc:
+            except BaseException as exc:
                 self._fail(exc, out)
                 raise
+            finally:
+                self._state = _IDLE
             return out
+        # A bad argument raises here and leaves the decoder as it was.
         PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+        self._state = _BUSY
         try:
             self._run(<const uint8_t *>view.buf, view.len, out)
-        except ProtocolError as exc:
+        except BaseException as exc:
             self._fail(exc, out)
             raise
         finally:
+            self._state = _IDLE
             PyBuffer_Release(&view)
         return out
 
     @cython.final
     cdef int _fail(self, exc, list out) except -1:
-        self._failed = exc.close_code
-        exc.completed = out
+        """After any exception inside a feed the stream position is lost, so
+        the decoder fails: with the ProtocolError's close code, or 1011 for
+        anything else (MemoryError, an inflater's own error); what completed
+        before is on the exception either way."""
+        self._failed = exc.close_code if isinstance(exc, ProtocolError) else _INTERNAL_ERROR
+        try:
+            exc.completed = out
+        except AttributeError:
+            pass
         self._drop_data()
         self._hlen = 0
         self._in_payload = False
         return 0
+
+    @cython.final
+    cdef int _reset(self, bint server, bint frames, uint64_t max_frame, uint64_t max_message,
+                    bint allow_rsv1, bint decode_text, object inflater) except -1:
+        """The whole state of a new stream; __init__ calls it once every
+        argument is known to be good, so a failed __init__ changes nothing."""
+        with cython.critical_section(self):
+            if self._state == _BUSY:
+                raise in_use(self)
+            self._drop_data()
+            self._server = server
+            self._frames = frames
+            self._max_frame = max_frame
+            self._max_message = max_message
+            self._allow_rsv1 = allow_rsv1
+            self._decode_text = decode_text
+            self._inflater = inflater
+            self._failed = 0
+            self._hlen = 0
+            self._b0 = 0
+            self._plen = 0
+            self._in_payload = False
+            self._left = 0
+            self._phase = 0
+            self._msg_op = 0
+            self._compressed = False
+            self._mascii = False
+            self._control_len = 0
+            wsc_utf8_stream_init(&self._utf8)
+            self._state = _IDLE
+        return 0
+
+    def __reduce__(self):
+        raise not_picklable(self)
+
+    def __repr__(self):
+        if self._state == _UNSET:
+            return f"<{type(self).__name__} not initialised>"
+        return f"<{type(self).__name__} role={'server' if self._server else 'client'}>"
 
     @cython.final
     cdef int _run(self, const uint8_t *p, Py_ssize_t n, list out) except -1:
@@ -634,14 +702,9 @@ cdef class FrameDecoder(_Decoder):
     """Split a byte stream into ``Frame`` objects, checking the frame-level rules."""
 
     def __init__(self, *, role="server", max_frame_size=None, allow_rsv1=False):
-        self._server = _role_is_server(role)
-        self._frames = True
-        self._max_frame = _check_limit("max_frame_size", max_frame_size)
-        self._max_message = _NO_LIMIT
-        self._allow_rsv1 = bool(allow_rsv1)
-
-    def __repr__(self):
-        return f"<FrameDecoder role={'server' if self._server else 'client'}>"
+        cdef bint server = _role_is_server(role)
+        cdef uint64_t max_frame = _check_limit("max_frame_size", max_frame_size)
+        self._reset(server, True, max_frame, _NO_LIMIT, bool(allow_rsv1), False, None)
 
 
 cdef class MessageDecoder(_Decoder):
@@ -657,13 +720,9 @@ cdef class MessageDecoder(_Decoder):
         deflate=None,
         decode_text=True,
     ):
-        self._server = _role_is_server(role)
-        self._frames = False
-        self._max_frame = _check_limit("max_frame_size", max_frame_size)
-        self._max_message = _check_limit("max_message_size", max_message_size)
-        self._allow_rsv1 = deflate is not None
-        self._decode_text = bool(decode_text)
-        self._inflater = None if deflate is None else deflate.make_decompressor(role)
-
-    def __repr__(self):
-        return f"<MessageDecoder role={'server' if self._server else 'client'}>"
+        cdef bint server = _role_is_server(role)
+        cdef uint64_t max_frame = _check_limit("max_frame_size", max_frame_size)
+        cdef uint64_t max_message = _check_limit("max_message_size", max_message_size)
+        cdef bint text_as_str = bool(decode_text)
+        inflater = None if deflate is None else deflate.make_decompressor(role)
+        self._reset(server, False, max_frame, max_message, deflate is not None, text_as_str, inflater)

@@ -1,5 +1,6 @@
 # Frame and message encoding (twin: _pure/encoder.py).
 
+from cpython.long cimport PyLong_AsLongAndOverflow, PyLong_Check
 from cpython.unicode cimport PyUnicode_Check, PyUnicode_GET_LENGTH
 
 cdef extern from "Python.h":
@@ -8,7 +9,6 @@ cdef extern from "Python.h":
 cdef enum:
     _POOL_SIZE = 4096  # bytes of secure randomness per refill: 1024 keys
 
-cdef dict _ENCODE_OPCODES = {op: op for op in Opcode}
 cdef object _urandom = _os.urandom
 
 
@@ -113,15 +113,16 @@ cdef inline bytes _encode(unsigned b0, const uint8_t *src, Py_ssize_t n, const u
 
 
 cdef unsigned _opcode_value(opcode) except? 0xFFFF:
+    """The opcode as a number: TypeError unless an int (an Opcode is one),
+    ValueError unless a defined opcode, whatever its size."""
     cdef long op
-    if type(opcode) is int or isinstance(opcode, Opcode):
-        op = opcode
-        if 0 <= op <= 2 or 8 <= op <= 10:
-            return <unsigned>op
-    try:
-        return <unsigned>int(_ENCODE_OPCODES[opcode])
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown opcode {opcode!r}") from None
+    cdef int overflow = 0
+    if not PyLong_Check(opcode):
+        raise TypeError(f"opcode must be an int, not {type(opcode).__name__}")
+    op = PyLong_AsLongAndOverflow(opcode, &overflow)
+    if overflow == 0 and (0 <= op <= 2 or 8 <= op <= 10):
+        return <unsigned>op
+    raise ValueError(f"unknown opcode {opcode!r}")
 
 
 cdef bytes _encode_frame(unsigned op, const uint8_t *src, Py_ssize_t n, fin, rsv1, mask):
@@ -167,32 +168,42 @@ cdef class MessageEncoder:
     cdef object _compressor
     cdef Py_ssize_t _min_size
     cdef _KeyPool _keys            # client only; per encoder, so no contention
+    cdef bint _ready               # __init__ ran
 
     def __init__(self, *, role="server", max_frame_size=None, deflate=None):
-        self._client = not _role_is_server(role)
+        cdef bint client = not _role_is_server(role)
+        cdef Py_ssize_t max_frame = 0
         if max_frame_size is not None:
             if not isinstance(max_frame_size, int) or isinstance(max_frame_size, bool):
                 raise TypeError(f"max_frame_size must be None or an int, not {type(max_frame_size).__name__}")
             if max_frame_size < 1:
                 # Zero would leave no room for any payload byte.
                 raise ValueError(f"max_frame_size must be None or >= 1, not {max_frame_size}")
-            self._max_frame = min(max_frame_size, 0x7FFFFFFFFFFFFFFF)
-        else:
-            self._max_frame = 0
-        if deflate is None:
-            self._compressor = None
-            self._min_size = 0
-        else:
-            self._compressor = deflate.make_compressor(role)
-            self._min_size = deflate.min_size
-        self._keys = _KeyPool() if self._client else None
+            max_frame = min(max_frame_size, 0x7FFFFFFFFFFFFFFF)
+        compressor = None if deflate is None else deflate.make_compressor(role)
+        min_size = 0 if deflate is None else deflate.min_size
+        # Every argument is good: only now replace the state (with no Python
+        # code in between), so a failed second __init__ changes nothing.
+        self._client = client
+        self._max_frame = max_frame
+        self._compressor = compressor
+        self._min_size = min_size
+        self._keys = _KeyPool() if client else None
+        self._ready = True
+
+    def __reduce__(self):
+        raise not_picklable(self)
 
     def __repr__(self):
-        return f"<MessageEncoder role={'client' if self._client else 'server'}>"
+        if not self._ready:
+            return f"<{type(self).__name__} not initialised>"
+        return f"<{type(self).__name__} role={'client' if self._client else 'server'}>"
 
     def text(self, data):
         """A TEXT message (strict UTF-8: lone surrogates raise UnicodeEncodeError)."""
         cdef bytes raw
+        if not self._ready:
+            raise not_initialised(self)
         if not PyUnicode_Check(data):
             raise TypeError(f"text() takes a str, not {type(data).__name__}")
         if PyUnicode_IS_COMPACT_ASCII(data):
@@ -204,6 +215,8 @@ cdef class MessageEncoder:
     def binary(self, data):
         """A BINARY message from any C-contiguous buffer."""
         cdef Py_buffer view
+        if not self._ready:
+            raise not_initialised(self)
         if PyBytes_CheckExact(data):
             return self._message(2, <const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), data)
         PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
@@ -219,6 +232,8 @@ cdef class MessageEncoder:
         return self._control(10, data)
 
     def close(self, code=1000, reason=""):
+        if not self._ready:
+            raise not_initialised(self)
         if code is None:
             if reason:
                 raise ValueError("a close reason needs a close code")
@@ -231,12 +246,15 @@ cdef class MessageEncoder:
         cdef Py_buffer view
         cdef uint8_t key[4]
         cdef const uint8_t *kp = NULL
+        cdef _KeyPool keys = self._keys
+        if not self._ready:
+            raise not_initialised(self)
         PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
         try:
             if view.len > _CONTROL_MAX:
                 raise ValueError(f"control frame payload of {view.len} bytes (at most {CONTROL_MAX_PAYLOAD})")
-            if self._client:
-                self._keys.take(key)
+            if keys is not None:
+                keys.take(key)
                 kp = key
             return _encode(0x80 | op, <const uint8_t *>view.buf, view.len, kp)
         finally:
@@ -248,41 +266,47 @@ cdef class MessageEncoder:
         cdef unsigned rsv1 = 0
         cdef uint8_t key[4]
         cdef const uint8_t *kp = NULL
+        # Locals: the compressor is Python code, which may re-initialise
+        # this encoder (or let another thread do it) before we go on.
         cdef Py_ssize_t size = self._max_frame
+        cdef _KeyPool keys = self._keys
+        cdef object compressor = self._compressor
         cdef bytes compressed
-        if self._compressor is not None and n >= self._min_size:
+        if compressor is not None and n >= self._min_size:
             if not PyBytes_CheckExact(owner):
                 owner = PyBytes_FromStringAndSize(<char *>src, n)
-            compressed = as_bytes(self._compressor.compress(owner))
+            compressed = as_bytes(compressor.compress(owner))
             src = <const uint8_t *>PyBytes_AS_STRING(compressed)
             n = PyBytes_GET_SIZE(compressed)
             rsv1 = 0x40
         if size == 0 or n <= size:
-            if self._client:
-                self._keys.take(key)
+            if keys is not None:
+                keys.take(key)
                 kp = key
             return _encode(0x80 | rsv1 | op, src, n, kp)
-        return self._fragments(op | rsv1, src, n, size)
+        return _fragments(op | rsv1, src, n, size, keys)
 
-    cdef bytes _fragments(self, unsigned first, const uint8_t *src, Py_ssize_t n, Py_ssize_t size):
-        cdef Py_ssize_t count = (n + size - 1) // size
-        cdef Py_ssize_t last = n - (count - 1) * size
-        cdef Py_ssize_t total = (count - 1) * _frame_size(size, self._client) + _frame_size(last, self._client)
-        cdef bytes out = PyBytes_FromStringAndSize(NULL, total)
-        cdef uint8_t *d = <uint8_t *>PyBytes_AS_STRING(out)
-        cdef uint8_t key[4]
-        cdef const uint8_t *kp = key if self._client else NULL
-        cdef Py_ssize_t i
-        cdef Py_ssize_t off = 0
-        cdef Py_ssize_t chunk
-        cdef unsigned b0
-        for i in range(count):
-            chunk = size if i < count - 1 else last
-            b0 = first if i == 0 else 0
-            if i == count - 1:
-                b0 |= 0x80
-            if self._client:
-                self._keys.take(key)
-            d += _write_frame(d, b0, src + off, chunk, kp)
-            off += chunk
-        return out
+
+cdef bytes _fragments(unsigned first, const uint8_t *src, Py_ssize_t n, Py_ssize_t size, _KeyPool keys):
+    cdef bint masked = keys is not None
+    cdef Py_ssize_t count = (n + size - 1) // size
+    cdef Py_ssize_t last = n - (count - 1) * size
+    cdef Py_ssize_t total = (count - 1) * _frame_size(size, masked) + _frame_size(last, masked)
+    cdef bytes out = PyBytes_FromStringAndSize(NULL, total)
+    cdef uint8_t *d = <uint8_t *>PyBytes_AS_STRING(out)
+    cdef uint8_t key[4]
+    cdef const uint8_t *kp = key if masked else NULL
+    cdef Py_ssize_t i
+    cdef Py_ssize_t off = 0
+    cdef Py_ssize_t chunk
+    cdef unsigned b0
+    for i in range(count):
+        chunk = size if i < count - 1 else last
+        b0 = first if i == 0 else 0
+        if i == count - 1:
+            b0 |= 0x80
+        if masked:
+            keys.take(key)
+        d += _write_frame(d, b0, src + off, chunk, kp)
+        off += chunk
+    return out

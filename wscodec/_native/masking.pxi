@@ -2,8 +2,7 @@
 # the common case for high-frequency traffic, so every entry point allocates
 # nothing but its result.
 
-from cpython.buffer cimport PyBUF_WRITABLE, PyObject_CheckBuffer
-from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_CheckExact, PyByteArray_GET_SIZE
+from cpython.buffer cimport PyBUF_WRITABLE
 
 from wscodec._native._core cimport wsc_mask
 
@@ -27,17 +26,47 @@ def apply_mask(data, mask):
     """
     cdef uint8_t key[4]
     cdef Py_buffer view
-    mask_key(mask, key)
     if PyBytes_CheckExact(data):
+        mask_key(mask, key)
         return _xor(<const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), key, 0)
     PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
     try:
+        mask_key(mask, key)
         return _xor(<const uint8_t *>view.buf, view.len, key, 0)
     finally:
         PyBuffer_Release(&view)
 
 
-def mask_inplace(buf, mask, Py_ssize_t offset=0):
+cdef int _writable_view(object buf, Py_buffer *view) except -1:
+    """A writable export of ``buf``, held for as long as we write into it: a
+    bytearray cannot be resized (by another thread, on any build) meanwhile.
+    TypeError for a read-only buffer; a buffer that cannot be exported at all
+    (non-contiguous, released) keeps its own error."""
+    cdef Py_buffer probe
+    try:
+        PyObject_GetBuffer(buf, view, PyBUF_WRITABLE)
+    except BufferError:
+        try:
+            PyObject_GetBuffer(buf, &probe, PyBUF_SIMPLE)
+        except BaseException:
+            raise
+        else:
+            PyBuffer_Release(&probe)
+            raise TypeError(f"mask_inplace needs a writable buffer, not {type(buf).__name__}") from None
+    return 0
+
+
+cdef inline unsigned _phase_of(object offset) except? 99:
+    cdef Py_ssize_t small
+    try:
+        small = offset
+    except OverflowError:
+        # Any int is a valid offset; only its remainder matters.
+        return <unsigned>(offset % 4)
+    return <unsigned>(small & 3)  # two's complement: equals small % 4
+
+
+def mask_inplace(buf, mask, offset=0):
     """mask_inplace(buf, mask, offset=0) -> int
 
     XOR a writable buffer in place starting at mask byte ``offset % 4``;
@@ -45,22 +74,11 @@ def mask_inplace(buf, mask, Py_ssize_t offset=0):
     """
     cdef uint8_t key[4]
     cdef Py_buffer view
-    cdef unsigned phase = <unsigned>(offset & 3)  # two's complement: equals offset % 4
-    cdef Py_ssize_t n
-    mask_key(mask, key)
-    if PyByteArray_CheckExact(buf):
-        n = PyByteArray_GET_SIZE(buf)
-        if n < NOGIL_THRESHOLD:
-            # Without the GIL released nothing can resize the bytearray under us.
-            return wsc_mask(<uint8_t *>PyByteArray_AS_STRING(buf),
-                            <const uint8_t *>PyByteArray_AS_STRING(buf), n, key, phase)
+    cdef unsigned phase
+    _writable_view(buf, &view)
     try:
-        PyObject_GetBuffer(buf, &view, PyBUF_WRITABLE)
-    except BufferError:
-        if PyObject_CheckBuffer(buf):
-            raise TypeError(f"mask_inplace needs a writable buffer, not {type(buf).__name__}") from None
-        raise
-    try:
+        mask_key(mask, key)
+        phase = _phase_of(offset)
         if view.len >= NOGIL_THRESHOLD:
             with nogil:
                 phase = wsc_mask(<uint8_t *>view.buf, <const uint8_t *>view.buf, view.len, key, phase)
@@ -76,23 +94,40 @@ cdef class Masker:
 
     cdef uint8_t _key[4]
     cdef unsigned _phase
+    cdef bint _ready
 
-    def __cinit__(self, mask):
-        mask_key(mask, self._key)
+    def __init__(self, mask):
+        cdef uint8_t key[4]
+        mask_key(mask, key)
+        memcpy(self._key, key, 4)
         self._phase = 0
+        self._ready = True
 
     def process(self, data):
         cdef Py_buffer view
         cdef bytes out
+        cdef uint8_t key[4]
+        cdef unsigned phase
+        if not self._ready:
+            raise not_initialised(self)
         PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
         try:
-            out = _xor(<const uint8_t *>view.buf, view.len, self._key, self._phase)
-            self._phase = (self._phase + <unsigned>(view.len & 3)) & 3
+            # Copies: the GIL may be released while masking, and another
+            # thread may re-initialise this Masker meanwhile.
+            memcpy(key, self._key, 4)
+            phase = self._phase
+            out = _xor(<const uint8_t *>view.buf, view.len, key, phase)
+            self._phase = (phase + <unsigned>(view.len & 3)) & 3
         finally:
             PyBuffer_Release(&view)
         return out
 
+    def __reduce__(self):
+        raise not_picklable(self)
+
     def __repr__(self):
+        if not self._ready:
+            return "<Masker not initialised>"
         return f"Masker(mask={PyBytes_FromStringAndSize(<char *>self._key, 4)!r}, phase={self._phase})"
 
 

@@ -39,14 +39,18 @@ cdef class Utf8Validator:
     """Incremental validator: ``feed`` fails as soon as the input is impossible."""
 
     cdef wsc_utf8_stream _stream
+    cdef bint _ready
 
-    def __cinit__(self):
+    def __init__(self):
         wsc_utf8_stream_init(&self._stream)
+        self._ready = True
 
     def feed(self, data):
         """feed(data) -> bool: False once the bytes so far cannot start valid UTF-8."""
         cdef Py_buffer view
         cdef int ok
+        if not self._ready:
+            raise not_initialised(self)
         if PyBytes_CheckExact(data):
             return wsc_utf8_stream_feed(&self._stream, <const uint8_t *>PyBytes_AS_STRING(data),
                                         PyBytes_GET_SIZE(data)) != 0
@@ -59,12 +63,20 @@ cdef class Utf8Validator:
 
     def finish(self):
         """finish() -> bool: all input valid and ending on a character boundary."""
+        if not self._ready:
+            raise not_initialised(self)
         return wsc_utf8_stream_finish(&self._stream) != 0
 
     def reset(self):
         wsc_utf8_stream_init(&self._stream)
+        self._ready = True
+
+    def __reduce__(self):
+        raise not_picklable(self)
 
     def __repr__(self):
+        if not self._ready:
+            return "<Utf8Validator not initialised>"
         if self._stream.state == WSC_UTF8_REJECT:
             return "<Utf8Validator invalid>"
         return "<Utf8Validator valid>" if self._stream.state == 0 else "<Utf8Validator mid-character>"

@@ -99,7 +99,7 @@ cdef class Frame:
 
     def __reduce__(self):
         cdef object a = self
-        return (Frame, (int(a.opcode), a.payload, a.fin, a.rsv1, a.rsv2, a.rsv3))
+        return (type(self), (int(a.opcode), a.payload, a.fin, a.rsv1, a.rsv2, a.rsv3))
 
 
 @cython.no_gc
@@ -152,7 +152,7 @@ cdef class Message:
 
     def __reduce__(self):
         cdef object a = self
-        return (Message, (a.opcode, a.data, a.close_code, a.close_reason))
+        return (type(self), (a.opcode, a.data, a.close_code, a.close_reason))
 
 
 cdef int _install_members() except -1:

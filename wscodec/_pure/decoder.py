@@ -13,6 +13,7 @@ inline loop for the common case of whole single-frame messages.
 
 import zlib
 
+from .._misuse import InitGuard, in_use
 from .._types import DEFAULT_MAX_MESSAGE_SIZE, CloseCode, Opcode, ProtocolError
 from ._buffers import byte_view
 from .close import _check_close_prefix, parse_close_payload
@@ -26,6 +27,7 @@ __all__ = ["FrameDecoder", "MessageDecoder"]
 _PROTOCOL_ERROR = CloseCode.PROTOCOL_ERROR
 _INVALID_DATA = CloseCode.INVALID_DATA
 _TOO_BIG = CloseCode.MESSAGE_TOO_BIG
+_INTERNAL_ERROR = CloseCode.INTERNAL_ERROR
 
 _TEXT = Opcode.TEXT
 _BINARY = Opcode.BINARY
@@ -66,24 +68,46 @@ def _check_limit(name, value):
     return value
 
 
-class _Decoder:
+def _mask_bit(role):
+    if role == "server":
+        return 0x80
+    if role == "client":
+        return 0
+    raise ValueError(f"role must be 'server' or 'client', not {role!r}")
+
+
+def _repr(decoder):
+    name = type(decoder).__name__
+    try:
+        return f"<{name} role={'server' if decoder._mask_bit else 'client'}>"
+    except RuntimeError:
+        return f"<{name} not initialised>"
+
+
+class _Decoder(InitGuard):
     """The frame layer shared by both decoders.
 
     Subclasses supply ``_check_message_header`` (the checks of step 5, from the header
     alone), ``_on_frame`` (a whole frame that arrived in one piece) and
     ``_on_start``/``_take_piece`` (a frame whose payload streams in).
+
+    ``__init__`` checks every argument first, then resets the whole state: a
+    second ``__init__`` starts a new stream, a failed one changes nothing.
     """
 
-    __slots__ = ("_hdr", "_mask_bit", "_b0_errors", "_max_frame", "_left", "_key", "_b0", "_failed", "_msg_op")
+    __slots__ = (
+        "_hdr", "_mask_bit", "_b0_errors", "_max_frame", "_left", "_key", "_b0", "_failed", "_msg_op", "_busy",
+    )
 
-    def __init__(self, role, max_frame_size, allow_rsv1):
-        if role == "server":
-            self._mask_bit = 0x80
-        elif role == "client":
-            self._mask_bit = 0
-        else:
-            raise ValueError(f"role must be 'server' or 'client', not {role!r}")
-        self._max_frame = _check_limit("max_frame_size", max_frame_size)
+    def _reset(self, mask_bit, max_frame, allow_rsv1):
+        try:
+            busy = self._busy
+        except RuntimeError:  # the first __init__
+            busy = False
+        if busy:
+            raise in_use(self)
+        self._mask_bit = mask_bit
+        self._max_frame = max_frame
         self._b0_errors = _B0_RSV1 if allow_rsv1 else _B0_STRICT
         self._hdr = bytearray()
         self._left = -1  # payload bytes still due in the current frame; -1: at a header
@@ -91,35 +115,56 @@ class _Decoder:
         self._b0 = 0
         self._failed = None
         self._msg_op = None  # MessageDecoder: opcode of the unfinished data message
+        self._busy = False
 
     def feed(self, data):
+        # The flag refuses a second thread, or a callback, entering the same
+        # decoder mid-feed, as the native backend does.
+        if self._busy:
+            raise in_use(self)
         if self._failed is not None:
             raise ProtocolError(f"decoder already failed with close code {self._failed}", self._failed)
-        # Parse a bytes object: int.from_bytes and slicing are faster on bytes
-        # than on a bytearray.  The leftover is at most a partial header
-        # (payloads stream out as they arrive), so the join copies little
-        # more than the caller's data, once per feed.
+        # A bad argument raises here and leaves the decoder as it was.
         if type(data) is not bytes:
             data = byte_view(data)
-        stored = self._hdr
-        if stored:
-            buf = bytes(stored) + data
-            stored.clear()
-        elif type(data) is bytes:
-            buf = data
-        else:
-            buf = data.tobytes()
+        self._busy = True
         out = []
         try:
+            # Parse a bytes object: int.from_bytes and slicing are faster on
+            # bytes than on a bytearray.  The leftover is at most a partial
+            # header (payloads stream out as they arrive), so the join copies
+            # little more than the caller's data, once per feed.
+            stored = self._hdr
+            if stored:
+                buf = bytes(stored) + data
+                stored.clear()
+            elif type(data) is bytes:
+                buf = data
+            else:
+                buf = data.tobytes()
             pos = self._run(buf, 0, out)
+            if pos < len(buf):
+                stored += memoryview(buf)[pos:]
+            return out
         except ProtocolError as exc:
-            self._failed = exc.close_code
-            self._hdr = bytearray()
-            exc.completed = out
+            self._fail(exc.close_code, exc, out)
             raise
-        if pos < len(buf):
-            stored += memoryview(buf)[pos:]
-        return out
+        except BaseException as exc:
+            # MemoryError, an inflater's own error, KeyboardInterrupt: the
+            # stream position is lost, so the decoder fails (1011); what
+            # completed before is on the exception, as for ProtocolError.
+            self._fail(_INTERNAL_ERROR, exc, out)
+            raise
+        finally:
+            self._busy = False
+
+    def _fail(self, close_code, exc, out):
+        self._failed = close_code
+        self._hdr = bytearray()
+        try:
+            exc.completed = out
+        except AttributeError:
+            pass
 
     def _run(self, buf, pos, out, single=False):
         """Decode from ``buf[pos:]``; return where it stopped.  With ``single``,
@@ -225,7 +270,9 @@ class FrameDecoder(_Decoder):
     __slots__ = ("_payload",)
 
     def __init__(self, *, role="server", max_frame_size=None, allow_rsv1=False):
-        super().__init__(role, max_frame_size, allow_rsv1)
+        mask_bit = _mask_bit(role)
+        max_frame = _check_limit("max_frame_size", max_frame_size)
+        self._reset(mask_bit, max_frame, allow_rsv1)
         self._payload = bytearray()
 
     def _check_message_header(self, b0, length):
@@ -242,7 +289,7 @@ class FrameDecoder(_Decoder):
             self._on_frame(self._b0, payload, out)
 
     def __repr__(self):
-        return f"<FrameDecoder role={'server' if self._mask_bit else 'client'}>"
+        return _repr(self)
 
 
 class MessageDecoder(_Decoder):
@@ -268,10 +315,15 @@ class MessageDecoder(_Decoder):
         deflate=None,
         decode_text=True,
     ):
-        super().__init__(role, max_frame_size, deflate is not None)
-        self._max_message = _check_limit("max_message_size", max_message_size)
-        self._decode_text = bool(decode_text)
-        self._inflater = None if deflate is None else deflate.make_decompressor(role)
+        mask_bit = _mask_bit(role)
+        max_frame = _check_limit("max_frame_size", max_frame_size)
+        max_message = _check_limit("max_message_size", max_message_size)
+        decode_text = bool(decode_text)
+        inflater = None if deflate is None else deflate.make_decompressor(role)
+        self._reset(mask_bit, max_frame, deflate is not None)
+        self._max_message = max_message
+        self._decode_text = decode_text
+        self._inflater = inflater
         self._compressed = False
         self._data = bytearray()
         self._utf8 = Utf8Validator()
@@ -455,4 +507,4 @@ class MessageDecoder(_Decoder):
             out.append(Message(opcode, bytes(data)))
 
     def __repr__(self):
-        return f"<MessageDecoder role={'server' if self._mask_bit else 'client'}>"
+        return _repr(self)

@@ -4,6 +4,7 @@
 import os
 import struct
 
+from .._misuse import InitGuard
 from .._types import CONTROL_MAX_PAYLOAD, Opcode
 from ._buffers import byte_view, mask_key
 from .close import encode_close_payload
@@ -61,6 +62,8 @@ def _encode(b0, payload, key):
 
 def encode_frame(opcode, payload=b"", *, fin=True, rsv1=False, mask=None):
     """One frame with the shortest length form; ``mask=True`` draws a fresh key."""
+    if not isinstance(opcode, int):
+        raise TypeError(f"opcode must be an int, not {type(opcode).__name__}")
     if not (0 <= opcode <= 15 and _KNOWN[opcode]):
         raise ValueError(f"unknown opcode {opcode!r}")
     if type(payload) is not bytes:
@@ -79,8 +82,13 @@ def encode_frame(opcode, payload=b"", *, fin=True, rsv1=False, mask=None):
     return _encode(opcode | (0x80 if fin else 0) | (0x40 if rsv1 else 0), payload, key)
 
 
-class MessageEncoder:
-    """Turn messages into wire bytes for one side of one connection."""
+class MessageEncoder(InitGuard):
+    """Turn messages into wire bytes for one side of one connection.
+
+    Each method reads ``_client`` first: on an object whose ``__init__`` never
+    ran that raises the not-initialised RuntimeError before any argument
+    check, in the order the native backend checks.
+    """
 
     __slots__ = ("_client", "_max_frame", "_compressor", "_min_size")
 
@@ -93,25 +101,29 @@ class MessageEncoder:
             if max_frame_size < 1:
                 # Zero would leave no room for any payload byte.
                 raise ValueError(f"max_frame_size must be None or >= 1, not {max_frame_size}")
+        if deflate is None:
+            compressor, min_size = None, 0
+        else:
+            compressor, min_size = deflate.make_compressor(role), deflate.min_size
+        # Every argument is good: only now replace the state, so a failed
+        # second __init__ leaves the encoder as it was.
         # RFC 6455 section 5.3: a client masks every frame, a server none.
         self._client = role == "client"
         self._max_frame = max_frame_size
-        if deflate is None:
-            self._compressor = None
-            self._min_size = 0
-        else:
-            self._compressor = deflate.make_compressor(role)
-            self._min_size = deflate.min_size
+        self._compressor = compressor
+        self._min_size = min_size
 
     def text(self, data):
+        client = self._client
         if not isinstance(data, str):
             raise TypeError(f"text() takes a str, not {type(data).__name__}")
-        return self._message(_TEXT, data.encode("utf-8"))
+        return self._message(_TEXT, data.encode("utf-8"), client)
 
     def binary(self, data):
+        client = self._client
         if type(data) is not bytes:
             data = bytes(byte_view(data))
-        return self._message(_BINARY, data)
+        return self._message(_BINARY, data, client)
 
     def ping(self, data=b""):
         return encode_frame(Opcode.PING, data, mask=self._client)
@@ -120,21 +132,21 @@ class MessageEncoder:
         return encode_frame(Opcode.PONG, data, mask=self._client)
 
     def close(self, code=1000, reason=""):
+        client = self._client
         if code is None:
             if reason:
                 raise ValueError("a close reason needs a close code")
             payload = b""
         else:
             payload = encode_close_payload(code, reason)
-        return encode_frame(Opcode.CLOSE, payload, mask=self._client)
+        return encode_frame(Opcode.CLOSE, payload, mask=client)
 
-    def _message(self, opcode, payload):
+    def _message(self, opcode, payload, mask):
         rsv1 = 0
         if self._compressor is not None and len(payload) >= self._min_size:
             payload = self._compressor.compress(payload)
             rsv1 = 0x40
         size = self._max_frame
-        mask = self._client
         if size is None or len(payload) <= size:
             return _encode(0x80 | rsv1 | opcode, payload, _fresh_key() if mask else None)
         chunks = [payload[start : start + size] for start in range(0, len(payload), size)]
@@ -149,4 +161,7 @@ class MessageEncoder:
         )
 
     def __repr__(self):
-        return f"<MessageEncoder role={'client' if self._client else 'server'}>"
+        try:
+            return f"<{type(self).__name__} role={'client' if self._client else 'server'}>"
+        except RuntimeError:
+            return f"<{type(self).__name__} not initialised>"

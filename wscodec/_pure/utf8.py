@@ -2,6 +2,7 @@
 
 import codecs
 
+from .._misuse import InitGuard
 from ._buffers import byte_view
 
 __all__ = ["validate_utf8", "Utf8Validator", "incomplete_tail_is_possible"]
@@ -30,7 +31,7 @@ def incomplete_tail_is_possible(tail):
     return not (len(tail) >= 2 and tail[0] == 0xED and tail[1] > 0x9F)
 
 
-class Utf8Validator:
+class Utf8Validator(InitGuard):
     """Incremental validator: ``feed`` fails as soon as the input is impossible."""
 
     __slots__ = ("_pending", "_valid")
@@ -40,7 +41,10 @@ class Utf8Validator:
         self._valid = True
 
     def feed(self, data):
+        valid = self._valid  # the not-initialised error comes first, as in the native backend
         view = byte_view(data)
+        if not valid:
+            return False
         if len(view) <= _WINDOW:
             return self._feed(view)
         # CPython's decoder builds a str that is thrown away: in windows, a
@@ -72,5 +76,10 @@ class Utf8Validator:
         self._valid = True
 
     def __repr__(self):
-        state = "valid" if self._valid else "invalid"
-        return f"<Utf8Validator {state}, {len(self._pending)} pending bytes>"
+        try:
+            valid, pending = self._valid, self._pending
+        except RuntimeError:
+            return "<Utf8Validator not initialised>"
+        if not valid:
+            return "<Utf8Validator invalid>"
+        return "<Utf8Validator mid-character>" if pending else "<Utf8Validator valid>"

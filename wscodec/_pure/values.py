@@ -57,6 +57,9 @@ class Frame:
             f"rsv1={self.rsv1}, rsv2={self.rsv2}, rsv3={self.rsv3})"
         )
 
+    def __reduce__(self):
+        return (type(self), (int(self.opcode), self.payload, self.fin, self.rsv1, self.rsv2, self.rsv3))
+
 
 class Message:
     """One whole message: a reassembled data message or a control frame."""
@@ -90,3 +93,6 @@ class Message:
         if self.opcode is _CLOSE:
             text += f", close_code={self.close_code!r}, close_reason={self.close_reason!r}"
         return text + ")"
+
+    def __reduce__(self):
+        return (type(self), (self.opcode, self.data, self.close_code, self.close_reason))
