@@ -54,8 +54,6 @@ SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize-recover=p
 CC=clang-14 LDSHARED="clang-14 -shared" CFLAGS="$SAN -g" LDFLAGS="$SAN -shared-libasan" \
     WSCODEC_REQUIRE_EXTENSIONS=1 "$VENV/bin/pip" install -q --no-cache-dir --no-build-isolation "$ROOT"
 
-export LD_PRELOAD=$ASAN_RT
-export PYTHONMALLOC=malloc
 # Reports go to files as well as stderr: pytest captures a test's stderr, and
 # a process that aborts takes the captured text with it.
 REPORTS=$(mktemp -d /tmp/wscodec-sanitizer-reports.XXXXXX)
@@ -64,13 +62,16 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$ROOT/.ci/u
 # ASan keeps freed memory in quarantine, so RSS growth means nothing here:
 # tests/test_memory.py skips its RSS checks (they run in the other lanes).
 export WSCODEC_SANITIZED=1
+# Only the interpreter (and the processes it starts) gets the runtime: the
+# shell's own tools (mktemp, tee, grep) are not built for it.
+sanitized() { LD_PRELOAD=$ASAN_RT PYTHONMALLOC=malloc "$@"; }
 # The pure lane adds nothing here (no native code runs), and the wheel,
 # Autobahn and build-matrix checks run elsewhere in .ci/run.
 status=0
-(cd /tmp && "$ROOT/$VENV/bin/python" -c 'import wscodec, sys; print(wscodec.__file__, wscodec.BACKEND); sys.exit(wscodec.BACKEND != "native")') \
+(cd /tmp && sanitized "$ROOT/$VENV/bin/python" -c 'import wscodec, sys; print(wscodec.__file__, wscodec.BACKEND); sys.exit(wscodec.BACKEND != "native")') \
     2>&1 | tee "$LOG" || status=$?
 if [ "$status" -eq 0 ]; then
-    "$VENV/bin/python" -I -m pytest tests -q -p no:cacheprovider 2>&1 | tee -a "$LOG" || status=$?
+    sanitized "$VENV/bin/python" -I -m pytest tests -q -p no:cacheprovider 2>&1 | tee -a "$LOG" || status=$?
 fi
 if ls "$REPORTS"/* >/dev/null 2>&1 || grep -qE "ERROR: AddressSanitizer|runtime error:|SUMMARY: (Address|UndefinedBehavior)Sanitizer" "$LOG"; then
     banner "SANITIZER REPORT (see $REPORTS and $LOG)"
