@@ -13,7 +13,8 @@ inline loop for the common case of whole single-frame messages.
 
 import zlib
 
-from .._types import DEFAULT_MAX_MESSAGE_SIZE, CloseCode, Opcode, ProtocolError
+from .._rules import already_failed, check_limit, protocol_error, role_is_server
+from .._types import DEFAULT_MAX_MESSAGE_SIZE, Opcode, ProtocolError
 from ._buffers import byte_view
 from .close import _check_close_prefix, parse_close_payload
 from .masking import xor_mask
@@ -23,9 +24,6 @@ from .values import Frame, Message
 
 __all__ = ["FrameDecoder", "MessageDecoder"]
 
-_PROTOCOL_ERROR = CloseCode.PROTOCOL_ERROR
-_INVALID_DATA = CloseCode.INVALID_DATA
-_TOO_BIG = CloseCode.MESSAGE_TOO_BIG
 
 _TEXT = Opcode.TEXT
 _BINARY = Opcode.BINARY
@@ -34,36 +32,32 @@ _from_bytes = int.from_bytes
 
 
 def _first_byte_errors(allow_rsv1):
-    """Step 1 of the header checks for every possible first byte (None: fine)."""
+    """Step 1 of the header checks for every possible first byte: the rule
+    it breaks and that rule's values, or None."""
     table = []
     for b0 in range(256):
         opcode = b0 & 0x0F
         if b0 & 0x30:
-            error = "RSV2 or RSV3 set"
+            error = ("rsv2_rsv3", {})
         elif b0 & 0x40 and not allow_rsv1:
-            error = "RSV1 set without a negotiated extension"
+            error = ("rsv1_not_negotiated", {})
         elif opcode not in Opcode._value2member_map_:
-            error = f"reserved opcode {opcode}"
+            error = ("reserved_opcode", {"opcode": opcode})
         elif opcode >= 8 and not b0 & 0x80:
-            error = "fragmented control frame"
+            error = ("fragmented_control", {})
         else:
             error = None
         table.append(error)
     return tuple(table)
 
 
+def _first_byte_error(error):
+    rule, values = error
+    return protocol_error(rule, **values)
+
+
 _B0_STRICT = _first_byte_errors(False)
 _B0_RSV1 = _first_byte_errors(True)
-
-
-def _check_limit(name, value):
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{name} must be None or an int, not {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name} must be None or >= 0, not {value}")
-    return value
 
 
 class _Decoder:
@@ -77,13 +71,8 @@ class _Decoder:
     __slots__ = ("_hdr", "_mask_bit", "_b0_errors", "_max_frame", "_left", "_key", "_b0", "_failed", "_msg_op")
 
     def __init__(self, role, max_frame_size, allow_rsv1):
-        if role == "server":
-            self._mask_bit = 0x80
-        elif role == "client":
-            self._mask_bit = 0
-        else:
-            raise ValueError(f"role must be 'server' or 'client', not {role!r}")
-        self._max_frame = _check_limit("max_frame_size", max_frame_size)
+        self._mask_bit = 0x80 if role_is_server(role) else 0
+        self._max_frame = check_limit("max_frame_size", max_frame_size)
         self._b0_errors = _B0_RSV1 if allow_rsv1 else _B0_STRICT
         self._hdr = bytearray()
         self._left = -1  # payload bytes still due in the current frame; -1: at a header
@@ -94,7 +83,7 @@ class _Decoder:
 
     def feed(self, data):
         if self._failed is not None:
-            raise ProtocolError(f"decoder already failed with close code {self._failed}", self._failed)
+            raise already_failed(self._failed)
         # Parse a bytes object: int.from_bytes and slicing are faster on bytes
         # than on a bytearray.  The leftover is at most a partial header
         # (payloads stream out as they arrive), so the join copies little
@@ -136,22 +125,19 @@ class _Decoder:
                 avail = n - pos
                 if avail < 2:
                     if avail and b0_errors[buf[pos]] is not None:
-                        raise ProtocolError(b0_errors[buf[pos]], _PROTOCOL_ERROR)
+                        raise _first_byte_error(b0_errors[buf[pos]])
                     break
                 b0 = buf[pos]
                 b1 = buf[pos + 1]
                 if b0_errors[b0] is not None:
-                    raise ProtocolError(b0_errors[b0], _PROTOCOL_ERROR)
+                    raise _first_byte_error(b0_errors[b0])
                 if b1 & 0x80 != mask_bit:
-                    raise ProtocolError(
-                        "unmasked frame from a client" if mask_bit else "masked frame from a server",
-                        _PROTOCOL_ERROR,
-                    )
+                    raise protocol_error("unmasked_from_client" if mask_bit else "masked_from_server")
                 length = b1 & 0x7F
                 if length < 126:
                     head = 2
                 elif b0 & 0x08:
-                    raise ProtocolError("control frame payload over 125 bytes", _PROTOCOL_ERROR)
+                    raise protocol_error("control_too_long")
                 elif length == 126:
                     if avail < 4:
                         break
@@ -159,13 +145,13 @@ class _Decoder:
                     head = 4
                 else:
                     if avail > 2 and buf[pos + 2] & 0x80:
-                        raise ProtocolError("64-bit payload length with the top bit set", _PROTOCOL_ERROR)
+                        raise protocol_error("length_top_bit")
                     if avail < 10:
                         break
                     length = _from_bytes(buf[pos + 2 : pos + 10], "big")
                     head = 10
                 if max_frame is not None and length > max_frame:
-                    raise ProtocolError(f"frame of {length} bytes over the {max_frame}-byte limit", _TOO_BIG)
+                    raise protocol_error("frame_too_big", length=length, limit=max_frame)
                 check_message_header(b0, length)
                 if mask_bit:
                     head += 4
@@ -269,7 +255,7 @@ class MessageDecoder(_Decoder):
         decode_text=True,
     ):
         super().__init__(role, max_frame_size, deflate is not None)
-        self._max_message = _check_limit("max_message_size", max_message_size)
+        self._max_message = check_limit("max_message_size", max_message_size)
         self._decode_text = bool(decode_text)
         self._inflater = None if deflate is None else deflate.make_decompressor(role)
         self._compressed = False
@@ -332,7 +318,7 @@ class MessageDecoder(_Decoder):
             try:
                 text = payload.decode()
             except UnicodeDecodeError:
-                raise ProtocolError("invalid UTF-8 in a text message", _INVALID_DATA) from None
+                raise protocol_error("invalid_text") from None
             append(Message(_TEXT, text if decode_text else bytes(payload)))
         return pos
 
@@ -340,25 +326,25 @@ class MessageDecoder(_Decoder):
         opcode = b0 & 0x0F
         if opcode >= 8:
             if b0 & 0x40:
-                raise ProtocolError("RSV1 set on a control frame", _PROTOCOL_ERROR)
+                raise protocol_error("rsv1_on_control")
             if opcode == 8 and length == 1:
-                raise ProtocolError("close frame with a 1-byte payload", _PROTOCOL_ERROR)
+                raise protocol_error("close_one_byte")
             return
         if opcode:
             if self._msg_op is not None:
-                raise ProtocolError("new data frame while a fragmented message is unfinished", _PROTOCOL_ERROR)
+                raise protocol_error("data_while_fragmented")
             size = 0
             compressed = b0 & 0x40
         else:
             if b0 & 0x40:
-                raise ProtocolError("RSV1 set on a continuation frame", _PROTOCOL_ERROR)
+                raise protocol_error("rsv1_on_continuation")
             if self._msg_op is None:
-                raise ProtocolError("continuation frame with no message started", _PROTOCOL_ERROR)
+                raise protocol_error("continuation_without_start")
             size = len(self._data)
             compressed = self._compressed
         limit = self._max_message
         if not compressed and limit is not None and size + length > limit:
-            raise ProtocolError(f"message over the {limit}-byte limit", _TOO_BIG)
+            raise protocol_error("message_too_big", limit=limit)
 
     def _on_frame(self, b0, payload, out):
         opcode = b0 & 0x0F
@@ -370,7 +356,7 @@ class MessageDecoder(_Decoder):
             try:
                 text = payload.decode()
             except UnicodeDecodeError:
-                raise ProtocolError("invalid UTF-8 in a text message", _INVALID_DATA) from None
+                raise protocol_error("invalid_text") from None
             out.append(Message(_TEXT, text if self._decode_text else bytes(payload)))
             return
         if opcode >= 8:
@@ -409,7 +395,7 @@ class MessageDecoder(_Decoder):
             try:
                 piece = self._inflater.decompress(piece, self._room())
             except zlib.error:
-                raise ProtocolError("corrupt deflate data", _INVALID_DATA) from None
+                raise protocol_error("corrupt_deflate") from None
         self._append(piece)
         if last and b0 & 0x80:
             self._end_message(out)
@@ -426,10 +412,10 @@ class MessageDecoder(_Decoder):
         if limit is not None and len(data) + len(chunk) > limit:
             # Validate what fits first: the error must follow stream order.
             if text and not self._utf8.feed(memoryview(chunk)[: limit - len(data)]):
-                raise ProtocolError("invalid UTF-8 in a text message", _INVALID_DATA)
-            raise ProtocolError(f"message over the {limit}-byte limit", _TOO_BIG)
+                raise protocol_error("invalid_text")
+            raise protocol_error("message_too_big", limit=limit)
         if text and chunk and not self._utf8.feed(chunk):
-            raise ProtocolError("invalid UTF-8 in a text message", _INVALID_DATA)
+            raise protocol_error("invalid_text")
         data += chunk
 
     def _end_message(self, out):
@@ -437,7 +423,7 @@ class MessageDecoder(_Decoder):
             try:
                 tail = self._inflater.end_message(self._room())
             except zlib.error:
-                raise ProtocolError("corrupt deflate data", _INVALID_DATA) from None
+                raise protocol_error("corrupt_deflate") from None
             self._append(tail)
         opcode = self._msg_op
         data = self._data
@@ -449,7 +435,7 @@ class MessageDecoder(_Decoder):
             complete = utf8.finish()
             utf8.reset()
             if not complete:
-                raise ProtocolError("text message ends mid-character", _INVALID_DATA)
+                raise protocol_error("text_ends_mid_character")
             out.append(Message(_TEXT, data.decode() if self._decode_text else bytes(data)))
         else:
             out.append(Message(opcode, bytes(data)))
