@@ -1,6 +1,5 @@
 # Frame and message encoding (twin: _pure/encoder.py).
 
-from cpython.long cimport PyLong_AsLongAndOverflow, PyLong_Check
 from cpython.unicode cimport PyUnicode_Check, PyUnicode_GET_LENGTH
 
 cdef extern from "Python.h":
@@ -113,16 +112,13 @@ cdef inline bytes _encode(unsigned b0, const uint8_t *src, Py_ssize_t n, const u
 
 
 cdef unsigned _opcode_value(opcode) except? 0xFFFF:
-    """The opcode as a number: TypeError unless an int (an Opcode is one),
-    ValueError unless a defined opcode, whatever its size."""
-    cdef long op
     cdef int overflow = 0
-    if not PyLong_Check(opcode):
-        raise TypeError(f"opcode must be an int, not {type(opcode).__name__}")
-    op = PyLong_AsLongAndOverflow(opcode, &overflow)
-    if overflow == 0 and (0 <= op <= 2 or 8 <= op <= 10):
-        return <unsigned>op
-    raise ValueError(f"unknown opcode {opcode!r}")
+    cdef long op
+    if type(opcode) is int or type(opcode) is Opcode:
+        op = PyLong_AsLongAndOverflow(opcode, &overflow)
+        if not overflow and (0 <= op <= 2 or 8 <= op <= 10):
+            return <unsigned>op
+    return <unsigned>opcode_to_send(opcode)
 
 
 cdef bytes _encode_frame(unsigned op, const uint8_t *src, Py_ssize_t n, fin, rsv1, mask):
@@ -131,9 +127,9 @@ cdef bytes _encode_frame(unsigned op, const uint8_t *src, Py_ssize_t n, fin, rsv
     cdef unsigned b0
     if op >= 8:
         if n > _CONTROL_MAX:
-            raise ValueError(f"control frame payload of {n} bytes (at most {CONTROL_MAX_PAYLOAD})")
+            check_control_payload(n)
         if not fin:
-            raise ValueError("control frames cannot be fragmented")
+            raise control_not_fragmented()
     b0 = op | (0x80 if fin else 0) | (0x40 if rsv1 else 0)
     if mask is None or mask is False:
         pass
@@ -171,15 +167,10 @@ cdef class MessageEncoder:
     cdef bint _ready               # __init__ ran
 
     def __init__(self, *, role="server", max_frame_size=None, deflate=None):
-        cdef bint client = not _role_is_server(role)
-        cdef Py_ssize_t max_frame = 0
-        if max_frame_size is not None:
-            if not isinstance(max_frame_size, int) or isinstance(max_frame_size, bool):
-                raise TypeError(f"max_frame_size must be None or an int, not {type(max_frame_size).__name__}")
-            if max_frame_size < 1:
-                # Zero would leave no room for any payload byte.
-                raise ValueError(f"max_frame_size must be None or >= 1, not {max_frame_size}")
-            max_frame = min(max_frame_size, 0x7FFFFFFFFFFFFFFF)
+        cdef bint client = not role_is_server(role)
+        cdef Py_ssize_t max_frame
+        limit = check_encoder_frame_size(max_frame_size)
+        max_frame = 0 if limit is None else limit
         compressor = None if deflate is None else deflate.make_compressor(role)
         min_size = 0 if deflate is None else deflate.min_size
         # Every argument is good: only now replace the state (with no Python
@@ -205,7 +196,7 @@ cdef class MessageEncoder:
         if not self._ready:
             raise not_initialised(self)
         if not PyUnicode_Check(data):
-            raise TypeError(f"text() takes a str, not {type(data).__name__}")
+            raise not_a_str(data)
         if PyUnicode_IS_COMPACT_ASCII(data):
             # ASCII is its own UTF-8: encode straight from the str's buffer.
             return self._message(1, <const uint8_t *>PyUnicode_DATA(data), PyUnicode_GET_LENGTH(data), data)
@@ -236,7 +227,7 @@ cdef class MessageEncoder:
             raise not_initialised(self)
         if code is None:
             if reason:
-                raise ValueError("a close reason needs a close code")
+                raise close_reason_without_code()
             payload = b""
         else:
             payload = encode_close_payload(code, reason)
@@ -252,7 +243,7 @@ cdef class MessageEncoder:
         PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
         try:
             if view.len > _CONTROL_MAX:
-                raise ValueError(f"control frame payload of {view.len} bytes (at most {CONTROL_MAX_PAYLOAD})")
+                check_control_payload(view.len)
             if keys is not None:
                 keys.take(key)
                 kp = key

@@ -37,33 +37,39 @@ def apply_mask(data, mask):
         PyBuffer_Release(&view)
 
 
+cdef bint _exportable(object buf):
+    cdef Py_buffer probe
+    try:
+        PyObject_GetBuffer(buf, &probe, PyBUF_SIMPLE)
+    except BufferError:
+        return False
+    PyBuffer_Release(&probe)
+    return True
+
+
 cdef int _writable_view(object buf, Py_buffer *view) except -1:
     """A writable export of ``buf``, held for as long as we write into it: a
     bytearray cannot be resized (by another thread, on any build) meanwhile.
     TypeError for a read-only buffer; a buffer that cannot be exported at all
-    (non-contiguous, released) keeps its own error."""
-    cdef Py_buffer probe
+    (non-contiguous, released) keeps its own error, as in the pure twin."""
     try:
         PyObject_GetBuffer(buf, view, PyBUF_WRITABLE)
     except BufferError:
-        try:
-            PyObject_GetBuffer(buf, &probe, PyBUF_SIMPLE)
-        except BaseException:
+        if not _exportable(buf):
             raise
-        else:
-            PyBuffer_Release(&probe)
-            raise TypeError(f"mask_inplace needs a writable buffer, not {type(buf).__name__}") from None
+        raise not_writable(buf) from None
     return 0
 
 
-cdef inline unsigned _phase_of(object offset) except? 99:
-    cdef Py_ssize_t small
-    try:
-        small = offset
-    except OverflowError:
-        # Any int is a valid offset; only its remainder matters.
-        return <unsigned>(offset % 4)
-    return <unsigned>(small & 3)  # two's complement: equals small % 4
+cdef inline unsigned _phase(object offset) except? 4:
+    """offset % 4: any int (a huge one too), by the shared rule."""
+    cdef int overflow = 0
+    cdef long v
+    if type(offset) is int:
+        v = PyLong_AsLongAndOverflow(offset, &overflow)
+        if not overflow:
+            return <unsigned>(v & 3)  # two's complement: equals v % 4
+    return <unsigned>mask_phase(offset)
 
 
 def mask_inplace(buf, mask, offset=0):
@@ -75,10 +81,10 @@ def mask_inplace(buf, mask, offset=0):
     cdef uint8_t key[4]
     cdef Py_buffer view
     cdef unsigned phase
+    mask_key(mask, key)
+    phase = _phase(offset)
     _writable_view(buf, &view)
     try:
-        mask_key(mask, key)
-        phase = _phase_of(offset)
         if view.len >= NOGIL_THRESHOLD:
             with nogil:
                 phase = wsc_mask(<uint8_t *>view.buf, <const uint8_t *>view.buf, view.len, key, phase)

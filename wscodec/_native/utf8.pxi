@@ -94,7 +94,7 @@ cdef inline bint _valid_after_ascii(const uint8_t *p, Py_ssize_t n, size_t *asci
 
 
 cdef int _bad_text() except -1:
-    raise ProtocolError("invalid UTF-8 in a text message", _INVALID_DATA)
+    raise protocol_error("invalid_text")
 
 
 cdef str _ascii_str(const uint8_t *p, Py_ssize_t n):

@@ -14,6 +14,7 @@ inline loop for the common case of whole single-frame messages.
 import zlib
 
 from .._misuse import InitGuard, in_use
+from .._rules import already_failed, check_limit, protocol_error, role_is_server
 from .._types import DEFAULT_MAX_MESSAGE_SIZE, CloseCode, Opcode, ProtocolError
 from ._buffers import byte_view
 from .close import _check_close_prefix, parse_close_payload
@@ -24,9 +25,6 @@ from .values import Frame, Message
 
 __all__ = ["FrameDecoder", "MessageDecoder"]
 
-_PROTOCOL_ERROR = CloseCode.PROTOCOL_ERROR
-_INVALID_DATA = CloseCode.INVALID_DATA
-_TOO_BIG = CloseCode.MESSAGE_TOO_BIG
 _INTERNAL_ERROR = CloseCode.INTERNAL_ERROR
 
 _TEXT = Opcode.TEXT
@@ -36,44 +34,36 @@ _from_bytes = int.from_bytes
 
 
 def _first_byte_errors(allow_rsv1):
-    """Step 1 of the header checks for every possible first byte (None: fine)."""
+    """Step 1 of the header checks for every possible first byte: the rule
+    it breaks and that rule's values, or None."""
     table = []
     for b0 in range(256):
         opcode = b0 & 0x0F
         if b0 & 0x30:
-            error = "RSV2 or RSV3 set"
+            error = ("rsv2_rsv3", {})
         elif b0 & 0x40 and not allow_rsv1:
-            error = "RSV1 set without a negotiated extension"
+            error = ("rsv1_not_negotiated", {})
         elif opcode not in Opcode._value2member_map_:
-            error = f"reserved opcode {opcode}"
+            error = ("reserved_opcode", {"opcode": opcode})
         elif opcode >= 8 and not b0 & 0x80:
-            error = "fragmented control frame"
+            error = ("fragmented_control", {})
         else:
             error = None
         table.append(error)
     return tuple(table)
 
 
+def _first_byte_error(error):
+    rule, values = error
+    return protocol_error(rule, **values)
+
+
 _B0_STRICT = _first_byte_errors(False)
 _B0_RSV1 = _first_byte_errors(True)
 
 
-def _check_limit(name, value):
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{name} must be None or an int, not {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name} must be None or >= 0, not {value}")
-    return value
-
-
 def _mask_bit(role):
-    if role == "server":
-        return 0x80
-    if role == "client":
-        return 0
-    raise ValueError(f"role must be 'server' or 'client', not {role!r}")
+    return 0x80 if role_is_server(role) else 0
 
 
 def _repr(decoder):
@@ -123,7 +113,7 @@ class _Decoder(InitGuard):
         if self._busy:
             raise in_use(self)
         if self._failed is not None:
-            raise ProtocolError(f"decoder already failed with close code {self._failed}", self._failed)
+            raise already_failed(self._failed)
         # A bad argument raises here and leaves the decoder as it was.
         if type(data) is not bytes:
             data = byte_view(data)
@@ -181,22 +171,19 @@ class _Decoder(InitGuard):
                 avail = n - pos
                 if avail < 2:
                     if avail and b0_errors[buf[pos]] is not None:
-                        raise ProtocolError(b0_errors[buf[pos]], _PROTOCOL_ERROR)
+                        raise _first_byte_error(b0_errors[buf[pos]])
                     break
                 b0 = buf[pos]
                 b1 = buf[pos + 1]
                 if b0_errors[b0] is not None:
-                    raise ProtocolError(b0_errors[b0], _PROTOCOL_ERROR)
+                    raise _first_byte_error(b0_errors[b0])
                 if b1 & 0x80 != mask_bit:
-                    raise ProtocolError(
-                        "unmasked frame from a client" if mask_bit else "masked frame from a server",
-                        _PROTOCOL_ERROR,
-                    )
+                    raise protocol_error("unmasked_from_client" if mask_bit else "masked_from_server")
                 length = b1 & 0x7F
                 if length < 126:
                     head = 2
                 elif b0 & 0x08:
-                    raise ProtocolError("control frame payload over 125 bytes", _PROTOCOL_ERROR)
+                    raise protocol_error("control_too_long")
                 elif length == 126:
                     if avail < 4:
                         break
@@ -204,13 +191,13 @@ class _Decoder(InitGuard):
                     head = 4
                 else:
                     if avail > 2 and buf[pos + 2] & 0x80:
-                        raise ProtocolError("64-bit payload length with the top bit set", _PROTOCOL_ERROR)
+                        raise protocol_error("length_top_bit")
                     if avail < 10:
                         break
                     length = _from_bytes(buf[pos + 2 : pos + 10], "big")
                     head = 10
                 if max_frame is not None and length > max_frame:
-                    raise ProtocolError(f"frame of {length} bytes over the {max_frame}-byte limit", _TOO_BIG)
+                    raise protocol_error("frame_too_big", length=length, limit=max_frame)
                 check_message_header(b0, length)
                 if mask_bit:
                     head += 4
@@ -271,7 +258,7 @@ class FrameDecoder(_Decoder):
 
     def __init__(self, *, role="server", max_frame_size=None, allow_rsv1=False):
         mask_bit = _mask_bit(role)
-        max_frame = _check_limit("max_frame_size", max_frame_size)
+        max_frame = check_limit("max_frame_size", max_frame_size)
         self._reset(mask_bit, max_frame, allow_rsv1)
         self._payload = bytearray()
 
@@ -316,8 +303,8 @@ class MessageDecoder(_Decoder):
         decode_text=True,
     ):
         mask_bit = _mask_bit(role)
-        max_frame = _check_limit("max_frame_size", max_frame_size)
-        max_message = _check_limit("max_message_size", max_message_size)
+        max_frame = check_limit("max_frame_size", max_frame_size)
+        max_message = check_limit("max_message_size", max_message_size)
         decode_text = bool(decode_text)
         inflater = None if deflate is None else deflate.make_decompressor(role)
         self._reset(mask_bit, max_frame, deflate is not None)
@@ -384,7 +371,7 @@ class MessageDecoder(_Decoder):
             try:
                 text = payload.decode()
             except UnicodeDecodeError:
-                raise ProtocolError("invalid UTF-8 in a text message", _INVALID_DATA) from None
+                raise protocol_error("invalid_text") from None
             append(Message(_TEXT, text if decode_text else bytes(payload)))
         return pos
 
@@ -392,25 +379,25 @@ class MessageDecoder(_Decoder):
         opcode = b0 & 0x0F
         if opcode >= 8:
             if b0 & 0x40:
-                raise ProtocolError("RSV1 set on a control frame", _PROTOCOL_ERROR)
+                raise protocol_error("rsv1_on_control")
             if opcode == 8 and length == 1:
-                raise ProtocolError("close frame with a 1-byte payload", _PROTOCOL_ERROR)
+                raise protocol_error("close_one_byte")
             return
         if opcode:
             if self._msg_op is not None:
-                raise ProtocolError("new data frame while a fragmented message is unfinished", _PROTOCOL_ERROR)
+                raise protocol_error("data_while_fragmented")
             size = 0
             compressed = b0 & 0x40
         else:
             if b0 & 0x40:
-                raise ProtocolError("RSV1 set on a continuation frame", _PROTOCOL_ERROR)
+                raise protocol_error("rsv1_on_continuation")
             if self._msg_op is None:
-                raise ProtocolError("continuation frame with no message started", _PROTOCOL_ERROR)
+                raise protocol_error("continuation_without_start")
             size = len(self._data)
             compressed = self._compressed
         limit = self._max_message
         if not compressed and limit is not None and size + length > limit:
-            raise ProtocolError(f"message over the {limit}-byte limit", _TOO_BIG)
+            raise protocol_error("message_too_big", limit=limit)
 
     def _on_frame(self, b0, payload, out):
         opcode = b0 & 0x0F
@@ -422,7 +409,7 @@ class MessageDecoder(_Decoder):
             try:
                 text = payload.decode()
             except UnicodeDecodeError:
-                raise ProtocolError("invalid UTF-8 in a text message", _INVALID_DATA) from None
+                raise protocol_error("invalid_text") from None
             out.append(Message(_TEXT, text if self._decode_text else bytes(payload)))
             return
         if opcode >= 8:
@@ -461,7 +448,7 @@ class MessageDecoder(_Decoder):
             try:
                 piece = self._inflater.decompress(piece, self._room())
             except zlib.error:
-                raise ProtocolError("corrupt deflate data", _INVALID_DATA) from None
+                raise protocol_error("corrupt_deflate") from None
         self._append(piece)
         if last and b0 & 0x80:
             self._end_message(out)
@@ -478,10 +465,10 @@ class MessageDecoder(_Decoder):
         if limit is not None and len(data) + len(chunk) > limit:
             # Validate what fits first: the error must follow stream order.
             if text and not self._utf8.feed(memoryview(chunk)[: limit - len(data)]):
-                raise ProtocolError("invalid UTF-8 in a text message", _INVALID_DATA)
-            raise ProtocolError(f"message over the {limit}-byte limit", _TOO_BIG)
+                raise protocol_error("invalid_text")
+            raise protocol_error("message_too_big", limit=limit)
         if text and chunk and not self._utf8.feed(chunk):
-            raise ProtocolError("invalid UTF-8 in a text message", _INVALID_DATA)
+            raise protocol_error("invalid_text")
         data += chunk
 
     def _end_message(self, out):
@@ -489,7 +476,7 @@ class MessageDecoder(_Decoder):
             try:
                 tail = self._inflater.end_message(self._room())
             except zlib.error:
-                raise ProtocolError("corrupt deflate data", _INVALID_DATA) from None
+                raise protocol_error("corrupt_deflate") from None
             self._append(tail)
         opcode = self._msg_op
         data = self._data
@@ -501,7 +488,7 @@ class MessageDecoder(_Decoder):
             complete = utf8.finish()
             utf8.reset()
             if not complete:
-                raise ProtocolError("text message ends mid-character", _INVALID_DATA)
+                raise protocol_error("text_ends_mid_character")
             out.append(Message(_TEXT, data.decode() if self._decode_text else bytes(data)))
         else:
             out.append(Message(opcode, bytes(data)))
