@@ -164,7 +164,7 @@ def test_deflate_bomb_stops_at_the_limit(backend, ratio, opcode):
 
 def test_deflate_bomb_in_fragments_with_no_limit_per_frame(backend):
     limit = 1 << 20
-    payload = deflated(bytes(200 * limit))
+    payload = bomb(40 * limit)
     decoder = backend.MessageDecoder(role="server", max_message_size=limit, deflate=backend.PerMessageDeflate())
     pieces = [payload[i : i + 1000] for i in range(0, len(payload), 1000)]
     stream = cf(0x42, pieces[0]) + b"".join(cf(0x00, p) for p in pieces[1:-1]) + cf(0x80, pieces[-1])
@@ -176,14 +176,14 @@ def test_deflate_bomb_in_fragments_with_no_limit_per_frame(backend):
 
 
 def test_slow_peer_one_byte_at_a_time(backend):
-    text = "slow ✓ peer " * 300
+    text = "slow ✓ peer " * 100
     raw = text.encode()
     stream = (
         cf(0x01, raw[:1000])
         + cf(0x89, b"keepalive")
         + cf(0x00, raw[1000:2500])
         + cf(0x80, raw[2500:])
-        + cf(0x82, b"b" * 70_000)
+        + cf(0x82, b"b" * 5_000)
         + cf(0x88, struct.pack("!H", 1000) + b"bye")
     )
     decoder = backend.MessageDecoder(role="server")
@@ -196,8 +196,8 @@ def test_slow_peer_one_byte_at_a_time(backend):
 
     got, peak = peak_of(receive)
     assert [m.opcode for m in got] == [9, 1, 2, 8]
-    assert got[1].data == text and got[2].data == b"b" * 70_000 and got[3].close_code == 1000
-    assert peak < 4 * 70_000 + 64 * 1024, peak
+    assert got[1].data == text and got[2].data == b"b" * 5_000 and got[3].close_code == 1000
+    assert peak < 64 * 1024, peak
 
 
 def test_ping_flood_between_fragments(backend):
@@ -224,12 +224,20 @@ def test_fragment_flood_with_no_payload_stays_within_the_limit(backend):
     decoder = backend.MessageDecoder(role="server", max_message_size=10)
     decoder.feed(cf(0x02, b"12345"))
     empties = cf(0x00) * 10_000
-    _, peak = peak_of(lambda: [decoder.feed(empties) for _ in range(5)])
+    _, peak = peak_of(lambda: [decoder.feed(empties) for _ in range(2)])
     assert peak < 512 * 1024
     expect_error(backend, decoder, cf(0x00, b"678901"), 1009)
 
 
 # -- close codes --------------------------------------------------------------------------
+
+
+def raised(call, *args):
+    try:
+        call(*args)
+    except Exception as exc:  # noqa: BLE001 - the type is the answer
+        return exc
+    return None
 
 
 def test_every_close_code(backend):
@@ -247,11 +255,10 @@ def test_every_close_code(backend):
             assert message.close_code == code
             assert backend.encode_close_payload(code) == payload
         else:
-            with pytest.raises(backend.ProtocolError) as info:
-                backend.parse_close_payload(payload)
-            assert info.value.close_code == 1002
-            expect_error(backend, backend.MessageDecoder(role="client"), frame, 1002)
-            with pytest.raises(ValueError):
-                backend.encode_close_payload(code)
+            error = raised(backend.parse_close_payload, payload)
+            assert isinstance(error, backend.ProtocolError) and error.close_code == 1002, (code, error)
+            error = raised(backend.MessageDecoder(role="client").feed, frame)
+            assert isinstance(error, backend.ProtocolError) and error.close_code == 1002, (code, error)
+            assert isinstance(raised(backend.encode_close_payload, code), ValueError), code
     # 1000-1003, 1007-1014 and 3000-4999.
     assert sendable == 4 + 8 + 2000
