@@ -45,7 +45,9 @@ if [ ! -f "$ASAN_RT" ]; then
     exit 1
 fi
 
-rm -rf "$VENV"
+# build/ may hold extension modules of an earlier layout, which the install
+# would pick up; this build must contain exactly what the sources make.
+rm -rf "$VENV" build
 "$PYTHON" -m venv "$VENV"
 "$VENV/bin/pip" install -q 'Cython>=3.1,<4' 'setuptools>=77' pytest hypothesis websockets wsproto aiohttp psutil
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize-recover=pointer-overflow -fno-omit-frame-pointer"
