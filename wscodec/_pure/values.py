@@ -96,7 +96,7 @@ class Message:
         close_reason: str | None = None,
     ) -> None:
         if opcode.__class__ is Opcode and opcode is not _CONTINUATION:
-            self.opcode = opcode  # type: ignore[assignment]  # an Opcode member, as checked
+            self.opcode = opcode  # an Opcode member, as checked
         else:
             self.opcode = message_opcode(opcode)
         self.data = data
