@@ -105,3 +105,21 @@ def test_package_is_the_installed_one_when_testing_a_wheel():
     if os.environ.get("WSCODEC_EXPECT_INSTALLED") != "1":
         pytest.skip("only checked when testing an installed wheel")
     assert "site-packages" in wscodec.__file__, wscodec.__file__
+
+
+def test_native_fields_are_member_descriptors():
+    # Member descriptors (what __slots__ gives) are what CPython's attribute
+    # cache specialises: reading msg.data stays as fast as a slot.
+    if PURE_LANE:
+        pytest.skip("pure lane")
+    from wscodec._native import _ext
+
+    for cls, names in ((_ext.Frame, ("opcode", "payload", "fin", "rsv1", "rsv2", "rsv3")),
+                       (_ext.Message, ("opcode", "data", "close_code", "close_reason"))):
+        for name in names:
+            assert type(cls.__dict__[name]).__name__ == "member_descriptor", (cls, name)
+    frame = _ext.Frame(2, b"ab", fin=False, rsv1=True)
+    assert (frame.opcode, frame.payload, frame.fin, frame.rsv1, frame.rsv2, frame.rsv3) == (2, b"ab", False, True,
+                                                                                            False, False)
+    message = _ext.Message(8, b"\x03\xe8", 1000, "")
+    assert (message.opcode, message.data, message.close_code, message.close_reason) == (8, b"\x03\xe8", 1000, "")
