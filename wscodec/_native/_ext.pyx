@@ -47,7 +47,8 @@ from .._rules import (
     protocol_error,
     role_is_server,
 )
-from .._types import DEFAULT_MAX_MESSAGE_SIZE, Opcode, ProtocolError, is_sendable_close_code
+from .._types import DEFAULT_MAX_MESSAGE_SIZE as _DEFAULT_MAX_MESSAGE_SIZE
+from .._types import Opcode, ProtocolError, is_sendable_close_code
 
 cdef extern from "Python.h":
     long PyLong_AsLongAndOverflow(object v, int *overflow) except? -1

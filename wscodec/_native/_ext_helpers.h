@@ -67,7 +67,7 @@ static inline int wsc_small_unmask_ascii(uint8_t *dst, const uint8_t *src,
  * uses) it can, and they read about twice as fast.  So the fields are these
  * plain structs inside the objects, and the compiler gives their offsets:
  * offsetof within the struct, plus where the struct sits in the object
- * (wsc_install_members takes that from the address of the struct in an
+ * (wsc_add_members takes that from the address of the struct in an
  * instance, never from the object's memory contents). */
 
 typedef struct {
@@ -116,7 +116,7 @@ static PyMemberDef wsc_message_members[] = {
 /* Make each member of `defs` (offsets within the fields struct) a member
  * descriptor of `tp`, the struct starting `base` bytes into the object.
  * Called once per type at import. */
-static int wsc_install_members(PyTypeObject *tp, PyMemberDef *defs, Py_ssize_t base)
+static int wsc_add_members(PyTypeObject *tp, PyMemberDef *defs, Py_ssize_t base)
 {
     PyMemberDef *def;
     for (def = defs; def->name != NULL; def++) {

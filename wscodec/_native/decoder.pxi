@@ -698,7 +698,7 @@ cdef class MessageDecoder(_Decoder):
         self,
         *,
         role="server",
-        max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
+        max_message_size=_DEFAULT_MAX_MESSAGE_SIZE,
         max_frame_size=None,
         deflate=None,
         decode_text=True,

@@ -20,10 +20,7 @@ cdef bytes _xor(const uint8_t *src, Py_ssize_t n, const uint8_t *key, unsigned p
 
 
 def apply_mask(data, mask):
-    """apply_mask(data, mask) -> bytes
-
-    ``data`` XOR the 4-byte ``mask`` repeated (RFC 6455 section 5.3).
-    """
+    """``data`` XOR the 4-byte ``mask`` repeated (RFC 6455 section 5.3), as bytes."""
     cdef uint8_t key[4]
     cdef Py_buffer view
     if PyBytes_CheckExact(data):
@@ -73,9 +70,7 @@ cdef inline unsigned _phase(object offset) except? 4:
 
 
 def mask_inplace(buf, mask, offset=0):
-    """mask_inplace(buf, mask, offset=0) -> int
-
-    XOR a writable buffer in place starting at mask byte ``offset % 4``;
+    """XOR a writable buffer in place starting at mask byte ``offset % 4``;
     returns ``(offset + len(buf)) % 4`` for the next piece.
     """
     cdef uint8_t key[4]

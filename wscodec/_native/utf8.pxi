@@ -24,7 +24,7 @@ cdef inline bint _valid(const uint8_t *p, Py_ssize_t n) noexcept:
 
 
 def validate_utf8(data):
-    """validate_utf8(data) -> bool: True if ``data`` is complete, valid UTF-8."""
+    """True if ``data`` is complete, valid UTF-8."""
     cdef Py_buffer view
     if PyBytes_CheckExact(data):
         return _valid(<const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
@@ -46,7 +46,7 @@ cdef class Utf8Validator:
         self._ready = True
 
     def feed(self, data):
-        """feed(data) -> bool: False once the bytes so far cannot start valid UTF-8."""
+        """False once the bytes so far cannot start valid UTF-8."""
         cdef Py_buffer view
         cdef int ok
         if not self._ready:
@@ -62,7 +62,7 @@ cdef class Utf8Validator:
         return ok != 0
 
     def finish(self):
-        """finish() -> bool: all input valid and ending on a character boundary."""
+        """True if all input is valid and ends on a character boundary."""
         if not self._ready:
             raise not_initialised(self)
         return wsc_utf8_stream_finish(&self._stream) != 0

@@ -30,7 +30,7 @@ cdef extern from "_ext_helpers.h":
         pass
     PyMemberDef wsc_frame_members[]
     PyMemberDef wsc_message_members[]
-    int wsc_install_members(type tp, PyMemberDef *defs, Py_ssize_t base) except -1
+    int wsc_add_members(type tp, PyMemberDef *defs, Py_ssize_t base) except -1
     void wsc_set_field(PyObject **field, object value) noexcept
 
 cdef int _REPR_LIMIT = 64
@@ -147,19 +147,19 @@ cdef class Message:
         return (type(self), (a.opcode, a.data, a.close_code, a.close_reason))
 
 
-cdef int _install_members() except -1:
+cdef int _expose_fields() except -1:
     # Where each fields struct starts inside its object, as the compiler laid
     # it out: the address of the struct in an instance minus the instance's.
     cdef Frame frame = Frame.__new__(Frame)
     cdef Message message = Message.__new__(Message)
-    wsc_install_members(Frame, wsc_frame_members,
+    wsc_add_members(Frame, wsc_frame_members,
                         <char *>&frame.f - <char *><PyObject *>frame)
-    wsc_install_members(Message, wsc_message_members,
+    wsc_add_members(Message, wsc_message_members,
                         <char *>&message.f - <char *><PyObject *>message)
     return 0
 
 
-_install_members()
+_expose_fields()
 
 
 cdef inline Message _new_message(object opcode, object data):

@@ -11,7 +11,10 @@ passes (masking.xor_mask), CPython's UTF-8 decoder for validation, and an
 inline loop for the common case of whole single-frame messages.
 """
 
+from __future__ import annotations
+
 import zlib
+from typing import TYPE_CHECKING, Any, Literal
 
 from .._misuse import InitGuard, in_use
 from .._rules import already_failed, check_limit, protocol_error, role_is_server
@@ -23,6 +26,14 @@ from .utf8 import Utf8Validator
 from .values import OPCODES as _OPCODES
 from .values import Frame, Message
 
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
+    from ..deflate import PerMessageDeflate
+
+# A broken rule of _rules.PROTOCOL_ERRORS and the values of its text.
+_RuleBroken = tuple[str, dict[str, int]]
+
 __all__ = ["FrameDecoder", "MessageDecoder"]
 
 _INTERNAL_ERROR = CloseCode.INTERNAL_ERROR
@@ -33,12 +44,13 @@ _CLOSE = Opcode.CLOSE
 _from_bytes = int.from_bytes
 
 
-def _first_byte_errors(allow_rsv1):
+def _first_byte_errors(allow_rsv1: bool) -> tuple[_RuleBroken | None, ...]:
     """Step 1 of the header checks for every possible first byte: the rule
     it breaks and that rule's values, or None."""
-    table = []
+    table: list[_RuleBroken | None] = []
     for b0 in range(256):
         opcode = b0 & 0x0F
+        error: _RuleBroken | None
         if b0 & 0x30:
             error = ("rsv2_rsv3", {})
         elif b0 & 0x40 and not allow_rsv1:
@@ -53,7 +65,8 @@ def _first_byte_errors(allow_rsv1):
     return tuple(table)
 
 
-def _first_byte_error(error):
+def _first_byte_error(error: _RuleBroken | None) -> ProtocolError:
+    assert error is not None
     rule, values = error
     return protocol_error(rule, **values)
 
@@ -62,11 +75,11 @@ _B0_STRICT = _first_byte_errors(False)
 _B0_RSV1 = _first_byte_errors(True)
 
 
-def _mask_bit(role):
+def _mask_bit(role: object) -> int:
     return 0x80 if role_is_server(role) else 0
 
 
-def _repr(decoder):
+def _repr(decoder: _Decoder) -> str:
     name = type(decoder).__name__
     try:
         return f"<{name} role={'server' if decoder._mask_bit else 'client'}>"
@@ -89,7 +102,7 @@ class _Decoder(InitGuard):
         "_hdr", "_mask_bit", "_b0_errors", "_max_frame", "_left", "_key", "_b0", "_failed", "_msg_op", "_busy",
     )
 
-    def _reset(self, mask_bit, max_frame, allow_rsv1):
+    def _reset(self, mask_bit: int, max_frame: int | None, allow_rsv1: bool) -> None:
         try:
             busy = self._busy
         except RuntimeError:  # the first __init__
@@ -101,13 +114,13 @@ class _Decoder(InitGuard):
         self._b0_errors = _B0_RSV1 if allow_rsv1 else _B0_STRICT
         self._hdr = bytearray()
         self._left = -1  # payload bytes still due in the current frame; -1: at a header
-        self._key = None  # mask of the current frame, rotated to the next byte
+        self._key: bytes | None = None  # mask of the current frame, rotated to the next byte
         self._b0 = 0
-        self._failed = None
-        self._msg_op = None  # MessageDecoder: opcode of the unfinished data message
-        self._busy = False
+        self._failed: int | None = None
+        self._msg_op: Opcode | None = None  # MessageDecoder: opcode of the unfinished data message
+        self._busy: bool = False
 
-    def feed(self, data):
+    def feed(self, data: ReadableBuffer) -> list[Any]:
         # The flag refuses a second thread, or a callback, entering the same
         # decoder mid-feed, as the native backend does.
         if self._busy:
@@ -118,20 +131,21 @@ class _Decoder(InitGuard):
         if type(data) is not bytes:
             data = byte_view(data)
         self._busy = True
-        out = []
+        out: list[Any] = []
         try:
             # Parse a bytes object: int.from_bytes and slicing are faster on
             # bytes than on a bytearray.  The leftover is at most a partial
             # header (payloads stream out as they arrive), so the join copies
             # little more than the caller's data, once per feed.
             stored = self._hdr
+            buf: bytes
             if stored:
                 buf = bytes(stored) + data
                 stored.clear()
             elif type(data) is bytes:
                 buf = data
             else:
-                buf = data.tobytes()
+                buf = data.tobytes()  # type: ignore[union-attr]  # a memoryview from byte_view
             pos = self._run(buf, 0, out)
             if pos < len(buf):
                 stored += memoryview(buf)[pos:]
@@ -148,15 +162,15 @@ class _Decoder(InitGuard):
         finally:
             self._busy = False
 
-    def _fail(self, close_code, exc, out):
+    def _fail(self, close_code: int, exc: BaseException, out: list[Any]) -> None:
         self._failed = close_code
         self._hdr = bytearray()
         try:
-            exc.completed = out
+            exc.completed = out  # type: ignore[attr-defined]  # any exception, as on ProtocolError
         except AttributeError:
             pass
 
-    def _run(self, buf, pos, out, single=False):
+    def _run(self, buf: bytes, pos: int, out: list[Any], single: bool = False) -> int:
         """Decode from ``buf[pos:]``; return where it stopped.  With ``single``,
         stop after a frame that leaves no message unfinished."""
         n = len(buf)
@@ -211,7 +225,7 @@ class _Decoder(InitGuard):
                 pos += head
                 end = pos + length
                 if end <= n:
-                    payload = buf[pos:end]
+                    payload: bytes | bytearray = buf[pos:end]
                     if key is not None and length:
                         payload = xor_mask(payload, key)
                     pos = end
@@ -229,7 +243,7 @@ class _Decoder(InitGuard):
                 take = left
             if not take:
                 break
-            piece = buf[pos : pos + take]
+            piece: bytes | bytearray = buf[pos : pos + take]
             pos += take
             left -= take
             key = self._key
@@ -247,8 +261,19 @@ class _Decoder(InitGuard):
         self._left = left
         return pos
 
-    def _on_start(self, b0, length):
+    def _on_start(self, b0: int, length: int) -> None:
         pass
+
+    # The layers above the frame layer (FrameDecoder, MessageDecoder).
+
+    def _check_message_header(self, b0: int, length: int) -> None:
+        raise NotImplementedError
+
+    def _on_frame(self, b0: int, payload: bytes | bytearray, out: list[Any]) -> None:
+        raise NotImplementedError
+
+    def _take_piece(self, piece: bytes | bytearray, last: bool, out: list[Any]) -> None:
+        raise NotImplementedError
 
 
 class FrameDecoder(_Decoder):
@@ -256,26 +281,33 @@ class FrameDecoder(_Decoder):
 
     __slots__ = ("_payload",)
 
-    def __init__(self, *, role="server", max_frame_size=None, allow_rsv1=False):
+    def __init__(
+        self,
+        *,
+        role: Literal["server", "client"] = "server",
+        max_frame_size: int | None = None,
+        allow_rsv1: bool = False,
+    ) -> None:
         mask_bit = _mask_bit(role)
         max_frame = check_limit("max_frame_size", max_frame_size)
         self._reset(mask_bit, max_frame, allow_rsv1)
         self._payload = bytearray()
 
-    def _check_message_header(self, b0, length):
+    def _check_message_header(self, b0: int, length: int) -> None:
         pass
 
-    def _on_frame(self, b0, payload, out):
-        out.append(Frame(_OPCODES[b0 & 0x0F], payload, b0 & 0x80, b0 & 0x40))
+    def _on_frame(self, b0: int, payload: bytes | bytearray, out: list[Any]) -> None:
+        # fin and rsv1 as ints: Frame takes any truth value and stores a bool.
+        out.append(Frame(_OPCODES[b0 & 0x0F], payload, b0 & 0x80, b0 & 0x40))  # type: ignore[arg-type]
 
-    def _take_piece(self, piece, last, out):
+    def _take_piece(self, piece: bytes | bytearray, last: bool, out: list[Any]) -> None:
         self._payload += piece
         if last:
             payload = bytes(self._payload)
             self._payload = bytearray()
             self._on_frame(self._b0, payload, out)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return _repr(self)
 
 
@@ -296,27 +328,27 @@ class MessageDecoder(_Decoder):
     def __init__(
         self,
         *,
-        role="server",
-        max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
-        max_frame_size=None,
-        deflate=None,
-        decode_text=True,
-    ):
+        role: Literal["server", "client"] = "server",
+        max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
+        max_frame_size: int | None = None,
+        deflate: PerMessageDeflate | None = None,
+        decode_text: bool = True,
+    ) -> None:
         mask_bit = _mask_bit(role)
         max_frame = check_limit("max_frame_size", max_frame_size)
         max_message = check_limit("max_message_size", max_message_size)
-        decode_text = bool(decode_text)
-        inflater = None if deflate is None else deflate.make_decompressor(role)
+        text_as_str = bool(decode_text)
+        inflater: Any = None if deflate is None else deflate.make_decompressor(role)
         self._reset(mask_bit, max_frame, deflate is not None)
         self._max_message = max_message
-        self._decode_text = decode_text
+        self._decode_text = text_as_str
         self._inflater = inflater
         self._compressed = False
         self._data = bytearray()
         self._utf8 = Utf8Validator()
         self._control = bytearray()
 
-    def _run(self, buf, pos, out):
+    def _run(self, buf: bytes, pos: int, out: list[Any], single: bool = False) -> int:
         # Alternate: the fast loop takes every run of simple frames, the
         # general one each frame in between (and a frame split across feeds).
         n = len(buf)
@@ -328,7 +360,7 @@ class MessageDecoder(_Decoder):
                 return done
             pos = done
 
-    def _run_simple(self, buf, pos, out):
+    def _run_simple(self, buf: bytes, pos: int, out: list[Any]) -> int:
         """Decode the common case inline: whole, unfragmented, uncompressed
         TEXT or BINARY frames with a 7-bit length and the right mask bit.
         Stops, leaving the rest to the general loop, at the first frame that
@@ -375,7 +407,7 @@ class MessageDecoder(_Decoder):
             append(Message(_TEXT, text if decode_text else bytes(payload)))
         return pos
 
-    def _check_message_header(self, b0, length):
+    def _check_message_header(self, b0: int, length: int) -> None:
         opcode = b0 & 0x0F
         if opcode >= 8:
             if b0 & 0x40:
@@ -399,7 +431,7 @@ class MessageDecoder(_Decoder):
         if not compressed and limit is not None and size + length > limit:
             raise protocol_error("message_too_big", limit=limit)
 
-    def _on_frame(self, b0, payload, out):
+    def _on_frame(self, b0: int, payload: bytes | bytearray, out: list[Any]) -> None:
         opcode = b0 & 0x0F
         # The common case: a whole uncompressed single-frame message.
         if b0 & 0xC0 == 0x80 and (opcode == 1 or opcode == 2):
@@ -419,20 +451,20 @@ class MessageDecoder(_Decoder):
         self._b0 = b0
         self._take_piece(payload, True, out)
 
-    def _control_message(self, opcode, payload):
+    def _control_message(self, opcode: int, payload: bytes | bytearray) -> Message:
         payload = bytes(payload)
         if opcode == 8:
             code, reason = parse_close_payload(payload)
             return Message(_CLOSE, payload, code, reason)
         return Message(_OPCODES[opcode], payload)
 
-    def _on_start(self, b0, length):
+    def _on_start(self, b0: int, length: int) -> None:
         opcode = b0 & 0x0F
         if opcode and opcode < 8:
-            self._msg_op = _OPCODES[opcode]
+            self._msg_op = _OPCODES[opcode]  # type: ignore[assignment]  # TEXT or BINARY
             self._compressed = bool(b0 & 0x40)
 
-    def _take_piece(self, piece, last, out):
+    def _take_piece(self, piece: bytes | bytearray, last: bool, out: list[Any]) -> None:
         b0 = self._b0
         opcode = b0 & 0x0F
         if opcode >= 8:
@@ -453,12 +485,12 @@ class MessageDecoder(_Decoder):
         if last and b0 & 0x80:
             self._end_message(out)
 
-    def _room(self):
+    def _room(self) -> int | None:
         """``max_length`` for the inflater: one byte over the limit exposes any excess."""
         limit = self._max_message
         return None if limit is None else limit - len(self._data) + 1
 
-    def _append(self, chunk):
+    def _append(self, chunk: bytes | bytearray) -> None:
         data = self._data
         text = self._msg_op is _TEXT
         limit = self._max_message
@@ -471,7 +503,7 @@ class MessageDecoder(_Decoder):
             raise protocol_error("invalid_text")
         data += chunk
 
-    def _end_message(self, out):
+    def _end_message(self, out: list[Any]) -> None:
         if self._compressed:
             try:
                 tail = self._inflater.end_message(self._room())
@@ -491,7 +523,8 @@ class MessageDecoder(_Decoder):
                 raise protocol_error("text_ends_mid_character")
             out.append(Message(_TEXT, data.decode() if self._decode_text else bytes(data)))
         else:
+            assert opcode is not None
             out.append(Message(opcode, bytes(data)))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return _repr(self)

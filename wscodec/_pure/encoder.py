@@ -99,8 +99,8 @@ def encode_frame(
     elif mask is True:
         key = _fresh_key()
     else:
-        key = mask_key(mask)  # type: ignore[arg-type]
-    return _encode(opcode | (0x80 if fin else 0) | (0x40 if rsv1 else 0), payload, key)  # type: ignore[arg-type]
+        key = mask_key(mask)
+    return _encode(opcode | (0x80 if fin else 0) | (0x40 if rsv1 else 0), payload, key)
 
 
 class MessageEncoder(InitGuard):
@@ -144,7 +144,7 @@ class MessageEncoder(InitGuard):
         client = self._client
         if type(data) is not bytes:
             data = bytes(byte_view(data))
-        return self._message(_BINARY, data, client)  # type: ignore[arg-type]
+        return self._message(_BINARY, data, client)
 
     def ping(self, data: ReadableBuffer = b"") -> bytes:
         return encode_frame(Opcode.PING, data, mask=self._client)

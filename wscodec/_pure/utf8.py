@@ -1,9 +1,15 @@
 """Strict UTF-8 validation (RFC 3629) on top of CPython's own decoder."""
 
+from __future__ import annotations
+
 import codecs
+from typing import TYPE_CHECKING
 
 from .._misuse import InitGuard
 from ._buffers import byte_view
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 __all__ = ["validate_utf8", "Utf8Validator", "incomplete_tail_is_possible"]
 
@@ -11,7 +17,7 @@ _decode = codecs.utf_8_decode
 _WINDOW = 256 * 1024
 
 
-def validate_utf8(data):
+def validate_utf8(data: ReadableBuffer) -> bool:
     """True if ``data`` is complete, valid UTF-8."""
     try:
         _decode(byte_view(data), "strict", True)
@@ -20,7 +26,7 @@ def validate_utf8(data):
     return True
 
 
-def incomplete_tail_is_possible(tail):
+def incomplete_tail_is_possible(tail: bytes) -> bool:
     """Can ``tail`` (1-3 bytes left over by a non-final decode) still grow
     into a valid character?
 
@@ -36,11 +42,11 @@ class Utf8Validator(InitGuard):
 
     __slots__ = ("_pending", "_valid")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._pending = b""
         self._valid = True
 
-    def feed(self, data):
+    def feed(self, data: ReadableBuffer) -> bool:
         valid = self._valid  # the not-initialised error comes first, as in the native backend
         view = byte_view(data)
         if not valid:
@@ -54,7 +60,7 @@ class Utf8Validator(InitGuard):
                 return False
         return True
 
-    def _feed(self, view):
+    def _feed(self, view: memoryview | bytes) -> bool:
         if not self._valid:
             return False
         chunk = self._pending + view if self._pending else view
@@ -68,14 +74,14 @@ class Utf8Validator(InitGuard):
             self._valid = False
         return self._valid
 
-    def finish(self):
+    def finish(self) -> bool:
         return self._valid and not self._pending
 
-    def reset(self):
+    def reset(self) -> None:
         self._pending = b""
         self._valid = True
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         try:
             valid, pending = self._valid, self._pending
         except RuntimeError:

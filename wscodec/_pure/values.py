@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._rules import frame_opcode, message_opcode
 from .._types import Opcode
@@ -76,7 +76,7 @@ class Frame:
             f"rsv1={self.rsv1}, rsv2={self.rsv2}, rsv3={self.rsv3})"
         )
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[Frame], tuple[int, bytes, bool, bool, bool, bool]]:
         return (type(self), (int(self.opcode), self.payload, self.fin, self.rsv1, self.rsv2, self.rsv3))
 
 
@@ -99,7 +99,7 @@ class Message:
         close_reason: str | None = None,
     ) -> None:
         if opcode.__class__ is Opcode and opcode is not _CONTINUATION:
-            self.opcode = opcode  # type: ignore[assignment]  # an Opcode member, as checked
+            self.opcode = opcode  # an Opcode member, as checked
         else:
             self.opcode = message_opcode(opcode)
         self.data = data
@@ -122,5 +122,5 @@ class Message:
             text += f", close_code={self.close_code!r}, close_reason={self.close_reason!r}"
         return text + ")"
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[Message], tuple[Any, ...]]:
         return (type(self), (self.opcode, self.data, self.close_code, self.close_reason))
