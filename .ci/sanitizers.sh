@@ -49,7 +49,7 @@ fi
 # would pick up; this build must contain exactly what the sources make.
 rm -rf "$VENV" build
 "$PYTHON" -m venv "$VENV"
-"$VENV/bin/pip" install -q 'Cython>=3.1,<4' 'setuptools>=77' pytest hypothesis websockets wsproto aiohttp psutil
+"$VENV/bin/pip" install -q 'Cython>=3.1,<4' 'setuptools>=77' pytest hypothesis websockets wsproto aiohttp
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize-recover=pointer-overflow -fno-omit-frame-pointer"
 # -shared-libasan: the extension uses the runtime preloaded into the
 # interpreter instead of linking a second static copy.
