@@ -266,6 +266,20 @@ for make in (lambda: Frame(Opcode.TEXT, b"hi"), lambda: Message(Opcode.CLOSE, b"
     attempt("eq", lambda: o == make())
     o.opcode = 99
     attempt("repr 99", lambda: repr(o).split("(")[0])
+# A deleted field, then the constructor again or a new value.
+for make, field, args in ((lambda: Frame(Opcode.TEXT, b"hi"), "payload", (Opcode.BINARY, b"again")),
+                          (lambda: Message(Opcode.TEXT, "hi"), "data", (Opcode.BINARY, b"again"))):
+    o = make()
+    attempt("del then init", delattr, o, field)
+    attempt("init after del", o.__init__, *args)
+    attempt("read after init", getattr, o, field)
+    o = make()
+    delattr(o, field)
+    attempt("set after del", setattr, o, field, b"new")
+    attempt("read after set", getattr, o, field)
+    o = make()
+    delattr(o, "opcode")
+    attempt("pickle after del", pickle.dumps, o)
 d = MessageDecoder()
 attempt("set unknown", setattr, d, "role", "client")
 attempt("feed", d.feed, b"")
