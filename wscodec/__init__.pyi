@@ -20,6 +20,7 @@ from ._native._speedups import (
     Masker,
     Utf8Validator,
     apply_mask,
+    decode_utf8,
     mask_inplace,
     validate_utf8,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "__version__",
     "accept_key",
     "apply_mask",
+    "decode_utf8",
     "encode_close_payload",
     "encode_frame",
     "generate_key",

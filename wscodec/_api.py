@@ -7,6 +7,7 @@ BACKEND_NAMES = (
     "Masker",
     # UTF-8
     "validate_utf8",
+    "decode_utf8",
     "Utf8Validator",
     # frames and messages
     "Frame",

@@ -418,6 +418,99 @@ static void test_ascii_prefix(void)
     }
 }
 
+/* ----------------------------------------------------------- transcode -- */
+
+static unsigned kind_width(uint32_t maxchar)
+{
+    return maxchar <= 0xFF ? 1 : maxchar <= 0xFFFF ? 2 : 4;
+}
+
+/* Measures and transcodes valid p[0..len) at every width that can hold it,
+ * into an allocation of exactly the right size plus guard bytes that must
+ * stay untouched, and compares with ref_decode. */
+static void check_transcode(const uint8_t *p, size_t len)
+{
+    uint32_t *want = malloc(len * 4 + 4), maxchar = 0;
+    size_t n, i, ref_n = ref_decode(p, len, want);
+    unsigned width;
+
+    n = wsc_utf8_measure(p, len, &maxchar);
+    CHECK(n == ref_n && maxchar == ref_maxchar(want, ref_n),
+          "measure len=%lu: %lu chars max %lX, want %lu max %lX",
+          (unsigned long)len, (unsigned long)n, (unsigned long)maxchar,
+          (unsigned long)ref_n, (unsigned long)ref_maxchar(want, ref_n));
+    for (width = n != ref_n ? 8 : kind_width(maxchar); width <= 4; width *= 2) {
+        uint8_t *dst = malloc(n * width + 64);
+        int ok = 1;
+        memset(dst, 0xA5, n * width + 64);
+        wsc_utf8_transcode(p, len, dst, n, width);
+        for (i = 0; i < 64; i++)
+            ok &= dst[n * width + i] == 0xA5;
+        uint32_t got = 0;
+        for (i = 0; i < n && ok; i++) {
+            if (width == 1)
+                got = dst[i];
+            else if (width == 2) {
+                uint16_t u;
+                memcpy(&u, dst + 2 * i, 2);
+                got = u;
+            } else
+                memcpy(&got, dst + 4 * i, 4);
+            ok &= got == want[i];
+        }
+        CHECK(ok, "transcode len=%lu width=%u: char %lu is %lX, want %lX",
+              (unsigned long)len, width, (unsigned long)(i ? i - 1 : 0),
+              (unsigned long)got, (unsigned long)want[i ? i - 1 : 0]);
+        if (!ok)
+            hexdump(p, len);
+        free(dst);
+    }
+    free(want);
+}
+
+static void test_transcode(void)
+{
+    static uint8_t all[4500000];
+    uint8_t buf[300];
+    size_t len, n, i, off;
+    uint32_t cp;
+    unsigned mix, round;
+
+    check_transcode(NULL, 0);
+    /* Every scalar value, in order: each passes the vector steps at some
+     * alignment, next to neighbours of the same width. */
+    for (cp = 0, n = 0; cp <= 0x10FFFF; cp++)
+        if (cp < 0xD800 || cp > 0xDFFF)
+            n += ref_encode(cp, all + n);
+    check_transcode(all, n);
+    /* Each width's boundary values alone, at every offset in a vector and
+     * every output width, between ASCII and between 2-byte filler. */
+    for (i = 0; i < 12; i++) {
+        static const uint32_t edges[] = {0x7F,   0x80,   0xFF,    0x100,
+                                         0x7FF,  0x800,  0xFFFF,  0x10000,
+                                         0xD7FF, 0xE000, 0x10FFFF, 0x1F600};
+        for (off = 0; off < 40; off++) {
+            len = filler(buf, off, (int)(i & 1));
+            len += ref_encode(edges[i], buf + len);
+            len += filler(buf + len, 40 - off, (int)(i & 1));
+            check_transcode(buf, len);
+        }
+    }
+    /* Random mixes at every length up to 300 (tails), and long ones. */
+    for (round = 0; round < 3; round++)
+        for (mix = 0; mix < 5; mix++)
+            for (len = 0; len <= 300; len++)
+                check_transcode(buf, random_text(buf, len, mix));
+    for (round = 0; round < 20; round++) {
+        n = 0;
+        while (n < 60000) {
+            size_t chunk = rnd(900);
+            n += random_text(all + n, chunk, (unsigned)rnd(5));
+        }
+        check_transcode(all, n);
+    }
+}
+
 /* ------------------------------------------------------------------------ */
 
 /* Empty input may come with a NULL pointer (an empty buffer has none). */
@@ -468,6 +561,7 @@ int main(int argc, char **argv)
         test_utf8_named();
         test_utf8_exhaustive();
         test_utf8_random();
+        test_transcode();
         printf("level %-6s: %lu checks\n", level, passed + failed - before);
         fflush(stdout);
         ran++;

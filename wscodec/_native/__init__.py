@@ -20,7 +20,7 @@ from ._codec import (
     encode_frame,
     parse_close_payload,
 )
-from ._speedups import Masker, Utf8Validator, apply_mask, mask_inplace, validate_utf8
+from ._speedups import Masker, Utf8Validator, apply_mask, decode_utf8, mask_inplace, validate_utf8
 
 BACKEND = "native"
 

@@ -40,6 +40,7 @@ from ._core cimport (
     wsc_utf8_stream_finish,
     wsc_utf8_stream_init,
     wsc_utf8_valid,
+    utf8_str,
 )
 
 import os as _os
@@ -463,7 +464,7 @@ cdef str _text(const uint8_t *src, Py_ssize_t n, const uint8_t *key):
                 return s
         if not ok:
             _bad_text()
-        return PyUnicode_DecodeUTF8(<char *>d, n, NULL)
+        return utf8_str(d, n)
     # Unmasked and large: check first, so non-ASCII text costs no scratch.
     if n >= _NOGIL_MIN:
         with nogil:
@@ -474,7 +475,7 @@ cdef str _text(const uint8_t *src, Py_ssize_t n, const uint8_t *key):
         return _ascii_str(src, n)
     if not ok:
         _bad_text()
-    return PyUnicode_DecodeUTF8(<char *>src, n, NULL)
+    return utf8_str(src, n)
 
 
 cdef bytes _text_bytes(const uint8_t *src, Py_ssize_t n, const uint8_t *key):
@@ -1039,7 +1040,7 @@ cdef class _Decoder:
             if self._mascii:
                 s = _ascii_str(d, n)
             else:
-                s = PyUnicode_DecodeUTF8(<char *>d, n, NULL)
+                s = utf8_str(d, n)
         self._drop_buf()
         return s
 

@@ -27,6 +27,9 @@ class Masker:
 def validate_utf8(data: ReadableBuffer) -> bool:
     """True if ``data`` is complete, valid UTF-8."""
 
+def decode_utf8(data: ReadableBuffer) -> str:
+    """``bytes(data).decode("utf-8")`` by the SIMD transcoder; same result, same errors."""
+
 @final
 class Utf8Validator:
     """Incremental validator: ``feed`` fails as soon as the input is impossible."""

@@ -9,6 +9,7 @@ from cpython.buffer cimport (PyBUF_SIMPLE, PyBUF_WRITABLE, PyBuffer_Release,
                              PyObject_CheckBuffer, PyObject_GetBuffer)
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_CheckExact, PyByteArray_GET_SIZE
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdint cimport uint8_t
 from libc.string cimport memcpy
 
@@ -149,6 +150,23 @@ def validate_utf8(data):
     PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
     try:
         return _valid(<const uint8_t *>view.buf, view.len)
+    finally:
+        PyBuffer_Release(&view)
+
+
+def decode_utf8(data):
+    """decode_utf8(data) -> str: ``bytes(data).decode("utf-8")``, by SIMD.
+
+    Invalid input raises the same UnicodeDecodeError as bytes.decode.
+    """
+    cdef Py_buffer view
+    cdef const uint8_t *p
+    PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+    try:
+        p = <const uint8_t *>view.buf
+        if not _valid(p, view.len):
+            return PyUnicode_DecodeUTF8(<const char *>p, view.len, NULL)
+        return utf8_str(p, view.len)
     finally:
         PyBuffer_Release(&view)
 

@@ -6,7 +6,7 @@ from ..handshake import accept_key
 from .encoder import MessageEncoder, encode_close_payload, encode_frame
 from .frames import Frame, FrameDecoder, Message, MessageDecoder, parse_close_payload
 from .masking import Masker, apply_mask, mask_inplace
-from .utf8 import Utf8Validator, validate_utf8
+from .utf8 import Utf8Validator, decode_utf8, validate_utf8
 
 BACKEND = "pure"
 SIMD = "none"
