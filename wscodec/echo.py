@@ -30,6 +30,7 @@ import urllib.parse
 
 import wscodec
 from wscodec import CloseCode, Opcode, ProtocolError
+from wscodec.broadcast import PreparedMessage
 from wscodec.handshake import (
     HandshakeError,
     client_handshake,
@@ -42,7 +43,7 @@ from wscodec.handshake import (
     server_handshake,
 )
 
-__all__ = ["EchoConnection", "serve", "echo_client", "main"]
+__all__ = ["EchoConnection", "broadcast", "serve", "echo_client", "main"]
 
 #: Autobahn's group 9 sends messages of up to 16 MiB.
 MAX_MESSAGE_SIZE = 16 * 1024 * 1024
@@ -299,6 +300,22 @@ class EchoConnection(asyncio.BufferedProtocol):
         # of our time: drop without flushing.
         self.state = CLOSED
         self._transport.abort()
+
+
+# -- fan-out ----------------------------------------------------------------------
+
+
+def broadcast(connections, message):
+    """Send one data message to every open connection, framed (and
+    compressed) once per distinct negotiated permessage-deflate setting
+    rather than once per connection; see ``wscodec.broadcast``.  A
+    connection with server context takeover gets its own encoder's frame,
+    the only bytes its peer can inflate."""
+    if not isinstance(message, PreparedMessage):
+        message = PreparedMessage(message)
+    for connection in connections:
+        if connection.state == OPEN:
+            connection._transport.write(message.frame_for(connection.deflate, connection._encoder))
 
 
 # -- server ---------------------------------------------------------------------
