@@ -16,6 +16,7 @@ from ._native._codec import (
     encode_frame,
     parse_close_payload,
 )
+from ._pure.encoder import encode_frame_parts as encode_frame_parts
 from ._native._speedups import (
     Masker,
     Utf8Validator,
@@ -54,6 +55,7 @@ __all__ = [
     "decode_utf8",
     "encode_close_payload",
     "encode_frame",
+    "encode_frame_parts",
     "generate_key",
     "mask_inplace",
     "parse_close_payload",

@@ -15,6 +15,7 @@ BACKEND_NAMES = (
     "FrameDecoder",
     "MessageDecoder",
     "encode_frame",
+    "encode_frame_parts",
     "MessageEncoder",
     "encode_close_payload",
     "parse_close_payload",

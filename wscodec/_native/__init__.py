@@ -20,6 +20,7 @@ from ._codec import (
     encode_frame,
     parse_close_payload,
 )
+from .._pure.encoder import encode_frame_parts
 from ._speedups import Masker, Utf8Validator, apply_mask, decode_utf8, mask_inplace, validate_utf8
 
 BACKEND = "native"

@@ -81,6 +81,10 @@ class FrameDecoder:
         max_frame_size: int | None = None,
         allow_rsv1: bool = False,
     ) -> None: ...
+    def get_buffer(self, sizehint: int = -1) -> memoryview:
+        """asyncio.BufferedProtocol: a buffer to read into; one buffer_updated() must follow."""
+    def buffer_updated(self, nbytes: int) -> list[Frame]:
+        """asyncio.BufferedProtocol: decode the first ``nbytes`` of the buffer."""
     def feed(self, data: ReadableBuffer) -> list[Frame]:
         """All frames completed by ``data``; ProtocolError if the peer broke RFC 6455."""
 
@@ -95,6 +99,10 @@ class MessageDecoder:
         deflate: PerMessageDeflate | None = None,
         decode_text: bool = True,
     ) -> None: ...
+    def get_buffer(self, sizehint: int = -1) -> memoryview:
+        """asyncio.BufferedProtocol: a buffer to read into; one buffer_updated() must follow."""
+    def buffer_updated(self, nbytes: int) -> list[Message]:
+        """asyncio.BufferedProtocol: decode the first ``nbytes`` of the buffer."""
     def feed(self, data: ReadableBuffer) -> list[Message]:
         """All messages (and control frames) completed by ``data``; ProtocolError on a violation."""
 

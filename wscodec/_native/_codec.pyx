@@ -570,6 +570,11 @@ cdef bint _role_is_server(role) except -1:
 # Decoders
 # ---------------------------------------------------------------------------
 
+# The bytearray get_buffer lends: the size of asyncio's own reads (256 KiB),
+# fixed so the memory the loop writes into never moves.
+_RECV_BUFFER_SIZE = 256 * 1024
+
+
 cdef class _Decoder:
     """The frame layer and the message layer, shared by both decoders
     (``_frames`` selects FrameDecoder behaviour)."""
@@ -582,6 +587,8 @@ cdef class _Decoder:
     cdef uint64_t _max_msg
     cdef object _inflater
     cdef int _failed           # close code once failed, else 0
+    cdef object _rbuf          # get_buffer's bytearray, never resized
+    cdef bint _lent            # get_buffer handed it out, no buffer_updated yet
 
     # An unfinished header carried over to the next feed.
     cdef uint8_t _hdr[14]
@@ -649,6 +656,27 @@ cdef class _Decoder:
             d += a
             k -= a
         return wsc_utf8_stream_feed(&self._utf8, d, k)
+
+    @cython.critical_section
+    def get_buffer(self, Py_ssize_t sizehint=-1):
+        """asyncio.BufferedProtocol.get_buffer: a buffer for the event loop
+        to read into, followed by one buffer_updated() call."""
+        if self._lent:
+            raise RuntimeError("get_buffer() called again before buffer_updated()")
+        if self._rbuf is None:
+            self._rbuf = bytearray(_RECV_BUFFER_SIZE)
+        self._lent = True
+        return memoryview(self._rbuf)
+
+    def buffer_updated(self, nbytes):
+        """asyncio.BufferedProtocol.buffer_updated: decode the ``nbytes``
+        the loop wrote at the start of the buffer; return what they completed."""
+        if not self._lent:
+            raise RuntimeError("buffer_updated() without a get_buffer() before it")
+        self._lent = False
+        if not 0 <= nbytes <= _RECV_BUFFER_SIZE:
+            raise ValueError(f"nbytes must be in 0..{_RECV_BUFFER_SIZE}, not {nbytes}")
+        return self.feed(memoryview(self._rbuf)[:nbytes])
 
     @cython.critical_section
     def feed(self, data):

@@ -77,6 +77,34 @@ def encode_frame(opcode, payload=b"", *, fin=True, rsv1=False, mask=None):
     return _frame(opcode | (0x80 if fin else 0) | (0x40 if rsv1 else 0), payload, key)
 
 
+def encode_frame_parts(opcode, payload=b"", *, fin=True, rsv1=False):
+    """``[header, payload]`` for ``transport.writelines``: the unmasked frame
+    of ``encode_frame`` in two pieces, the payload the very object passed in
+    (any buffer; never copied, so a 16 MiB server payload is framed for free).
+
+    There is no masked (client) form: masking XORs every payload byte, which
+    must produce new bytes (the caller's buffer has to stay as it is), so a
+    client frame always costs one pass over the payload -- encode_frame's.
+    Both backends share this function: the header is a few bytes.
+    """
+    if not (0 <= opcode <= 15 and _KNOWN[opcode]):
+        raise ValueError(f"unknown opcode {opcode!r}")
+    n = byte_view(payload).nbytes
+    if opcode >= 8:
+        if n > CONTROL_MAX_PAYLOAD:
+            raise ValueError(f"control frame payload of {n} bytes (at most {CONTROL_MAX_PAYLOAD})")
+        if not fin:
+            raise ValueError("control frames cannot be fragmented")
+    b0 = opcode | (0x80 if fin else 0) | (0x40 if rsv1 else 0)
+    if n < 126:
+        header = bytes((b0, n))
+    elif n < 65536:
+        header = bytes((b0, 126)) + n.to_bytes(2, "big")
+    else:
+        header = bytes((b0, 127)) + n.to_bytes(8, "big")
+    return [header, payload]
+
+
 def encode_close_payload(code, reason=""):
     """The payload of a CLOSE frame; ``ValueError`` for what may not be sent."""
     if not isinstance(code, int) or isinstance(code, bool):

@@ -180,6 +180,11 @@ def _check_limit(name, value):
     return value
 
 
+#: The bytearray get_buffer lends: the size of asyncio's own reads (256 KiB),
+#: fixed so the memory the loop writes into never moves.
+RECV_BUFFER_SIZE = 256 * 1024
+
+
 class _Reader:
     """The frame layer shared by both decoders.
 
@@ -188,7 +193,8 @@ class _Reader:
     ``_on_start``/``_on_piece`` (a frame whose payload streams in).
     """
 
-    __slots__ = ("_buf", "_mask_bit", "_b0_errors", "_max_frame", "_left", "_key", "_b0", "_failed", "_msg_op")
+    __slots__ = ("_buf", "_mask_bit", "_b0_errors", "_max_frame", "_left", "_key", "_b0", "_failed", "_msg_op",
+                 "_rbuf", "_lent")
 
     def __init__(self, role, max_frame_size, allow_rsv1):
         if role == "server":
@@ -205,6 +211,28 @@ class _Reader:
         self._b0 = 0
         self._failed = None
         self._msg_op = None  # MessageDecoder: opcode of the unfinished data message
+        self._rbuf = None  # get_buffer's bytearray, never resized
+        self._lent = False  # get_buffer handed it out, no buffer_updated yet
+
+    def get_buffer(self, sizehint=-1):
+        """asyncio.BufferedProtocol.get_buffer: a buffer for the event loop
+        to read into, followed by one buffer_updated() call."""
+        if self._lent:
+            raise RuntimeError("get_buffer() called again before buffer_updated()")
+        if self._rbuf is None:
+            self._rbuf = bytearray(RECV_BUFFER_SIZE)
+        self._lent = True
+        return memoryview(self._rbuf)
+
+    def buffer_updated(self, nbytes):
+        """asyncio.BufferedProtocol.buffer_updated: decode the ``nbytes``
+        the loop wrote at the start of the buffer; return what they completed."""
+        if not self._lent:
+            raise RuntimeError("buffer_updated() without a get_buffer() before it")
+        self._lent = False
+        if not 0 <= nbytes <= RECV_BUFFER_SIZE:
+            raise ValueError(f"nbytes must be in 0..{RECV_BUFFER_SIZE}, not {nbytes}")
+        return self.feed(memoryview(self._rbuf)[:nbytes])
 
     def feed(self, data):
         if self._failed is not None:
