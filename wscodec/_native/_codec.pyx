@@ -682,25 +682,25 @@ cdef class _Decoder:
     def feed(self, data):
         """Decode ``data`` (any C-contiguous buffer); return what it completed."""
         cdef Py_buffer view
+        if PyBytes_CheckExact(data):
+            return self._feed(<const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
+        PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+        try:
+            return self._feed(<const uint8_t *>view.buf, view.len)
+        finally:
+            PyBuffer_Release(&view)
+
+    @cython.final
+    cdef list _feed(self, const uint8_t *p, Py_ssize_t n):
         cdef list out
         if self._failed:
             raise ProtocolError(f"decoder already failed with close code {self._failed}", self._failed)
         out = []
-        if PyBytes_CheckExact(data):
-            try:
-                self._run(<const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), out)
-            except ProtocolError as exc:
-                self._fail(exc, out)
-                raise
-            return out
-        PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
         try:
-            self._run(<const uint8_t *>view.buf, view.len, out)
+            self._run(p, n, out)
         except ProtocolError as exc:
             self._fail(exc, out)
             raise
-        finally:
-            PyBuffer_Release(&view)
         return out
 
     @cython.final
@@ -1152,6 +1152,14 @@ cdef class _Decoder:
         finally:
             PyBuffer_Release(&view)
         return 0
+
+
+cdef list ws_decoder_feed(object decoder, const uint8_t *data, Py_ssize_t n):
+    """The C-level feed of wscodec/api.pxd: a FrameDecoder's or a
+    MessageDecoder's feed over a pointer, without a Python call."""
+    cdef _Decoder d = <_Decoder?>decoder
+    with cython.critical_section(d):
+        return d._feed(data, n)
 
 
 cdef class FrameDecoder(_Decoder):

@@ -204,3 +204,20 @@ cdef class Utf8Validator:
         if self._stream.state == WSC_UTF8_REJECT:
             return "<Utf8Validator invalid>"
         return "<Utf8Validator valid>" if self._stream.state == 0 else "<Utf8Validator mid-character>"
+
+
+# ---- the C-level API of wscodec/api.pxd (declared in _speedups.pxd) ----
+
+cdef unsigned ws_mask(uint8_t *dst, const uint8_t *src, size_t n, const uint8_t *key,
+                      unsigned phase) noexcept nogil:
+    return wsc_mask(dst, src, n, key, phase)
+
+
+cdef bint ws_utf8_valid(const uint8_t *p, size_t n) noexcept nogil:
+    return wsc_utf8_valid(p, n)
+
+
+cdef str ws_utf8_decode(const uint8_t *p, Py_ssize_t n):
+    if not wsc_utf8_valid(p, n):
+        return PyUnicode_DecodeUTF8(<const char *>p, n, NULL)
+    return utf8_str(p, n)
