@@ -14,6 +14,9 @@ byte shuffle, after Lemire and Keiser's UTF-8 to UTF-16 method:
   mode 3: 3 characters of 1-4 bytes, one per 32-bit lane
           (last, ..., lead; zero above the lead)
 
+Also: wsc_pack8, the shuffles that left-pack the bytes an 8-bit mask keeps
+(the Latin-1 step drops continuation bytes with two of them).
+
 Only keys that valid UTF-8 can produce matter; every other key gets a safe
 entry that consumes 12 bytes, so a kernel can never loop forever.
 """
@@ -74,6 +77,19 @@ def main():
     print("const uint8_t wsc_transcode_shuffles[%d][16] = {" % len(masks))
     for m in masks:
         print("    {" + ", ".join("0x%02X" % b for b in m) + "},")
+    print("};")
+    # Left-packing 8 bytes: for each 8-bit keep mask, the kept bytes' indexes
+    # first (then zeros), and how many there are.
+    print("/* kept byte indexes first, per 8-bit keep mask */")
+    print("const uint8_t wsc_pack8[256][8] = {")
+    for keep in range(256):
+        idx = [j for j in range(8) if keep >> j & 1]
+        idx += [ZERO] * (8 - len(idx))
+        print("    {" + ", ".join("0x%02X" % b for b in idx) + "},")
+    print("};")
+    print("const uint8_t wsc_pack8_count[256] = {")
+    for i in range(0, 256, 16):
+        print("    " + " ".join("%d," % bin(k).count("1") for k in range(i, i + 16)))
     print("};")
 
 

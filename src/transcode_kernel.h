@@ -15,6 +15,11 @@
  *   v_put_ascii_W(d, v)   16 ASCII bytes as 16 units of W bytes
  *   v_put16_W(d, v)       8 16-bit code points as units of W bytes
  *   v_put32_W(d, v)       4 32-bit code points as units of W bytes
+ *   v_latin1(v, next)     per byte: the Latin-1 character a lead and the
+ *                         byte after it (next: the load one byte on) make,
+ *                         or the byte itself if it is not a lead
+ *   v_put_latin1(d, v, keep)  the bytes of v that keep marks, packed to d;
+ *                         returns how many (stores 16 bytes)
  *
  * The method is Lemire and Keiser's ("Transcoding Billions of Unicode
  * Characters per Second with SIMD Instructions", SPE 2022): from the
@@ -69,6 +74,30 @@ WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
                                       unsigned width)
 {
     size_t i = 0, o = 0;
+
+    if (width == 1) {
+        /* Latin-1: every character is ASCII or C2/C3 plus one byte.  Each
+         * 16 bytes become their characters by one formula per byte (a lead
+         * takes its payload bits and the next byte's), then the
+         * continuation bytes are dropped by left-packing. */
+        while (len - i >= 17 && nchars - o >= 16) {
+            wsc_v in = v_load(p + i);
+            unsigned high = v_high_bits(in);
+            if (high == 0) {
+                v_put_ascii_1((uint8_t *)dst + o, in);
+                o += 16;
+            } else {
+                o += v_put_latin1((uint8_t *)dst + o,
+                                  v_latin1(in, v_load(p + i + 1)),
+                                  ~v_cont_bits(in) & 0xFFFFu);
+            }
+            i += 16;
+        }
+        /* The last step may have taken the byte after it already. */
+        if (i < len && (p[i] & 0xC0u) == 0x80u)
+            i++;
+        goto tail;
+    }
 
     /* The masks of a whole 64-byte block come first, so that finding the
      * next step is a shift and a table load, not a chain through the

@@ -85,6 +85,21 @@ OP void v_put32_2(uint16_t *d, wsc_v v)
     vst1_u16(d, vmovn_u32(vreinterpretq_u32_u8(v)));
 }
 OP void v_put32_4(uint32_t *d, wsc_v v) { vst1q_u32(d, vreinterpretq_u32_u8(v)); }
+/* See transcode_x86.c. */
+OP wsc_v v_latin1(wsc_v v, wsc_v next)
+{
+    uint8x16_t lead = vcgeq_u8(v, vdupq_n_u8(0xC0));
+    uint8x16_t ch = vorrq_u8(vshlq_n_u8(vandq_u8(v, vdupq_n_u8(3)), 6),
+                             vandq_u8(next, vdupq_n_u8(0x3F)));
+    return vbslq_u8(lead, ch, v);
+}
+OP unsigned v_put_latin1(uint8_t *d, wsc_v v, unsigned keep)
+{
+    unsigned lo = keep & 0xFFu, hi = keep >> 8, n = wsc_pack8_count[lo];
+    vst1_u8(d, vtbl1_u8(vget_low_u8(v), vld1_u8(wsc_pack8[lo])));
+    vst1_u8(d + n, vtbl1_u8(vget_high_u8(v), vld1_u8(wsc_pack8[hi])));
+    return n + wsc_pack8_count[hi];
+}
 #undef OP
 
 #ifdef WSC_LITTLE_ENDIAN

@@ -91,6 +91,27 @@ OP void v_put32_2(uint16_t *d, wsc_v v)
     _mm_storel_epi64((__m128i *)d, _mm_shuffle_epi8(v, low_halves));
 }
 OP void v_put32_4(uint32_t *d, wsc_v v) { _mm_storeu_si128((__m128i *)d, v); }
+OP wsc_v v_latin1(wsc_v v, wsc_v next)
+{
+    /* Leads are C2/C3 here: (lead & 3) << 6 | (next & 3F).  The shift
+     * moves two bits within their byte, so a 16-bit shift is exact.  Leads
+     * are the bytes C0..FF: signed, -64..-1. */
+    wsc_v lead = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(-65)),
+                               _mm_cmplt_epi8(v, _mm_setzero_si128()));
+    wsc_v top = _mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi8(3)), 6);
+    wsc_v ch = _mm_or_si128(top, _mm_and_si128(next, _mm_set1_epi8(0x3F)));
+    return _mm_or_si128(_mm_and_si128(lead, ch), _mm_andnot_si128(lead, v));
+}
+OP unsigned v_put_latin1(uint8_t *d, wsc_v v, unsigned keep)
+{
+    unsigned lo = keep & 0xFFu, hi = keep >> 8, n = wsc_pack8_count[lo];
+    wsc_v a = _mm_shuffle_epi8(v, _mm_loadl_epi64((const __m128i *)wsc_pack8[lo]));
+    wsc_v b = _mm_shuffle_epi8(_mm_srli_si128(v, 8),
+                               _mm_loadl_epi64((const __m128i *)wsc_pack8[hi]));
+    _mm_storel_epi64((__m128i *)d, a);
+    _mm_storel_epi64((__m128i *)(d + n), b);
+    return n + wsc_pack8_count[hi];
+}
 #undef OP
 
 #define WSC_TK(name) name##_ssse3

@@ -127,6 +127,8 @@ typedef struct wsc_impl {
                      uint32_t key, unsigned phase);
     int (*utf8_valid)(const uint8_t *p, size_t len);
     size_t (*ascii_prefix)(const uint8_t *p, size_t len);
+    int (*mask_ascii)(uint8_t *dst, const uint8_t *src, size_t len,
+                      uint32_t key, unsigned phase);
     size_t (*utf8_measure)(const uint8_t *p, size_t len, uint32_t *maxchar);
     void (*utf8_transcode)(const uint8_t *p, size_t len, void *dst,
                            size_t nchars, unsigned width);
@@ -146,6 +148,8 @@ extern const wsc_impl *wsc_current;
 #endif
 
 /* ---- scalar (every platform) ---- */
+int wsc_mask_ascii_generic(uint8_t *dst, const uint8_t *src, size_t len,
+                           uint32_t key, unsigned phase);
 unsigned wsc_mask_scalar(uint8_t *dst, const uint8_t *src, size_t len,
                          uint32_t key, unsigned phase);
 int wsc_utf8_valid_scalar(const uint8_t *p, size_t len);
@@ -189,6 +193,8 @@ typedef struct {
 } wsc_transcode_step;
 extern const wsc_transcode_step wsc_transcode_steps[4096];
 extern const uint8_t wsc_transcode_shuffles[][16];
+extern const uint8_t wsc_pack8[256][8];
+extern const uint8_t wsc_pack8_count[256];
 extern const uint8_t wsc_swap_pairs[16];    /* 2-byte characters */
 extern const uint8_t wsc_reverse_triples[16]; /* 3-byte characters */
 extern const uint8_t wsc_reverse_quads[16];   /* 4-byte characters */
@@ -206,6 +212,8 @@ unsigned wsc_mask_sse2(uint8_t *dst, const uint8_t *src, size_t len,
                        uint32_t key, unsigned phase);
 unsigned wsc_mask_avx2(uint8_t *dst, const uint8_t *src, size_t len,
                        uint32_t key, unsigned phase);
+int wsc_mask_ascii_avx2(uint8_t *dst, const uint8_t *src, size_t len,
+                        uint32_t key, unsigned phase);
 int wsc_utf8_valid_ssse3(const uint8_t *p, size_t len);
 int wsc_utf8_valid_avx2(const uint8_t *p, size_t len);
 size_t wsc_ascii_prefix_sse2(const uint8_t *p, size_t len);

@@ -44,6 +44,12 @@ int wsc_simd_select(const char *name);
 unsigned wsc_mask(uint8_t *dst, const uint8_t *src, size_t len,
                   const uint8_t key[4], unsigned phase);
 
+/* wsc_mask, and in the same pass whether every byte written to dst is ASCII
+ * (< 0x80): 1 if so.  The next phase is (phase + len) % 4, as wsc_mask
+ * returns it. */
+int wsc_mask_ascii(uint8_t *dst, const uint8_t *src, size_t len,
+                   const uint8_t key[4], unsigned phase);
+
 /* ---- UTF-8 (RFC 3629: no overlongs, surrogates or values > U+10FFFF) --- */
 
 /* 1 if p[0..len) is complete, valid UTF-8, else 0. */

@@ -143,6 +143,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(dst, src, n);
         ENSURE(wsc_mask(dst, dst, n, key, phase) == (phase + n) % 4);
         ENSURE(memcmp(dst, want, n) == 0);
+        ENSURE(wsc_mask_ascii(dst, src, n, key, phase) ==
+               (ref_ascii_prefix(want, n) == n));
+        ENSURE(memcmp(dst, want, n) == 0);
         check_utf8(src, n, seed);
         check_utf8(text, m, seed);
         check_transcode(src, n);

@@ -100,6 +100,35 @@ static void check_mask_inplace(size_t len, unsigned phase, size_t off)
     free(want);
 }
 
+/* wsc_mask_ascii: the bytes of wsc_mask, and whether they are all ASCII,
+ * with one non-ASCII byte (or none) at every position of interest. */
+static void check_mask_ascii(size_t len, unsigned phase, size_t off)
+{
+    static const uint8_t key[4] = {0x37, 0x7A, 0x21, 0x3D};
+    uint8_t *src = malloc(off + len + 1), *dst = malloc(off + len + 1);
+    uint8_t *want = malloc(len + 1);
+    size_t i, bad;
+    memset(src, 0, off + len + 1);
+    for (bad = 0; bad <= len; bad += (len > 80 && bad > 40 && bad + 40 < len) ? 13 : 1) {
+        uint8_t plain;
+        for (i = 0; i < len; i++) {
+            plain = (uint8_t)(ref_rng_next(&rng) & 0x7F);
+            if (i == bad)
+                plain |= 0x80;
+            /* src holds the masked form, so unmasking gives plain */
+            src[off + i] = (uint8_t)(plain ^ key[(phase + i) & 3]);
+        }
+        ref_mask(want, src + off, len, key, phase);
+        CHECK(wsc_mask_ascii(dst + off, src + off, len, key, phase) == (bad >= len) &&
+                  memcmp(dst + off, want, len) == 0,
+              "mask_ascii len=%lu phase=%u off=%lu bad=%lu", (unsigned long)len,
+              phase, (unsigned long)off, (unsigned long)bad);
+    }
+    free(src);
+    free(dst);
+    free(want);
+}
+
 static void test_mask(void)
 {
     size_t len, off, w;
@@ -496,6 +525,16 @@ static void test_transcode(void)
             check_transcode(buf, len);
         }
     }
+    /* Latin-1 text (the 1-byte kind) at every length, ASCII-heavy and not. */
+    for (round = 0; round < 4; round++)
+        for (len = 0; len <= 300; len++) {
+            n = 0;
+            while (n + 2 <= len) {
+                cp = (uint32_t)rnd(round & 1 ? 256 : 1024);
+                n += ref_encode(cp < 256 ? cp : 'a' + cp % 26, buf + n);
+            }
+            check_transcode(buf, n);
+        }
     /* Random mixes at every length up to 300 (tails), and long ones. */
     for (round = 0; round < 3; round++)
         for (mix = 0; mix < 5; mix++)
@@ -557,6 +596,15 @@ int main(int argc, char **argv)
         CHECK(strcmp(wsc_simd_name(), level) == 0, "select did not stick");
         test_null_empty();
         test_mask();
+        {
+            size_t len, off;
+            unsigned phase;
+            for (len = 0; len <= 300; len += len < 140 ? 1 : 23)
+                for (phase = 0; phase < 4; phase++)
+                    for (off = 0; off < 33; off += 11)
+                        check_mask_ascii(len, phase, off);
+            check_mask_ascii(70000, 3, 5);
+        }
         test_ascii_prefix();
         test_utf8_named();
         test_utf8_exhaustive();

@@ -33,6 +33,7 @@ from libc.string cimport memcpy
 from ._core cimport (
     wsc_ascii_prefix,
     wsc_mask,
+    wsc_mask_ascii,
     wsc_simd_name,
     wsc_simd_select,
     wsc_utf8_stream,
@@ -149,6 +150,9 @@ cdef extern from "Python.h":
     char *_bytes_data "PyBytes_AS_STRING"(PyObject *b)
     PyObject *_new_str "PyUnicode_New"(Py_ssize_t n, Py_UCS4 maxchar) except NULL
     void *_str_data "PyUnicode_DATA"(PyObject *s)
+    # Grows or shrinks an unshared compact str in place (realloc); on
+    # failure *s is left as it was.
+    int _str_resize "PyUnicode_Resize"(PyObject **s, Py_ssize_t n) except -1
 
 __all__ = [
     "Frame",
@@ -166,6 +170,7 @@ cdef enum:
     _NOGIL_MIN = 65536    # below this, dropping the GIL costs more than it frees
     _MIN_GROW = 1024      # first allocation of a streamed message buffer
     _EXACT_SLACK = 65536  # see _Decoder._reserve
+    _TEXT_BLOCK = 16384   # see _Decoder._copy_text: half of the smallest common L1
     _CTL_MAX = 125        # RFC 6455 section 5.5 (CONTROL_MAX_PAYLOAD)
 
 cdef uint64_t _NO_LIMIT = 0xFFFFFFFFFFFFFFFFULL
@@ -606,10 +611,10 @@ cdef class _Decoder:
 
     # The message being reassembled (MessageDecoder) or the payload of the
     # current data frame (FrameDecoder): a bytes object grown in place, owned
-    # through a raw pointer so _PyBytes_Resize can work on it.  A single-frame
-    # text message whose size is known uses a compact ASCII str of exactly
-    # that size instead (_mstr): ASCII text is then unmasked straight into
-    # the str handed out, with no final copy.
+    # through a raw pointer so _PyBytes_Resize can work on it.  A text
+    # message uses a compact ASCII str instead (_mstr), grown the same way:
+    # ASCII text is then unmasked straight into the str handed out, with no
+    # final copy; other text is transcoded out of it once it is complete.
     cdef int _mop              # opcode of the unfinished message, 0 if none
     cdef bint _mcomp
     cdef bint _mascii          # every text byte so far is ASCII
@@ -920,13 +925,13 @@ cdef class _Decoder:
             if op == 1:
                 wsc_utf8_stream_init(&self._utf8)
                 self._mascii = True
-                # Only when most of it is here already: a header alone must
-                # not make us allocate a large declared size.
+                self._mstr = self._decode_text
+                # Exact size only when most of it is here already: a header
+                # alone must not make us allocate a large declared size.
                 if (b0 & 0xC0) == 0x80 and self._decode_text \
                         and length <= <uint64_t>(n - pos) * 2 + _EXACT_SLACK:
                     self._buf = _new_str(<Py_ssize_t>length, 127)
                     self._bcap = <Py_ssize_t>length
-                    self._mstr = True
         return self._stream(p, pos, n, out)
 
     @cython.final
@@ -969,13 +974,14 @@ cdef class _Decoder:
                 text = self._mop == 1 and not self._frames
                 if k >= _NOGIL_MIN:
                     with nogil:
-                        self._copy_in_nogil(dst, src, k)
                         if text:
-                            ok = self._feed_text(dst, k)
+                            ok = self._copy_text(dst, src, k)
+                        else:
+                            self._copy_in_nogil(dst, src, k)
+                elif text:
+                    ok = self._copy_text(dst, src, k)
                 else:
                     self._copy_in_nogil(dst, src, k)
-                    if text:
-                        ok = self._feed_text(dst, k)
                 if not ok:
                     _bad_text()
                 self._blen += k
@@ -985,6 +991,31 @@ cdef class _Decoder:
             self._in_payload = False
             self._finish_frame(out)
         return pos + k
+
+    @cython.final
+    cdef inline bint _copy_text(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept nogil:
+        """Unmask (or copy) and validate text in blocks that stay in the L1
+        cache, so the validator reads what the unmasking just wrote from
+        there instead of from memory: close to one pass over the data."""
+        cdef Py_ssize_t b
+        while k > 0:
+            b = k if k < _TEXT_BLOCK else _TEXT_BLOCK
+            if self._server and self._mascii:
+                # ASCII so far: unmask and test for ASCII in one pass.
+                if wsc_mask_ascii(dst, src, b, self._key, self._phase):
+                    self._phase = (self._phase + <unsigned>b) & 3u
+                else:
+                    self._phase = (self._phase + <unsigned>b) & 3u
+                    if not self._feed_text(dst, b):
+                        return False
+            else:
+                self._copy_in_nogil(dst, src, b)
+                if not self._feed_text(dst, b):
+                    return False
+            dst += b
+            src += b
+            k -= b
+        return True
 
     @cython.final
     cdef inline void _copy_in(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept:
@@ -1018,7 +1049,12 @@ cdef class _Decoder:
             cap = <Py_ssize_t>hint
         if <uint64_t>cap > limit:
             cap = <Py_ssize_t>limit
-        if self._buf == NULL:
+        if self._mstr:
+            if self._buf == NULL:
+                self._buf = _new_str(cap, 127)
+            else:
+                _str_resize(&self._buf, cap)
+        elif self._buf == NULL:
             self._buf = _new_bytes(NULL, cap)
         else:
             try:
@@ -1062,6 +1098,9 @@ cdef class _Decoder:
             self._drop_buf()
             return _EMPTY_STR
         if self._mstr and self._mascii:
+            if n != self._bcap:
+                _str_resize(&self._buf, n)
+                self._bcap = n
             s = <str>self._buf
         else:
             d = self._buf_data()
@@ -1147,7 +1186,7 @@ cdef class _Decoder:
                 _bad_text()
             if k:
                 self._reserve(self._blen + k, 0, self._max_msg)
-                memcpy(<uint8_t *>_bytes_data(self._buf) + self._blen, d, k)
+                memcpy(self._buf_data() + self._blen, d, k)
                 self._blen += k
         finally:
             PyBuffer_Release(&view)

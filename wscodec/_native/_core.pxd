@@ -11,6 +11,9 @@ cdef extern from "wscodec_core.h" nogil:
     unsigned wsc_mask(uint8_t *dst, const uint8_t *src, size_t length,
                       const uint8_t *key, unsigned phase)
 
+    int wsc_mask_ascii(uint8_t *dst, const uint8_t *src, size_t length,
+                       const uint8_t *key, unsigned phase)
+
     int wsc_utf8_valid(const uint8_t *p, size_t length)
     size_t wsc_ascii_prefix(const uint8_t *p, size_t length)
 
