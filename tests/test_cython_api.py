@@ -39,7 +39,7 @@ def feed(decoder, bytes data):
 
 CHECKS = """
 import wscodec, uses_wscodec as m
-from wscodec._native._speedups import apply_mask
+from wscodec._native._ext import apply_mask
 data = bytes(range(256)) * 5
 assert m.mask(data, b"abcd", 0) == (apply_mask(data, b"abcd"), (0 + len(data)) % 4)
 assert m.mask(data[:7], b"abcd", 2)[1] == 1

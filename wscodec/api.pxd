@@ -3,7 +3,7 @@
 #
 #     from wscodec.api cimport ws_mask, ws_utf8_valid, ws_utf8_decode, ws_decoder_feed
 #
-# The functions live in the native backend's extension modules and reach
+# The functions live in the native backend's extension module and reach
 # your module through Cython's own cross-module tables at import, so there
 # is nothing to link against: compile against the installed package
 # (Cython finds this file on sys.path) and `import wscodec` at run time.
@@ -21,5 +21,4 @@
 #     (TypeError for anything else); the bytes are copied or consumed
 #     before it returns.
 
-from wscodec._native._codec cimport ws_decoder_feed
-from wscodec._native._speedups cimport ws_mask, ws_utf8_decode, ws_utf8_valid
+from wscodec._native._ext cimport ws_decoder_feed, ws_mask, ws_utf8_decode, ws_utf8_valid
