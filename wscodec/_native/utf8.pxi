@@ -51,7 +51,13 @@ def decode_utf8(data):
 
 cdef str ws_utf8_decode(const uint8_t *p, Py_ssize_t n):
     # declared in _ext.pxd: part of the C-level API of wscodec/api.pxd
-    if not _valid(p, n):
+    cdef size_t a
+    if n == 0:
+        return _EMPTY_STR
+    a = wsc_ascii_prefix(p, n)
+    if a == <size_t>n:
+        return _ascii_str(p, n)
+    if not _valid(p + a, n - <Py_ssize_t>a):
         return PyUnicode_DecodeUTF8(<const char *>p, n, NULL)
     return utf8_str(p, n)
 
