@@ -9,7 +9,13 @@ import os as _os
 from .._types import CloseCode, Opcode, ProtocolError
 from ..deflate import PerMessageDeflate
 from ..handshake import accept_key
-from . import _codec, _speedups
+
+try:
+    from . import _codec, _speedups
+except ImportError as _exc:
+    from .._checkout import NotBuilt, explain
+
+    raise NotBuilt(explain(_exc)) from _exc
 from ._codec import (
     Frame,
     FrameDecoder,
