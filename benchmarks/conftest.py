@@ -1,9 +1,9 @@
 """The pytest-benchmark form of ``python -m wscodec bench``.
 
-    python -m pytest benchmarks                        # every workload and contender
-    python -m pytest benchmarks --wscodec-quick        # smoke: the CLI's --quick plan
-    python -m pytest benchmarks -k "decode and native" --benchmark-autosave
-    python -m pytest benchmarks --benchmark-compare    # against the last autosaved run
+    python -I -m pytest benchmarks                        # every workload and contender
+    python -I -m pytest benchmarks --wscodec-quick        # smoke: the CLI's --quick plan
+    python -I -m pytest benchmarks -k "decode and native" --benchmark-autosave
+    python -I -m pytest benchmarks --benchmark-compare    # against the last autosaved run
 
 Each test times one contender of one workload (``wscodec._bench.workloads``:
 the same definitions, inputs, adapters and correctness checks as the CLI),

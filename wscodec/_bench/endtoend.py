@@ -96,14 +96,17 @@ def drive(server, size, connections, depth, duration, clients, warmup):
     messages = sum(o["messages"] for o in outs)
     seconds = max(o["seconds"] for o in outs)
     intervals = [sum(vals) for vals in zip(*(o["intervals"] for o in outs))]
-    server_cpu = (ticks1 - ticks0) / hz / wall if ticks0 is not None and ticks1 is not None else None
+    server_seconds = (ticks1 - ticks0) / hz if ticks0 is not None and ticks1 is not None else None
     return {
         "rate": messages / seconds if seconds else 0.0,
         "intervals": intervals,
         "p50_us": max(o["p50_us"] or 0 for o in outs),
         "p99_us": max(o["p99_us"] or 0 for o in outs),
         "client_cpu": sum(o["cpu_seconds"] for o in outs) / seconds if seconds else None,
-        "server_cpu": server_cpu,
+        "server_cpu": server_seconds / wall if server_seconds is not None else None,
+        # CPU time per echoed message: what the server costs, even when the
+        # machine is too busy for the rate to show it.
+        "server_us_per_message": server_seconds / messages * 1e6 if server_seconds is not None and messages else None,
     }
 
 
@@ -144,7 +147,8 @@ def run(quick=False, sizes=None, options=None):
             for size in sizes:
                 r = drive(server, size, opts["connections"], opts["depth"], duration, opts["clients"], warmup)
                 res = rows[size].add(name, kind, note=loop_name, p50_us=r["p50_us"], p99_us=r["p99_us"],
-                                     server_cpu=r["server_cpu"], client_cpu=r["client_cpu"], rate=r["rate"])
+                                     server_cpu=r["server_cpu"], client_cpu=r["client_cpu"], rate=r["rate"],
+                                     server_us_per_message=r["server_us_per_message"])
                 # The samples are the per-100 ms rates; the row's value is the
                 # mean over the whole run, not the best interval.
                 res["samples"] = r["intervals"]
@@ -170,20 +174,21 @@ def render(rows):
     """Rows of the end-to-end table: a line per server and size."""
     lines = ["", f"== echo end to end over 127.0.0.1: {rows[0].measure} =="]
     header = ["size", "server", "messages/s", "MB/s each way", "p50 latency", "p99 latency",
-              "server CPU", "load generator CPU", "vs wscodec"]
+              "server CPU", "CPU per message", "load generator CPU", "wscodec vs it"]
     body = []
     for row in rows:
         ours = row.value("wscodec")
         for name, r in row.results.items():
             if r.get("error"):
                 body.append([data.size_label(row.size), name, "n/i" if r["error"] == "not installed" else "FAIL",
-                             "", "", "", "", "", ""])
+                             "", "", "", "", "", "", ""])
                 continue
             rate = row.value(name)
             body.append([
                 data.size_label(row.size), name, _fmt_rate(rate), f"{rate * row.size / 1e6:,.1f}",
                 f"{r['p50_us'] / 1e3:.2f} ms", f"{r['p99_us'] / 1e3:.2f} ms",
                 f"{r['server_cpu']:.0%}" if r.get("server_cpu") is not None else "?",
+                f"{r['server_us_per_message']:.1f} us" if r.get("server_us_per_message") else "?",
                 f"{r['client_cpu']:.0%}" if r.get("client_cpu") is not None else "?",
                 f"{ours / rate:.2f}x" if ours and rate and name != "wscodec" else "",
             ])
@@ -194,6 +199,8 @@ def render(rows):
                 if (r.get("error") or "").startswith("FAIL")]
     if failures:
         lines += ["failures:"] + [f"  {f}" for f in failures]
-    lines.append("CPU: share of one core over the run; a server near 100% with the load generator well "
-                 "below it was the limit, not the load generator. vs wscodec: wscodec's messages/s over this server's.")
+    lines.append("CPU: share of one core while measured; a server near 100% with the load generator well "
+                 "below it was the limit, not the load generator. CPU per message: the server's CPU time "
+                 "over the messages it echoed (steadier than the rate on a busy machine). wscodec vs it: "
+                 "wscodec's messages/s over this server's.")
     return lines

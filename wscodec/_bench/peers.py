@@ -147,7 +147,8 @@ def load_backends():
             modules["native"] = importlib.import_module("wscodec._native")
             status["native"] = f"SIMD {modules['native'].SIMD}"
         except ImportError as exc:
-            modules["native"], status["native"] = None, f"not built ({exc})"
+            modules["native"], status["native"] = None, "NOT BUILT"
+            status["native_reason"] = str(exc)
     modules["pure"] = importlib.import_module("wscodec._pure")
     status["pure"] = "ok"
     return modules, status

@@ -209,12 +209,12 @@ def render(rows, meta):
     return "\n".join(lines)
 
 
-def native_missing_banner(status):
+def native_missing_banner(reason):
     return "\n".join([
         BANNER,
-        "!!! wscodec's NATIVE BACKEND IS NOT IN THIS RUN: its rows show NOT BUILT.",
-        f"!!! {status}",
-        "!!! The wscodec numbers below are the pure-Python backend's only.",
+        "!!! wscodec's NATIVE BACKEND IS NOT IN THIS RUN: its rows show NOT BUILT and",
+        "!!! the wscodec numbers are the pure-Python backend's only.",
+        f"!!! Why: {reason}",
         BANNER,
     ])
 
@@ -249,12 +249,12 @@ def main(quick=False, only=None, sizes=None, json_path=None, compare_path=None, 
 
     sections = [s for s in SECTIONS if (only is None or s in only)]
     backends, status = peers.load_backends()
-    native_missing = backends["native"] is None and not status["native"].startswith("disabled")
+    native_missing = status["native"] == "NOT BUILT"
     old = results.read_json(compare_path) if compare_path else None  # fail before measuring
     t0 = time.perf_counter()
     progress(f"wscodec bench: {', '.join(sections)} ({'quick' if quick else 'full'}; native: {status['native']})")
     if native_missing:
-        progress(native_missing_banner(status["native"]))
+        progress(native_missing_banner(status["native_reason"]))
     rows = []
     try:
         plan = workloads.plan(quick, sizes, sections)
@@ -273,7 +273,8 @@ def main(quick=False, only=None, sizes=None, json_path=None, compare_path=None, 
     meta = results.metadata(run, status, peers.peer_versions())
     text = render(rows, meta)
     if native_missing:
-        text = native_missing_banner(status["native"]) + "\n" + text + "\n" + native_missing_banner(status["native"])
+        banner = native_missing_banner(status["native_reason"])
+        text = f"{banner}\n{text}\n{banner}"
     if old is not None:
         text += "\n" + "\n".join(render_compare(old[0], results.compare(old[1], rows)))
     out.write(text + "\n")
