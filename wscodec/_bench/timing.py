@@ -140,9 +140,12 @@ def measure(benches, settings):
             per_sample = max(elapsed, 1)
             rounds = int(settings.budget_ns // per_sample)
             # A contender whose one sample takes a second (wsproto on 100,000
-            # frames) gets two more, not min_rounds: it is far slower than
-            # anything it is compared with and would take most of the run.
-            floor = settings.min_rounds if per_sample < _LONG_NS else 2
+            # frames) gets one or two more, not min_rounds: it is far slower
+            # than anything it is compared with and would take most of the run.
+            if per_sample < _LONG_NS:
+                floor = settings.min_rounds
+            else:
+                floor = 2 if per_sample < 5 * _LONG_NS else 1
             rounds = max(floor, min(settings.rounds, rounds))
             plan[name] = (number, rounds)
             samples[name] = [elapsed / number]

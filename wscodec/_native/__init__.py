@@ -15,7 +15,9 @@ try:
 except ImportError as _exc:
     from .._checkout import NotBuilt, explain
 
-    raise NotBuilt(explain(_exc)) from _exc
+    # The message carries what matters of the original error: chaining it
+    # would show Python's misleading "circular import" guess.
+    raise NotBuilt(explain(_exc)) from None
 from ._codec import (
     Frame,
     FrameDecoder,
