@@ -11,7 +11,7 @@ Peers are optional: ``pip install wscodec[bench]`` installs them.
 import argparse
 import sys
 
-SECTIONS = ("mask", "utf8", "decode", "encode", "memory")
+SECTIONS = ("mask", "utf8", "decode", "encode", "memory", "dropin")
 
 DESCRIPTION = (
     "Throughput of wscodec against the installed peer libraries, on data built "

@@ -11,7 +11,7 @@ import tracemalloc
 from .. import _version
 from . import data, peers, timing
 
-SECTIONS = ("mask", "utf8", "decode", "encode", "memory")
+SECTIONS = ("mask", "utf8", "decode", "encode", "memory", "dropin")
 
 # Table columns per section, in order; the ratio is native / best "peer".
 COLUMNS = {
@@ -133,7 +133,7 @@ def _progress(msg, end="\n"):
 
 def run_timed(sections, plan, backends):
     """Measure every row of ``sections``; returns the list of ``Row``."""
-    specs = [(section, spec) for section in sections if section != "memory"
+    specs = [(section, spec) for section in sections if section not in ("memory", "dropin")
              for spec in _row_specs(section, plan, backends)]
     rows = []
     width = len(str(len(specs)))
@@ -414,11 +414,17 @@ def main(quick=False, only=None, json_path=None, out=sys.stdout):
     bar_results = [b for b in bars(rows) if b["verdict"] != "n/a" or not only]
     meta["seconds"] = round(time.perf_counter() - t0, 1)
     out.write(render(rows, meta, bar_results) + "\n")
+    dropin_status, dropin_json = 0, []
+    if "dropin" in sections:
+        from . import dropin
+
+        dropin_status, dropin_json = dropin.main(quick, out=out, progress=_progress)
     if json_path:
         doc = {
             "meta": meta,
             "results": [item for r in rows for item in r.as_json()],
             "bars": bar_results,
+            "dropin": dropin_json,
         }
         with open(json_path, "w", encoding="utf-8") as f:
             json.dump(doc, f, indent=2)
@@ -426,4 +432,4 @@ def main(quick=False, only=None, json_path=None, out=sys.stdout):
         _progress(f"wrote {json_path}")
     _progress(f"done in {meta['seconds']}s")
     failed = [c for r in rows for c in r.contenders.values() if c.error and c.error.startswith("FAIL") and c.kind == "wscodec"]
-    return 1 if failed else 0
+    return 1 if failed or dropin_status else 0
