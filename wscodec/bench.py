@@ -14,7 +14,7 @@ import sys
 
 from ._bench.data import KiB, MiB
 
-SECTIONS = ("mask", "utf8", "decode", "encode", "deflate", "memory", "echo")
+SECTIONS = ("mask", "utf8", "decode", "encode", "deflate", "memory", "echo", "dropin")
 
 DESCRIPTION = (
     "Throughput of wscodec against the installed WebSocket libraries: codec operations on data "

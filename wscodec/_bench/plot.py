@@ -28,7 +28,10 @@ def _series(rows):
                 continue
             if row.section != "echo":
                 # Everything as payload MB/s, so sizes compare on one axis.
-                v = {"GB/s": v * 1e3, "MB/s": v, "msg/s": v * row.size / 1e6}[row.unit]
+                scale = {"GB/s": 1e3, "MB/s": 1.0, "msg/s": row.size / 1e6}.get(row.unit)
+                if scale is None:
+                    continue
+                v *= scale
             lines.setdefault(name, []).append((row.size, v))
     return {t: p for t, p in panels.items() if any(len(pts) > 1 for pts in p[1].values())}
 

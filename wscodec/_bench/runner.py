@@ -8,7 +8,7 @@ import tracemalloc
 from . import data, peers, timing, workloads
 from .results import Row
 
-SECTIONS = (*workloads.SECTIONS, "memory", "echo")
+SECTIONS = (*workloads.SECTIONS, "memory", "echo", "dropin")
 
 BANNER = "!" * 72
 
@@ -193,6 +193,11 @@ def render(rows, meta):
 
             lines += endtoend.render(srows)
             continue
+        if section == "dropin":
+            from . import dropin
+
+            lines += dropin.render(srows, meta.get("dropin_skipped", ()))
+            continue
         title = workloads.TITLES.get(section, "memory per idle decoder (lower is better)")
         lines += render_section(srows, title)
         for r in srows:
@@ -268,9 +273,17 @@ def main(quick=False, only=None, sizes=None, json_path=None, compare_path=None, 
         from . import endtoend
 
         rows += endtoend.run(quick=quick, sizes=sizes, options=echo_options)
+    dropin_skipped = []
+    if "dropin" in sections:
+        from . import dropin
+
+        dropin_rows, dropin_skipped = dropin.run(quick, progress=progress)
+        rows += dropin_rows
     run = {"quick": quick, "sections": sections, "sizes": list(sizes) if sizes else None,
            "seconds": round(time.perf_counter() - t0, 1)}
     meta = results.metadata(run, status, peers.peer_versions())
+    if dropin_skipped:
+        meta["dropin_skipped"] = dropin_skipped
     text = render(rows, meta)
     if native_missing:
         banner = native_missing_banner(status["native_reason"])
