@@ -146,27 +146,29 @@ def read_json(path):
 
 # --- comparing two runs ------------------------------------------------------------
 
-MIN_NOISE = 0.02
+MIN_NOISE = 0.03
 """Below this relative change nothing is called a regression, however tight
 the samples were: timer granularity and frequency scaling alone reach it."""
 
 
 def spread(row, name):
-    """How much two runs of this row can differ by chance, relative: from
-    the best sample to the median for best-of rows, the interquartile range
-    of the interval rates for a sustained (echo) run."""
+    """How much this row's value can move by chance, relative: from the best
+    sample to the lower quartile of the samples for best-of rows, the
+    interquartile range of the interval rates for a sustained (echo) run."""
     r = row.results.get(name) or {}
     samples = r.get("samples") or []
     if len(samples) < 2:
         return None
     if r.get("rate") is not None:
-        # Interval rates of a sustained run: their interquartile range.
         q = statistics.quantiles(samples, n=4)
-        return (q[2] - q[0]) / statistics.median(samples) if statistics.median(samples) else None
+        median = statistics.median(samples)
+        return (q[2] - q[0]) / median if median else None
     best = row.value(name)
     if not best:
         return None
-    return abs(best - statistics.median(samples)) / best
+    q = statistics.quantiles(samples, n=4, method="inclusive")
+    typical = q[0] if row.higher_is_better else q[2]
+    return abs(best - typical) / best
 
 
 def compare(old_rows, new_rows):
@@ -185,8 +187,9 @@ def compare(old_rows, new_rows):
                 out.append((row, name, old_v, new_v, None, None, verdict))
                 continue
             change = new_v / old_v - 1 if row.higher_is_better else old_v / new_v - 1
-            spreads = [s for s in (spread(row, name), spread(old, name)) if s is not None]
-            noise = max([MIN_NOISE, *spreads])
+            # Both values are estimates: the change has to clear the noise
+            # of the two runs together.
+            noise = max(MIN_NOISE, (spread(row, name) or 0) + (spread(old, name) or 0))
             if change < -noise:
                 verdict = "REGRESSION"
             elif change > noise:

@@ -229,8 +229,9 @@ def render_compare(old_meta, comparison):
 
     lines = ["", f"== change against {old_meta['run'].get('time', '?')} "
              f"({old_meta['machine']['cpu']}, wscodec {old_meta['versions']['wscodec']}) =="]
-    lines.append(f"a regression is flagged only when the change is beyond the row's measured spread "
-                 f"(best sample to median, the wider of the two runs; at least {MIN_NOISE:.0%})")
+    lines.append("a regression is flagged only when the change is beyond the noise measured in the two runs "
+                 "(each: best sample to the lower quartile of its samples, or the interquartile range of "
+                 f"the echo interval rates; added, at least {MIN_NOISE:.0%})")
     body = []
     for row, name, old, new, change, noise, verdict in comparison:
         body.append([
