@@ -102,8 +102,8 @@ def test_free_threaded_build_keeps_the_gil_off():
 
 
 def test_installed_package_has_every_subpackage_of_the_source():
-    # [tool.setuptools] packages is an explicit list: a subpackage left off
-    # it is missing from every wheel, and only an installed test notices.
+    # A subpackage that packaging misses is missing from every wheel, and
+    # only an installed test notices.
     source = pathlib.Path(__file__).resolve().parent.parent / "wscodec"
     if not INSTALLED or not source.is_dir():
         pytest.skip("needs an installed wheel and the source tree beside the tests")

@@ -16,8 +16,17 @@ if _os.environ.get("WSCODEC_NO_EXTENSIONS", "") not in ("", "0"):
 else:
     try:
         from . import _native as _backend
-    except ImportError:
+    except ImportError as _exc:
         from . import _pure as _backend
+
+        # Running the source folder unbuilt is a mistake worth a warning; an
+        # install without a compiler was already warned about by the build.
+        from ._checkout import source_checkout_without_extension
+
+        if source_checkout_without_extension():
+            import warnings as _warnings
+
+            _warnings.warn(str(_exc), RuntimeWarning, stacklevel=2)
 
 globals().update({name: getattr(_backend, name) for name in _BACKEND_NAMES})
 

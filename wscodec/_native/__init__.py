@@ -10,6 +10,15 @@ from .._types import CloseCode, Opcode, ProtocolError
 from ..deflate import PerMessageDeflate
 from ..handshake import accept_key
 from .._pure.encoder import encode_frame_parts
+
+try:
+    from . import _ext
+except ImportError as _exc:
+    from .._checkout import NotBuilt, explain
+
+    # The message carries what matters of the original error: chaining it
+    # would show Python's misleading "circular import" guess.
+    raise NotBuilt(explain(_exc)) from None
 from ._ext import (
     Frame,
     FrameDecoder,
