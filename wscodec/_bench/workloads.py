@@ -8,9 +8,9 @@ interleaved, pytest-benchmark times each contender as a test named by
 ``Workload.key``, so the two runners measure the very same calls.
 """
 
-from . import data, deflate, peers
+from . import data, deflate, fastpaths, peers
 
-SECTIONS = ("mask", "utf8", "decode", "encode", "deflate")
+SECTIONS = ("mask", "utf8", "decode", "encode", "deflate", *fastpaths.SECTIONS)
 """Sections made of workloads, in table order (``memory`` and ``echo`` are
 measured differently: see ``runner`` and ``echo``)."""
 
@@ -20,6 +20,7 @@ TITLES = {
     "decode": "decoding (64 KiB reads, TEXT to str)",
     "encode": "encoding one message",
     "deflate": "permessage-deflate round trip (client encode, server decode)",
+    **fastpaths.TITLES,
 }
 
 HUGE = 16 * data.MiB
@@ -110,4 +111,5 @@ def plan(quick=False, sizes=None, sections=SECTIONS):
             count = deflate.message_count(size, quick)
             out.append(Workload("deflate", "deflate round trip text", size, count, _message_unit(size),
                                 lambda b, s=size, n=count: deflate.round_trip(b, s, n), deflate.NAMES))
+    out += fastpaths.plan(Workload, quick, sections)
     return out
