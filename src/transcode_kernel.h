@@ -86,6 +86,15 @@ WSC_INLINE_ALWAYS int WSC_TK(step)(const uint8_t *p, size_t *ip, void *dst,
         *op = o + 16;
         return 1;
     }
+    /* ASCII before the first other byte: all 16 stored, the run kept (the
+     * rest is overwritten by the next steps). */
+    if ((high & 1u) == 0) {
+        const unsigned run = wsc_ctz32(high);
+        WSC_TK(put_ascii)(dst, o, in, width);
+        *ip = i + run;
+        *op = o + run;
+        return 1;
+    }
     /* Eight 2-byte characters, unless the last lead starts a longer
      * character that goes on past these 16 bytes. */
     if (here == 0xAAAAu && p[i + 14] < 0xE0) {

@@ -98,6 +98,7 @@ cdef class _Decoder:
     cdef object _inflater
     cdef int _failed           # close code once failed, else 0
     cdef object _rbuf          # get_buffer's bytearray, never resized
+    cdef object _rview         # the memoryview of it that get_buffer hands out
     cdef bint _lent            # get_buffer handed it out, no buffer_updated yet
 
     # An unfinished header carried over to the next feed.
@@ -175,9 +176,12 @@ cdef class _Decoder:
             raise RuntimeError("get_buffer() called again before buffer_updated()")
         if self._rbuf is None:
             self._rbuf = bytearray(_RECV_BUFFER_SIZE)
+            # One view for every read: it also pins the bytearray's size.
+            self._rview = memoryview(self._rbuf)
         self._lent = True
-        return memoryview(self._rbuf)
+        return self._rview
 
+    @cython.critical_section
     def buffer_updated(self, nbytes):
         """asyncio.BufferedProtocol.buffer_updated: decode the ``nbytes``
         the loop wrote at the start of the buffer; return what they completed."""
@@ -186,7 +190,9 @@ cdef class _Decoder:
         self._lent = False
         if not 0 <= nbytes <= _RECV_BUFFER_SIZE:
             raise ValueError(f"nbytes must be in 0..{_RECV_BUFFER_SIZE}, not {nbytes}")
-        return self.feed(memoryview(self._rbuf)[:nbytes])
+        # The bytearray is never resized (the view exported above forbids
+        # it) and this decoder holds it, so its storage stays put.
+        return self._feed(<const uint8_t *>PyByteArray_AS_STRING(self._rbuf), nbytes)
 
     @cython.critical_section
     def feed(self, data):

@@ -80,7 +80,7 @@ class _Decoder:
     """
 
     __slots__ = ("_hdr", "_mask_bit", "_b0_errors", "_max_frame", "_left", "_key", "_b0", "_failed", "_msg_op",
-                 "_rbuf", "_lent")
+                 "_rbuf", "_rview", "_lent")
 
     def __init__(self, role, max_frame_size, allow_rsv1):
         if role == "server":
@@ -98,6 +98,7 @@ class _Decoder:
         self._failed = None
         self._msg_op = None  # MessageDecoder: opcode of the unfinished data message
         self._rbuf = None  # get_buffer's bytearray, never resized
+        self._rview = None  # the memoryview of it that get_buffer hands out
         self._lent = False  # get_buffer handed it out, no buffer_updated yet
 
     def get_buffer(self, sizehint=-1):
@@ -107,8 +108,10 @@ class _Decoder:
             raise RuntimeError("get_buffer() called again before buffer_updated()")
         if self._rbuf is None:
             self._rbuf = bytearray(RECV_BUFFER_SIZE)
+            # One view for every read: it also pins the bytearray's size.
+            self._rview = memoryview(self._rbuf)
         self._lent = True
-        return memoryview(self._rbuf)
+        return self._rview
 
     def buffer_updated(self, nbytes):
         """asyncio.BufferedProtocol.buffer_updated: decode the ``nbytes``
@@ -118,7 +121,7 @@ class _Decoder:
         self._lent = False
         if not 0 <= nbytes <= RECV_BUFFER_SIZE:
             raise ValueError(f"nbytes must be in 0..{RECV_BUFFER_SIZE}, not {nbytes}")
-        return self.feed(memoryview(self._rbuf)[:nbytes])
+        return self.feed(self._rview[:nbytes])
 
     def feed(self, data):
         if self._failed is not None:
