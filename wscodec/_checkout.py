@@ -10,7 +10,7 @@ instead of the package installed in the environment.
 import os
 
 
-def source_checkout_without_extension():
+def source_checkout_without_extension() -> bool:
     """True when ``wscodec/_native`` is a source folder with no compiled
     module in it (an installed wheel ships no ``.pyx``)."""
     native = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_native")
@@ -23,7 +23,7 @@ def source_checkout_without_extension():
     return has_source and not has_binary
 
 
-def explain(exc):
+def explain(exc: BaseException) -> str:
     """The message for an ImportError ``exc`` raised by ``wscodec._native``."""
     if not source_checkout_without_extension():
         return f"the native extension failed to import: {exc}"
