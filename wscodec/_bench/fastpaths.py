@@ -132,6 +132,71 @@ def receive(backends, size, count):
     return out
 
 
+def receive_loopback(backends, size, count):
+    """The same frames through a real loopback socket and asyncio's selector
+    loop: ``asyncio.Protocol`` + ``feed(data)`` (the loop makes a bytes per
+    read) against ``asyncio.BufferedProtocol`` + ``get_buffer`` /
+    ``buffer_updated`` (the loop reads into the decoder's buffer).  One run
+    writes the whole stream from a client in the same process."""
+    import asyncio
+
+    wire = b"".join(_data.frame_stream(size, count, False, True).chunks)
+
+    def build(mod, buffered):
+        class Fed(asyncio.Protocol):
+            def __init__(self, done):
+                self.dec = mod.MessageDecoder(role="server", max_message_size=size)
+                self.n = 0
+                self.done = done
+
+            def data_received(self, data):
+                self.n += len(self.dec.feed(data))
+                if self.n == count:
+                    self.done.set_result(self.n)
+
+        class Lent(asyncio.BufferedProtocol):
+            def __init__(self, done):
+                self.dec = mod.MessageDecoder(role="server", max_message_size=size)
+                self.n = 0
+                self.done = done
+
+            def get_buffer(self, sizehint):
+                return self.dec.get_buffer(sizehint)
+
+            def buffer_updated(self, nbytes):
+                self.n += len(self.dec.buffer_updated(nbytes))
+                if self.n == count:
+                    self.done.set_result(self.n)
+
+        cls = Lent if buffered else Fed
+
+        async def once():
+            loop = asyncio.get_running_loop()
+            done = loop.create_future()
+            server = await loop.create_server(lambda: cls(done), "127.0.0.1", 0)
+            _reader, writer = await asyncio.open_connection("127.0.0.1", server.sockets[0].getsockname()[1])
+            writer.write(wire)
+            n = await done
+            writer.close()
+            server.close()
+            await server.wait_closed()
+            return n
+
+        def run(_state):
+            return asyncio.run(once())
+
+        _check(run(None) == count, "message count")
+        return Batch(lambda: None, run), ("asyncio.BufferedProtocol + get_buffer/buffer_updated" if buffered
+                                          else "asyncio.Protocol + feed(data)")
+
+    native = backends.get("native")
+    if native is None:
+        return [Contender("native", "wscodec", error="not built"),
+                Contender("native feed(bytes)", "baseline", error="not built")]
+    return [_guarded("native", "wscodec", lambda: build(native, True)),
+            _guarded("native feed(bytes)", "baseline", lambda: build(native, False))]
+
+
 # --- broadcast ----------------------------------------------------------------------
 
 
@@ -252,6 +317,10 @@ def plan(workload_cls, quick, sections):
         out.append(workload_cls("receive", "receive binary masked (server)", size, count, "MB/s",
                                 lambda b, s=size, n=count: receive(b, s, n),
                                 ("native", "native feed(bytes)", "pure")))
+        out.append(workload_cls("receive", "receive binary masked (server) over loopback asyncio", size,
+                                count * 4, "MB/s",
+                                lambda b, s=size, n=count * 4: receive_loopback(b, s, n),
+                                ("native", "native feed(bytes)")))
     if "broadcast" in sections:
         connections = 1000 if quick else 10000
         for compressed in (False, True):
