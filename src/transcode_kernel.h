@@ -20,6 +20,8 @@
  *                         or the byte itself if it is not a lead
  *   v_put_latin1(d, v, keep)  the bytes of v that keep marks, packed to d;
  *                         returns how many (stores 16 bytes)
+ * and may define WSC_TK_CJK8(d, p): eight 3-byte characters at p (reads 28
+ * bytes) as eight 16-bit units at d, for ISAs with wider vectors.
  *
  * The method is Lemire and Keiser's ("Transcoding Billions of Unicode
  * Characters per Second with SIMD Instructions", SPE 2022): from the
@@ -192,6 +194,17 @@ WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
          * the block, and the 13 mask bits a step reads are known. */
         while (i - block <= 48 && nchars - o >= 16) {
             const unsigned at = (unsigned)(i - block);
+#ifdef WSC_TK_CJK8
+            /* Eight 3-byte characters (24 bytes, the 25th starts one) in
+             * one wide step, where the ISA has one. */
+            if (at <= 36 && width == 2 &&
+                ((cont >> at) & 0x1FFFFFFu) == 0x0DB6DB6u) {
+                WSC_TK_CJK8((uint16_t *)dst + o, p + i);
+                i += 24;
+                o += 8;
+                continue;
+            }
+#endif
             if (!WSC_TK(step)(p, &i, dst, &o, (unsigned)(cont >> at) & 0xFFFFu,
                               (unsigned)(high >> at) & 0xFFFFu, width))
                 goto tail;

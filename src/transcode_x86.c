@@ -120,11 +120,36 @@ OP unsigned v_put_latin1(uint8_t *d, wsc_v v, unsigned keep)
 #undef WSC_TK
 #undef WSC_TK_TARGET
 
+/* Two groups of four 3-byte characters, one per 128-bit lane (bytes 0-15
+ * and 12-27), through the steps of v_shuffle and v_cp32_3 at 256 bits; the
+ * 16-bit halves of the eight code points then gather into one store. */
+WSC_TARGET("avx2")
+WSC_INLINE_ALWAYS void avx2_cjk8(uint16_t *d, const uint8_t *p)
+{
+    const __m128i lo = _mm_loadu_si128((const __m128i *)p);
+    const __m128i hi = _mm_loadu_si128((const __m128i *)(p + 12));
+    const __m128i m = _mm_loadu_si128((const __m128i *)wsc_reverse_triples);
+    __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+    __m256i a, b, c, cp;
+    v = _mm256_shuffle_epi8(v, _mm256_broadcastsi128_si256(m));
+    a = _mm256_and_si256(v, _mm256_set1_epi32(0x7F));
+    b = _mm256_srli_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0x3F00)), 2);
+    c = _mm256_srli_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0x0F0000)), 4);
+    cp = _mm256_or_si256(_mm256_or_si256(a, b), c);
+    /* Below U+10000: packus keeps each value; it interleaves the lanes'
+     * halves, which permute4x64 puts back in order. */
+    cp = _mm256_packus_epi32(cp, cp);
+    cp = _mm256_permute4x64_epi64(cp, 0x08);
+    _mm_storeu_si128((__m128i *)d, _mm256_castsi256_si128(cp));
+}
+
 #define WSC_TK(name) name##_avx2
 #define WSC_TK_TARGET WSC_TARGET("avx2")
+#define WSC_TK_CJK8 avx2_cjk8
 #include "transcode_kernel.h"
 #undef WSC_TK
 #undef WSC_TK_TARGET
+#undef WSC_TK_CJK8
 
 /* ---- measure: continuation bytes counted in byte lanes, flushed to
  * 64-bit sums before a lane can overflow ---- */

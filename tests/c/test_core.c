@@ -525,6 +525,18 @@ static void test_transcode(void)
             check_transcode(buf, len);
         }
     }
+    /* Runs of 3-byte characters (the 2-byte kind, as CJK text) at every
+     * offset and length, broken now and then by ASCII or a 2-byte one. */
+    for (off = 0; off < 40; off++)
+        for (round = 0; round < 3; round++) {
+            n = filler(buf, off, 0);
+            while (n + 3 <= 100 + off * 4) {
+                uint32_t r = (uint32_t)rnd(64);
+                cp = r == 0 ? 'x' : r == 1 ? 0xE9 : 0x800 + (uint32_t)rnd(0xD000);
+                n += ref_encode(cp, buf + n);
+            }
+            check_transcode(buf, n);
+        }
     /* Latin-1 text (the 1-byte kind) at every length, ASCII-heavy and not. */
     for (round = 0; round < 4; round++)
         for (len = 0; len <= 300; len++) {
