@@ -74,9 +74,54 @@ def test_env_var_forces_pure_backend(tmp_path):
     assert out.stdout.split() == ["pure", "none"]
 
 
+# A child whose native extension cannot be imported (as on a machine where
+# it was not built): sys.modules[name] = None makes its import fail.
+_BROKEN_NATIVE = (
+    "import sys; sys.modules['wscodec._native._ext'] = None\n"
+    "try:\n"
+    "    import wscodec\n"
+    "except ImportError:\n"
+    "    print('ImportError')\n"
+    "else:\n"
+    "    print(wscodec.BACKEND)\n"
+)
+
+
+@pytest.mark.parametrize("require, no_extensions, expected", [
+    ("", "", "pure"),  # a missing extension falls back to the pure backend
+    ("1", "", "ImportError"),  # unless the native one is required
+    ("1", "1", "pure"),  # and WSCODEC_NO_EXTENSIONS still wins
+])
+def test_required_extension_that_fails_to_import(tmp_path, require, no_extensions, expected):
+    package_parent = os.path.dirname(os.path.dirname(wscodec.__file__))
+    env = dict(os.environ, WSCODEC_REQUIRE_EXTENSIONS=require, WSCODEC_NO_EXTENSIONS=no_extensions,
+               PYTHONPATH=package_parent)
+    out = subprocess.run([sys.executable, "-c", _BROKEN_NATIVE], env=env, cwd=tmp_path,
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == expected
+
+
 def test_package_is_the_installed_one_when_testing_a_wheel():
     # .ci/run sets WSCODEC_EXPECT_INSTALLED=1: the suite must then import the
     # installed package, not the source folder that sits next to the tests.
     if os.environ.get("WSCODEC_EXPECT_INSTALLED") != "1":
         pytest.skip("only checked when testing an installed wheel")
     assert "site-packages" in wscodec.__file__, wscodec.__file__
+
+
+def test_native_fields_are_member_descriptors():
+    # Member descriptors (what __slots__ gives) are what CPython's attribute
+    # cache specialises: reading msg.data stays as fast as a slot.
+    if PURE_LANE:
+        pytest.skip("pure lane")
+    from wscodec._native import _ext
+
+    for cls, names in ((_ext.Frame, ("opcode", "payload", "fin", "rsv1", "rsv2", "rsv3")),
+                       (_ext.Message, ("opcode", "data", "close_code", "close_reason"))):
+        for name in names:
+            assert type(cls.__dict__[name]).__name__ == "member_descriptor", (cls, name)
+    frame = _ext.Frame(2, b"ab", fin=False, rsv1=True)
+    assert (frame.opcode, frame.payload, frame.fin, frame.rsv1, frame.rsv2, frame.rsv3) == (2, b"ab", False, True,
+                                                                                            False, False)
+    message = _ext.Message(8, b"\x03\xe8", 1000, "")
+    assert (message.opcode, message.data, message.close_code, message.close_reason) == (8, b"\x03\xe8", 1000, "")

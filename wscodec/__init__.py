@@ -21,12 +21,12 @@ def _flag(name: str) -> bool:
     return _os.environ.get(name, "") not in ("", "0")
 
 
-NO_EXTENSIONS = _flag("WSCODEC_NO_EXTENSIONS")
+_NO_EXTENSIONS = _flag("WSCODEC_NO_EXTENSIONS")
 
 # Type checkers read the first branch: the pure twin is annotated, and the
 # native backend has the same signatures (wscodec/_native/_ext.pyi, which
 # stubtest holds to the compiled module).
-if TYPE_CHECKING or NO_EXTENSIONS:
+if TYPE_CHECKING or _NO_EXTENSIONS:
     from . import _pure as _backend
 else:
     try:

@@ -18,6 +18,10 @@ Negotiation failures raise :class:`NegotiationError`, a ``HandshakeError``
 400.  A server never raises for a bad *offer*: RFC 7692 section 5 says to
 decline it, so the next offer is tried; only a header that does not parse at
 all is an error.
+
+The module is over 600 lines because it is one unit in three sections (the
+``Sec-WebSocket-Extensions`` grammar, the zlib codecs, the parameters and
+their negotiation) that only make sense together; each section is short.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@
 # frame layer and message layer share the header, payload and buffer state,
 # and splitting them would put half of each step in another file.
 
+from cpython.object cimport PyObject
 from cpython.ref cimport Py_XDECREF
 
 from wscodec._native._core cimport wsc_mask_ascii
@@ -59,8 +60,8 @@ cdef Message _control_message(unsigned op, const uint8_t *d, Py_ssize_t n):
     if op == 8:
         code, reason = _parse_close(d, n)
         m = _new_message(_CLOSE, payload)
-        wsc_set_field(&m.f.close_code, code)
-        wsc_set_field(&m.f.close_reason, reason)
+        m.close_code = code
+        m.close_reason = reason
         return m
     return _new_message(_OPCODES[op], payload)
 
