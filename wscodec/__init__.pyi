@@ -6,23 +6,23 @@
 
 from typing import Literal
 
-from ._native._codec import (
+from ._native._ext import (
     Frame,
     FrameDecoder,
+    Masker,
     Message,
     MessageDecoder,
     MessageEncoder,
-    encode_close_payload,
-    encode_frame,
-    parse_close_payload,
-)
-from ._native._speedups import (
-    Masker,
     Utf8Validator,
     apply_mask,
+    decode_utf8,
+    encode_close_payload,
+    encode_frame,
     mask_inplace,
+    parse_close_payload,
     validate_utf8,
 )
+from ._pure.encoder import encode_frame_parts as encode_frame_parts
 from ._types import CloseCode, Opcode, ProtocolError
 from ._version import __version__
 from .deflate import NegotiationError, PerMessageDeflate
@@ -50,8 +50,10 @@ __all__ = [
     "__version__",
     "accept_key",
     "apply_mask",
+    "decode_utf8",
     "encode_close_payload",
     "encode_frame",
+    "encode_frame_parts",
     "generate_key",
     "mask_inplace",
     "parse_close_payload",

@@ -9,6 +9,9 @@ instead of the package installed in the environment.
 
 import os
 
+# Extension modules of earlier layouts that a rebuilt checkout may still hold.
+_STALE = ("_codec.", "_speedups.")
+
 
 def source_checkout_without_extension():
     """True when ``wscodec/_native`` is a source folder with no compiled
@@ -19,7 +22,7 @@ def source_checkout_without_extension():
     except OSError:
         return False
     has_source = any(n.endswith(".pyx") for n in names)
-    has_binary = any(n.startswith("_codec.") and n.endswith((".so", ".pyd")) for n in names)
+    has_binary = any(n.endswith((".so", ".pyd")) and not n.startswith(_STALE) for n in names)
     return has_source and not has_binary
 
 

@@ -4,7 +4,7 @@ import codecs
 
 from ._buffers import byte_view
 
-__all__ = ["validate_utf8", "Utf8Validator", "incomplete_tail_is_possible"]
+__all__ = ["validate_utf8", "decode_utf8", "Utf8Validator", "incomplete_tail_is_possible"]
 
 _decode = codecs.utf_8_decode
 _WINDOW = 256 * 1024
@@ -17,6 +17,12 @@ def validate_utf8(data):
     except UnicodeDecodeError:
         return False
     return True
+
+
+def decode_utf8(data):
+    """``bytes(data).decode("utf-8")`` for any buffer; invalid input raises
+    UnicodeDecodeError."""
+    return str(byte_view(data), "utf-8")
 
 
 def incomplete_tail_is_possible(tail):
