@@ -106,8 +106,11 @@ def plan(quick=False, sizes=None, sections=SECTIONS):
                                         lambda b, s=size, r=role, t=text: peers.encode(b, s, r, t),
                                         peers.NAMES["encode"]))
     if "deflate" in sections:
-        for size in sizes or (256, 64 * data.KiB):
-            count = deflate.message_count(size, quick)
-            out.append(Workload("deflate", "deflate round trip text", size, count, _message_unit(size),
-                                lambda b, s=size, n=count: deflate.round_trip(b, s, n), deflate.NAMES))
+        for level in deflate.LEVELS:
+            for size in sizes or (256, 64 * data.KiB):
+                count = deflate.message_count(size, quick)
+                out.append(Workload("deflate", f"deflate round trip text, zlib level {level}", size, count,
+                                    _message_unit(size),
+                                    lambda b, s=size, n=count, v=level: deflate.round_trip(b, s, n, v),
+                                    deflate.NAMES))
     return out
