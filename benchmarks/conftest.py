@@ -41,7 +41,8 @@ def pytest_generate_tests(metafunc):
     if "workload" not in metafunc.fixturenames:
         return
     quick = metafunc.config.getoption("--wscodec-quick")
-    plan = workloads.plan(quick, None, [metafunc.module.SECTION])
+    section = metafunc.module.SECTION
+    plan = workloads.plan(quick, None, [section] if isinstance(section, str) else list(section))
     params = [pytest.param(w, name, id=f"{w.key}-{name}") for w in plan for name in w.names]
     metafunc.parametrize(("workload", "name"), params)
 

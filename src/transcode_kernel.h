@@ -68,6 +68,75 @@ WSC_INLINE_ALWAYS void WSC_TK(put_ascii)(void *dst, size_t o, wsc_v in,
         v_put_ascii_4((uint32_t *)dst + o, in);
 }
 
+/* One step at p + *i, given the continuation and high-bit masks of the 16
+ * bytes there; advances *i and *o.  Returns 0, having done nothing, when
+ * the step would need wider units than width (input that is not valid
+ * UTF-8 of this kind): the bounded scalar code takes over then. */
+WSC_TK_TARGET
+WSC_INLINE_ALWAYS int WSC_TK(step)(const uint8_t *p, size_t *ip, void *dst,
+                                   size_t *op, unsigned here, unsigned high,
+                                   unsigned width)
+{
+    const size_t i = *ip, o = *op;
+    const wsc_v in = v_load(p + i);
+    const wsc_transcode_step *st;
+    if (high == 0) {
+        WSC_TK(put_ascii)(dst, o, in, width);
+        *ip = i + 16;
+        *op = o + 16;
+        return 1;
+    }
+    /* ASCII before the first other byte: all 16 stored, the run kept (the
+     * rest is overwritten by the next steps). */
+    if ((high & 1u) == 0) {
+        const unsigned run = wsc_ctz32(high);
+        WSC_TK(put_ascii)(dst, o, in, width);
+        *ip = i + run;
+        *op = o + run;
+        return 1;
+    }
+    /* Eight 2-byte characters, unless the last lead starts a longer
+     * character that goes on past these 16 bytes. */
+    if (here == 0xAAAAu && p[i + 14] < 0xE0) {
+        WSC_TK(put16)(dst, o, v_cp16(v_shuffle(in, wsc_swap_pairs)), width);
+        *ip = i + 16;
+        *op = o + 8;
+        return 1;
+    }
+    if (here == 0xEEEEu && width == 4) { /* four 4-byte characters */
+        v_put32_4((uint32_t *)dst + o,
+                  v_cp32_4(v_shuffle(in, wsc_reverse_quads)));
+        *ip = i + 16;
+        *op = o + 4;
+        return 1;
+    }
+    /* Four 3-byte characters (CJK): no table load on the path to the next
+     * step. */
+    if ((here & 0x1FFFu) == 0x0DB6u && width >= 2) {
+        WSC_TK(put32)(dst, o, v_cp32_3(v_shuffle(in, wsc_reverse_triples)),
+                      width);
+        *ip = i + 12;
+        *op = o + 4;
+        return 1;
+    }
+    /* Byte j ends a character when byte j + 1 starts one. */
+    st = &wsc_transcode_steps[(~here >> 1) & 0xFFFu];
+    if (st->mode > width || (st->mode == 3 && width != 4))
+        return 0;
+    {
+        wsc_v lanes = v_shuffle(in, wsc_transcode_shuffles[st->shuffle]);
+        if (st->mode == 1)
+            WSC_TK(put16)(dst, o, v_cp16(lanes), width);
+        else if (st->mode == 2)
+            WSC_TK(put32)(dst, o, v_cp32_3(lanes), width);
+        else
+            v_put32_4((uint32_t *)dst + o, v_cp32_4(lanes));
+    }
+    *ip = i + st->consumed;
+    *op = o + st->chars;
+    return 1;
+}
+
 WSC_TK_TARGET
 WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
                                       void *dst, size_t nchars,
@@ -102,7 +171,7 @@ WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
     /* The masks of a whole 64-byte block come first, so that finding the
      * next step is a shift and a table load, not a chain through the
      * vector unit. */
-    while (len - i >= 64 && nchars - o >= 64) {
+    while (len - i >= 64 && nchars - o >= 16) {
         const size_t block = i;
         uint64_t high = 0, cont = 0;
         unsigned k;
@@ -111,7 +180,7 @@ WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
             high |= (uint64_t)v_high_bits(v) << (16 * k);
             cont |= (uint64_t)v_cont_bits(v) << (16 * k);
         }
-        if (high == 0) {
+        if (high == 0 && nchars - o >= 64) {
             for (k = 0; k < 4; k++)
                 WSC_TK(put_ascii)(dst, o + 16 * k, v_load(p + i + 16 * k),
                                   width);
@@ -123,64 +192,19 @@ WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
          * the block, and the 13 mask bits a step reads are known. */
         while (i - block <= 48 && nchars - o >= 16) {
             const unsigned at = (unsigned)(i - block);
-            const unsigned here = (unsigned)(cont >> at) & 0xFFFFu;
-            const wsc_v in = v_load(p + i);
-            const wsc_transcode_step *st;
-            if (((high >> at) & 0xFFFFu) == 0) {
-                WSC_TK(put_ascii)(dst, o, in, width);
-                i += 16;
-                o += 16;
-                continue;
-            }
-            /* Eight 2-byte characters, unless the last lead starts a
-             * longer character that goes on past these 16 bytes. */
-            if (here == 0xAAAAu && p[i + 14] < 0xE0) {
-                WSC_TK(put16)(dst, o, v_cp16(v_shuffle(in, wsc_swap_pairs)),
-                              width);
-                i += 16;
-                o += 8;
-                continue;
-            }
-            if (here == 0xEEEEu && width == 4) { /* four 4-byte characters */
-                v_put32_4((uint32_t *)dst + o,
-                          v_cp32_4(v_shuffle(in, wsc_reverse_quads)));
-                i += 16;
-                o += 4;
-                continue;
-            }
-            /* Four 3-byte characters (CJK): no table load on the path to
-             * the next step. */
-            if ((here & 0x1FFFu) == 0x0DB6u && width >= 2) {
-                WSC_TK(put32)(dst, o,
-                              v_cp32_3(v_shuffle(in, wsc_reverse_triples)),
-                              width);
-                i += 12;
-                o += 4;
-                continue;
-            }
-            /* Byte j ends a character when byte j + 1 starts one. */
-            st = &wsc_transcode_steps[(~here >> 1) & 0xFFFu];
-            /* A wider step than the output kind allows only follows from
-             * input that is not valid UTF-8 of this kind: leave it to the
-             * bounded scalar code rather than store wide lanes into a
-             * narrow buffer. */
-            if (st->mode > width || (st->mode == 3 && width != 4))
+            if (!WSC_TK(step)(p, &i, dst, &o, (unsigned)(cont >> at) & 0xFFFFu,
+                              (unsigned)(high >> at) & 0xFFFFu, width))
                 goto tail;
-            {
-                wsc_v lanes =
-                    v_shuffle(in, wsc_transcode_shuffles[st->shuffle]);
-                if (st->mode == 1)
-                    WSC_TK(put16)(dst, o, v_cp16(lanes), width);
-                else if (st->mode == 2)
-                    WSC_TK(put32)(dst, o, v_cp32_3(lanes), width);
-                else
-                    v_put32_4((uint32_t *)dst + o, v_cp32_4(lanes));
-            }
-            i += st->consumed;
-            o += st->chars;
         }
         if (i - block <= 48)
             break; /* the output is nearly full */
+    }
+    /* The last 16 to 63 bytes: the same steps, masks from one load. */
+    while (len - i >= 16 && nchars - o >= 16) {
+        wsc_v in = v_load(p + i);
+        if (!WSC_TK(step)(p, &i, dst, &o, v_cont_bits(in), v_high_bits(in),
+                          width))
+            break;
     }
 tail:
     wsc_utf8_transcode_scalar(p + i, len - i, (uint8_t *)dst + o * width,

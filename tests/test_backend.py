@@ -1,5 +1,5 @@
 """Guards against a silent fallback to the pure backend, and checks that both
-backends export the whole contract of API.md."""
+backends export the whole contract of docs/api.md."""
 
 import importlib
 import os

@@ -9,11 +9,8 @@ instead of the package installed in the environment.
 
 import os
 
-# Extension modules of earlier layouts that a rebuilt checkout may still hold.
-_STALE = ("_codec.", "_speedups.")
 
-
-def source_checkout_without_extension():
+def source_checkout_without_extension() -> bool:
     """True when ``wscodec/_native`` is a source folder with no compiled
     module in it (an installed wheel ships no ``.pyx``)."""
     native = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_native")
@@ -22,11 +19,11 @@ def source_checkout_without_extension():
     except OSError:
         return False
     has_source = any(n.endswith(".pyx") for n in names)
-    has_binary = any(n.endswith((".so", ".pyd")) and not n.startswith(_STALE) for n in names)
+    has_binary = any(n.startswith("_ext.") and n.endswith((".so", ".pyd")) for n in names)
     return has_source and not has_binary
 
 
-def explain(exc):
+def explain(exc: BaseException) -> str:
     """The message for an ImportError ``exc`` raised by ``wscodec._native``."""
     if not source_checkout_without_extension():
         return f"the native extension failed to import: {exc}"

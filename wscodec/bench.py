@@ -14,7 +14,8 @@ import sys
 
 from ._bench.data import KiB, MiB
 
-SECTIONS = ("mask", "utf8", "decode", "encode", "deflate", "memory", "echo", "dropin")
+SECTIONS = ("mask", "utf8", "decode", "encode", "deflate", "text", "large", "receive", "broadcast", "memory",
+            "echo", "dropin")
 
 DESCRIPTION = (
     "Throughput of wscodec against the installed WebSocket libraries: codec operations on data "

@@ -18,10 +18,30 @@ raises :class:`ContextTakeoverError` for such parameters and
 :meth:`PreparedMessage.frame_for` falls back to the connection's encoder.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Protocol
+
 from . import encode_frame
 from ._types import Opcode
 
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
+    from .deflate import PerMessageDeflate
+
 __all__ = ["ContextTakeoverError", "PreparedMessage", "broadcast"]
+
+
+class _Transport(Protocol):
+    def write(self, data: bytes, /) -> Any: ...
+    def is_closing(self) -> bool: ...
+
+
+class _Encoder(Protocol):
+    def text(self, data: str, /) -> bytes: ...
+    def binary(self, data: ReadableBuffer, /) -> bytes: ...
 
 
 class ContextTakeoverError(ValueError):
@@ -40,7 +60,11 @@ class PreparedMessage:
 
     __slots__ = ("opcode", "payload", "data", "_plain", "_compressed")
 
-    def __init__(self, data):
+    opcode: Opcode
+    payload: bytes
+    data: str | ReadableBuffer
+
+    def __init__(self, data: str | ReadableBuffer) -> None:
         if isinstance(data, str):
             self.opcode = Opcode.TEXT
             self.payload = data.encode("utf-8")
@@ -49,9 +73,9 @@ class PreparedMessage:
             self.payload = bytes(data)
         self.data = data
         self._plain = encode_frame(self.opcode, self.payload)
-        self._compressed = {}
+        self._compressed: dict[PerMessageDeflate, bytes] = {}
 
-    def frame(self, deflate=None):
+    def frame(self, deflate: PerMessageDeflate | None = None) -> bytes:
         """The frame for a connection that negotiated ``deflate``."""
         if deflate is None or len(self.payload) < deflate.min_size:
             return self._plain
@@ -70,22 +94,26 @@ class PreparedMessage:
         self._compressed[deflate] = frame
         return frame
 
-    def frame_for(self, deflate, encoder):
+    def frame_for(self, deflate: PerMessageDeflate | None, encoder: _Encoder) -> bytes:
         """:meth:`frame`, or the connection's own ``encoder`` output when the
         parameters keep context (the only correct bytes for that peer)."""
         if deflate is not None and not deflate.server_no_context_takeover \
                 and len(self.payload) >= deflate.min_size:
-            if self.opcode == Opcode.TEXT:
+            if isinstance(self.data, str):
                 return encoder.text(self.data)
             return encoder.binary(self.payload)
         return self.frame(deflate)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         kind = "text" if self.opcode == Opcode.TEXT else "binary"
         return f"<PreparedMessage {kind} {len(self.payload)} bytes>"
 
 
-def broadcast(transports, message, deflate=None):
+def broadcast(
+    transports: Iterable[_Transport],
+    message: PreparedMessage | str | ReadableBuffer,
+    deflate: PerMessageDeflate | None = None,
+) -> int:
     """Write one message to many asyncio transports that share the same
     negotiated ``deflate`` (``None``: no compression); returns how many
     were written to.  ``message`` is a :class:`PreparedMessage` or data for

@@ -8,9 +8,9 @@ interleaved, pytest-benchmark times each contender as a test named by
 ``Workload.key``, so the two runners measure the very same calls.
 """
 
-from . import data, deflate, peers
+from . import data, deflate, fastpaths, peers
 
-SECTIONS = ("mask", "utf8", "decode", "encode", "deflate")
+SECTIONS = ("mask", "utf8", "decode", "encode", "deflate", *fastpaths.SECTIONS)
 """Sections made of workloads, in table order (``memory`` and ``echo`` are
 measured differently: see ``runner`` and ``echo``)."""
 
@@ -20,6 +20,7 @@ TITLES = {
     "decode": "decoding (64 KiB reads, TEXT to str)",
     "encode": "encoding one message",
     "deflate": "permessage-deflate round trip (client encode, server decode)",
+    **fastpaths.TITLES,
 }
 
 HUGE = 16 * data.MiB
@@ -113,4 +114,5 @@ def plan(quick=False, sizes=None, sections=SECTIONS):
                                     _message_unit(size),
                                     lambda b, s=size, n=count, v=level: deflate.round_trip(b, s, n, v),
                                     deflate.NAMES))
+    out += fastpaths.plan(Workload, quick, sections)
     return out

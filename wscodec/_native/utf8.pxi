@@ -25,7 +25,7 @@ cdef inline bint _valid(const uint8_t *p, Py_ssize_t n) noexcept:
 
 
 def validate_utf8(data):
-    """validate_utf8(data) -> bool: True if ``data`` is complete, valid UTF-8."""
+    """True if ``data`` is complete, valid UTF-8."""
     cdef Py_buffer view
     if PyBytes_CheckExact(data):
         return _valid(<const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
@@ -51,7 +51,13 @@ def decode_utf8(data):
 
 cdef str ws_utf8_decode(const uint8_t *p, Py_ssize_t n):
     # declared in _ext.pxd: part of the C-level API of wscodec/api.pxd
-    if not _valid(p, n):
+    cdef size_t a
+    if n == 0:
+        return _EMPTY_STR
+    a = wsc_ascii_prefix(p, n)
+    if a == <size_t>n:
+        return _ascii_str(p, n)
+    if not _valid(p + a, n - <Py_ssize_t>a):
         return PyUnicode_DecodeUTF8(<const char *>p, n, NULL)
     return utf8_str(p, n)
 
@@ -70,7 +76,7 @@ cdef class Utf8Validator:
         wsc_utf8_stream_init(&self._stream)
 
     def feed(self, data):
-        """feed(data) -> bool: False once the bytes so far cannot start valid UTF-8."""
+        """False once the bytes so far cannot start valid UTF-8."""
         cdef Py_buffer view
         cdef int ok
         if PyBytes_CheckExact(data):
@@ -84,7 +90,7 @@ cdef class Utf8Validator:
         return ok != 0
 
     def finish(self):
-        """finish() -> bool: all input valid and ending on a character boundary."""
+        """True if all input is valid and ends on a character boundary."""
         return wsc_utf8_stream_finish(&self._stream) != 0
 
     def reset(self):
@@ -108,7 +114,7 @@ cdef inline bint _valid_after_ascii(const uint8_t *p, Py_ssize_t n, size_t *asci
 
 
 cdef int _bad_text() except -1:
-    raise ProtocolError("invalid UTF-8 in a text message", _INVALID_DATA)
+    raise protocol_error("invalid_text")
 
 
 cdef str _ascii_str(const uint8_t *p, Py_ssize_t n):
