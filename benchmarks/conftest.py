@@ -18,7 +18,7 @@ after another, so on a busy machine prefer the CLI's ratios.
 
 import pytest
 
-from wscodec._bench import peers, workloads
+from wscodec._bench import peers, timing, workloads
 from wscodec._bench.timing import Batch
 
 
@@ -73,10 +73,15 @@ def contenders(backends):
 
 @pytest.fixture
 def run_workload(benchmark, contenders):
-    """Time contender ``name`` of ``workload``; a ``Batch`` (a fresh decoder
-    for a whole stream per round) gets its setup outside the timed region
-    and a fixed number of rounds, since one round of the slowest peer takes
-    seconds."""
+    """Time contender ``name`` of ``workload``.
+
+    A ``Batch`` (a fresh decoder for a whole stream per round) gets its
+    setup outside the timed region and a fixed number of rounds, since one
+    round of the slowest peer takes seconds.  A ``Call`` is timed through
+    the CLI's own loop (``Call.sample``), ``calls_per_round`` calls a round:
+    pytest-benchmark's loop costs about as much per call as encoding a small
+    frame, which would halve such rows and skew their ratios.
+    """
 
     def run(workload, name):
         c = contenders(workload).get(name)
@@ -87,11 +92,20 @@ def run_workload(benchmark, contenders):
         if not c.ok:
             pytest.fail(f"{name}: {c.error}")
         benchmark.group = f"{workload.section}: {workload.key}"
-        benchmark.extra_info.update(bytes_per_op=workload.bytes_per_op, messages_per_op=workload.count,
-                                    unit=workload.unit)
         bench = c.bench
         if isinstance(bench, Batch):
+            benchmark.extra_info.update(bytes_per_round=workload.bytes_per_op, messages_per_round=workload.count,
+                                        unit=workload.unit)
             return benchmark.pedantic(bench.run, setup=lambda: ((bench.setup(),), {}), rounds=5, iterations=1)
-        return benchmark(bench.fn, *bench.args, **bench.kwargs)
+        calls, _ = timing._calibrate(bench, ROUND_NS)
+        benchmark.extra_info.update(calls_per_round=calls, bytes_per_round=workload.bytes_per_op * calls,
+                                    messages_per_round=workload.count * calls, unit=workload.unit)
+        return benchmark.pedantic(bench.sample, args=(calls,), rounds=ROUNDS, warmup_rounds=1, iterations=1)
 
     return run
+
+
+ROUND_NS = 1_000_000
+"""About how long one round of a ``Call`` lasts."""
+
+ROUNDS = 20

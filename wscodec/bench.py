@@ -27,11 +27,12 @@ DESCRIPTION = (
 def add_arguments(parser):
     parser.add_argument(
         "--quick", action="store_true",
-        help="a smoke run (CI), under a minute: few samples, a hundredth of the messages, fewer buffer sizes, short echo runs",
+        help="a smoke run (CI), under a minute: few samples, a hundredth of the messages, fewer buffer sizes, "
+             "a 4 MiB large message, short echo runs",
     )
     parser.add_argument(
         "--only", metavar="SECTION[,SECTION]", type=_sections,
-        help=f"run only these sections: {', '.join(SECTIONS)}",
+        help=f"run only these sections: {', '.join(SECTIONS)} (dropin runs only when named here)",
     )
     parser.add_argument(
         "--sizes", metavar="SIZE[,SIZE]", type=_sizes,
@@ -52,7 +53,7 @@ def add_arguments(parser):
     echo.add_argument("--depth", type=int, default=None, metavar="N",
                       help="messages in flight per connection (default 4; 1 is strict request/response)")
     echo.add_argument("--duration", type=float, default=None, metavar="SECONDS",
-                      help="measured time per server and size (default 3, quick 1)")
+                      help="measured time per server and size (default 3, quick 0.4)")
     echo.add_argument("--clients", type=int, default=None, metavar="N",
                       help="load generator processes (default 1)")
     echo.add_argument("--uvloop", action="store_true", help="run every echo server on uvloop")

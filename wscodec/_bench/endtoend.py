@@ -19,7 +19,7 @@ from .results import Row
 
 SIZES = (20, 256, 64 * data.KiB)
 DEFAULTS = {"connections": 16, "depth": 4, "duration": 3.0, "clients": 1, "uvloop": False, "servers": None}
-QUICK_DURATION = 0.5
+QUICK_DURATION = 0.4
 STARTUP_TIMEOUT = 20.0
 
 

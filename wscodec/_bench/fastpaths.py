@@ -223,7 +223,8 @@ def broadcast(backends, connections, compressed):
     def ours(mod):
         # PreparedMessage frames with the backend `import wscodec` picked:
         # the native one whenever it is built.
-        from wscodec.broadcast import PreparedMessage, broadcast as send_all
+        from wscodec.broadcast import PreparedMessage
+        from wscodec.broadcast import broadcast as send_all
 
         transports = [StubTransport() for _ in range(connections)]
         deflate = _nct_deflate() if compressed else None
@@ -241,7 +242,8 @@ def broadcast(backends, connections, compressed):
         _need("websockets")
         import asyncio
 
-        from websockets.asyncio.server import ServerConnection, broadcast as ws_broadcast
+        from websockets.asyncio.server import ServerConnection
+        from websockets.asyncio.server import broadcast as ws_broadcast
         from websockets.protocol import State
         from websockets.server import ServerProtocol
 

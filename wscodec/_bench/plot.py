@@ -8,8 +8,10 @@ COLORS = {
     "native": "#d62728", "pure": "#ff9896", "websockets": "#1f77b4", "websockets-py": "#aec7e8",
     "wsproto": "#2ca02c", "aiohttp": "#9467bd", "picows": "#ff7f0e", "wsaccel": "#8c564b",
     "websocket-client": "#e377c2", "bytes.decode": "#7f7f7f", "codecs": "#bcbd22", "copy": "#17becf",
-    "wscodec": "#d62728",
+    "wscodec": "#d62728", "install()": "#d62728", "stock": "#1f77b4",
 }
+
+OURS = ("native", "wscodec", "install()")
 
 
 def _series(rows):
@@ -55,7 +57,7 @@ def draw(rows, meta, path):
         for name, pts in lines.items():
             pts.sort()
             xs, ys = zip(*pts)
-            ours = name in ("native", "wscodec")
+            ours = name in OURS
             ax.plot(xs, ys, marker="o", markersize=3, linewidth=2.4 if ours else 1.2,
                     color=COLORS.get(name), label=name, zorder=3 if ours else 2)
         ax.set_xscale("log", base=2)

@@ -10,6 +10,10 @@ from .results import Row
 
 SECTIONS = (*workloads.SECTIONS, "memory", "echo", "dropin")
 
+ON_REQUEST = ("dropin",)
+"""Sections that run only when named in ``--only``: the drop-ins measure
+other libraries with and without wscodec inside, a question of its own."""
+
 BANNER = "!" * 72
 
 
@@ -253,7 +257,7 @@ def main(quick=False, only=None, sizes=None, json_path=None, compare_path=None, 
          markdown_path=None, echo_options=None, out=sys.stdout):
     from . import results
 
-    sections = [s for s in SECTIONS if (only is None or s in only)]
+    sections = [s for s in SECTIONS if (s in only if only else s not in ON_REQUEST)]
     backends, status = peers.load_backends()
     native_missing = status["native"] == "NOT BUILT"
     old = results.read_json(compare_path) if compare_path else None  # fail before measuring
@@ -267,7 +271,7 @@ def main(quick=False, only=None, sizes=None, json_path=None, compare_path=None, 
         if plan:
             rows += run_workloads(plan, timing.QUICK if quick else timing.FULL, backends)
         if "memory" in sections:
-            rows += run_memory(backends)
+            rows += run_memory(backends, count=200 if quick else 1000)
     finally:
         peers.close_loop()
     if "echo" in sections:

@@ -24,6 +24,8 @@ TITLES = {
 }
 
 HUGE = 16 * data.MiB
+QUICK_HUGE = 4 * data.MiB
+"""The single large message: 16 MiB, 4 MiB in a quick run."""
 
 
 class Workload:
@@ -95,8 +97,9 @@ def plan(quick=False, sizes=None, sections=SECTIONS):
                         "decode", f"decode {kind} {side}", size, count, _message_unit(size),
                         lambda b, s=size, n=count, t=text, m=masked: peers.decode(b, data.frame_stream(s, n, t, m)),
                         peers.NAMES["decode"]))
-        out.append(Workload("decode", "decode one text message, masked (server)", HUGE, 1, "MB/s",
-                            lambda b: peers.decode(b, data.frame_stream(HUGE, 1, True, True)),
+        huge = QUICK_HUGE if quick else HUGE
+        out.append(Workload("decode", "decode one text message, masked (server)", huge, 1, "MB/s",
+                            lambda b: peers.decode(b, data.frame_stream(huge, 1, True, True)),
                             peers.NAMES["decode"]))
     if "encode" in sections:
         for text in (True, False):
@@ -107,9 +110,12 @@ def plan(quick=False, sizes=None, sections=SECTIONS):
                                         lambda b, s=size, r=role, t=text: peers.encode(b, s, r, t),
                                         peers.NAMES["encode"]))
     if "deflate" in sections:
-        for size in sizes or (256, 64 * data.KiB):
-            count = deflate.message_count(size, quick)
-            out.append(Workload("deflate", "deflate round trip text", size, count, _message_unit(size),
-                                lambda b, s=size, n=count: deflate.round_trip(b, s, n), deflate.NAMES))
+        for level in deflate.LEVELS:
+            for size in sizes or (256, 64 * data.KiB):
+                count = deflate.message_count(size, quick)
+                out.append(Workload("deflate", f"deflate round trip text, zlib level {level}", size, count,
+                                    _message_unit(size),
+                                    lambda b, s=size, n=count, v=level: deflate.round_trip(b, s, n, v),
+                                    deflate.NAMES))
     out += fastpaths.plan(Workload, quick, sections)
     return out

@@ -7,10 +7,10 @@ Importing it raises ImportError when the extension was not built;
 import os as _os
 from typing import Literal
 
+from .._pure.encoder import encode_frame_parts
 from .._types import CloseCode, Opcode, ProtocolError
 from ..deflate import PerMessageDeflate
 from ..handshake import accept_key
-from .._pure.encoder import encode_frame_parts
 
 try:
     from . import _ext
