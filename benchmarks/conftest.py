@@ -1,29 +1,31 @@
-"""Shared inputs and contenders for the pytest-benchmark suite.
+"""The pytest-benchmark form of ``python -m wscodec bench``.
 
-    python -m pytest benchmarks                       # everything (several minutes)
-    python -m pytest benchmarks/bench_masking.py      # one file
-    python -m pytest benchmarks --wscodec-quick       # smoke: fewer frames, no 16 MiB
-    python -m pytest benchmarks -k "native or aiohttp" --benchmark-columns=min,median,ops
+    python -I -m pytest benchmarks                        # every workload and contender
+    python -I -m pytest benchmarks --wscodec-quick        # smoke: the CLI's --quick plan
+    python -I -m pytest benchmarks -k "decode and native" --benchmark-autosave
+    python -I -m pytest benchmarks --benchmark-compare    # against the last autosaved run
 
-Each test times one contender (wscodec native, wscodec pure, or a peer) on
-one input; ``benchmark.group`` puts every contender of the same operation
-and size side by side in pytest-benchmark's table.  Inputs and adapters are
-the ones ``python -m wscodec bench`` uses (``wscodec._bench``), each checked
-for correctness before it is timed: a contender that is not installed (or a
-native backend that is not built) is skipped, one that gives a wrong result
-fails.  For ratios in one glance prefer ``python -m wscodec bench``: it
-interleaves all contenders of a row, which pytest-benchmark cannot.
+Each test times one contender of one workload (``wscodec._bench.workloads``:
+the same definitions, inputs, adapters and correctness checks as the CLI),
+grouped by workload so every contender of a row sits side by side.  Test
+ids are ``<workload key>-<contender>`` (e.g. ``decode text masked (server)
+256B-native``) and stay stable across runs, which is what
+``--benchmark-compare`` matches on.  A contender that is not installed, not
+applicable or not built is skipped; one that gives a wrong result fails.
+The CLI interleaves the contenders of a row; pytest-benchmark runs them one
+after another, so on a busy machine prefer the CLI's ratios.
 """
 
 import pytest
 
-from wscodec._bench import data, peers
+from wscodec._bench import peers, timing, workloads
+from wscodec._bench.timing import Batch
 
 
 def pytest_addoption(parser):
     parser.addoption(
         "--wscodec-quick", action="store_true",
-        help="wscodec benchmarks: a tenth of the frames and no 16 MiB inputs (a smoke run)",
+        help="wscodec benchmarks: the quick plan of `python -m wscodec bench --quick` (a smoke run)",
     )
 
 
@@ -35,21 +37,14 @@ def pytest_configure(config):
         config.option.benchmark_min_rounds = 3
 
 
-def _quick(config):
-    return config.getoption("--wscodec-quick")
-
-
-def pytest_collection_modifyitems(config, items):
-    if not _quick(config):
+def pytest_generate_tests(metafunc):
+    if "workload" not in metafunc.fixturenames:
         return
-    keep, drop = [], []
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        size = callspec.params.get("size") if callspec else None
-        (drop if size == 16 * data.MiB else keep).append(item)
-    if drop:
-        config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    quick = metafunc.config.getoption("--wscodec-quick")
+    section = metafunc.module.SECTION
+    plan = workloads.plan(quick, None, [section] if isinstance(section, str) else list(section))
+    params = [pytest.param(w, name, id=f"{w.key}-{name}") for w in plan for name in w.names]
+    metafunc.parametrize(("workload", "name"), params)
 
 
 @pytest.fixture(scope="session")
@@ -57,33 +52,19 @@ def backends():
     return peers.load_backends()[0]
 
 
-@pytest.fixture(scope="session")
-def frame_counts(pytestconfig):
-    """(small-frame count, 64 KiB-frame count): issue 3's 100,000 and 1,000."""
-    return (10_000, 100) if _quick(pytestconfig) else (100_000, 1_000)
-
-
 _ROWS = {}
 
 
 @pytest.fixture(scope="session")
-def contender(backends):
-    """``contender(factory, *args, name=...)``: the checked contender of one
-    row, built once per row per session (a row builds and checks all its
-    contenders together)."""
+def contenders(backends):
+    """``contenders(workload)``: the row's checked contenders, built once per
+    session (a row builds and checks all of them together, as the CLI does)."""
 
-    def get(factory, *args, name):
-        key = (factory.__name__, args)
-        if key not in _ROWS:
-            _ROWS[key] = {c.name: c for c in factory(backends, *args)}
-        c = _ROWS[key].get(name)
-        if c is None:
-            pytest.fail(f"no contender {name!r} in {factory.__name__}{args}")
-        if c.error in ("not installed", "not built"):
-            pytest.skip(f"{name}: {c.error}")
-        if not c.ok:
-            pytest.fail(f"{name}: {c.error}")
-        return c
+    def get(workload):
+        if workload.key not in _ROWS:
+            _ROWS.clear()  # one row's inputs at a time: 16 MiB ones add up
+            _ROWS[workload.key] = {c.name: c for c in workload.build(backends)}
+        return _ROWS[workload.key]
 
     yield get
     _ROWS.clear()
@@ -91,22 +72,40 @@ def contender(backends):
 
 
 @pytest.fixture
-def run_call(benchmark):
-    """Time a ``timing.Call`` (one operation per call) with pytest-benchmark."""
+def run_workload(benchmark, contenders):
+    """Time contender ``name`` of ``workload``.
 
-    def run(call):
-        return benchmark(call.fn, *call.args, **call.kwargs)
+    A ``Batch`` (a fresh decoder for a whole stream per round) gets its
+    setup outside the timed region and a fixed number of rounds, since one
+    round of the slowest peer takes seconds.  A ``Call`` is timed through
+    the CLI's own loop (``Call.sample``), ``calls_per_round`` calls a round:
+    pytest-benchmark's loop costs about as much per call as encoding a small
+    frame, which would halve such rows and skew their ratios.
+    """
+
+    def run(workload, name):
+        c = contenders(workload).get(name)
+        if c is None:
+            pytest.fail(f"no contender {name!r} in {workload.key}")
+        if c.error in ("not installed", "not built", peers.NOT_APPLICABLE):
+            pytest.skip(f"{name}: {c.error}")
+        if not c.ok:
+            pytest.fail(f"{name}: {c.error}")
+        benchmark.group = f"{workload.section}: {workload.key}"
+        bench = c.bench
+        if isinstance(bench, Batch):
+            benchmark.extra_info.update(bytes_per_round=workload.bytes_per_op, messages_per_round=workload.count,
+                                        unit=workload.unit)
+            return benchmark.pedantic(bench.run, setup=lambda: ((bench.setup(),), {}), rounds=5, iterations=1)
+        calls, _ = timing._calibrate(bench, ROUND_NS)
+        benchmark.extra_info.update(calls_per_round=calls, bytes_per_round=workload.bytes_per_op * calls,
+                                    messages_per_round=workload.count * calls, unit=workload.unit)
+        return benchmark.pedantic(bench.sample, args=(calls,), rounds=ROUNDS, warmup_rounds=1, iterations=1)
 
     return run
 
 
-@pytest.fixture
-def run_batch(benchmark):
-    """Time a ``timing.Batch``: a fresh state per round (a new decoder for a
-    whole stream) set up outside the timed region; a fixed number of rounds,
-    since one round of the slowest peer takes seconds."""
+ROUND_NS = 1_000_000
+"""About how long one round of a ``Call`` lasts."""
 
-    def run(batch, rounds=5):
-        return benchmark.pedantic(batch.run, setup=lambda: ((batch.setup(),), {}), rounds=rounds, iterations=1)
-
-    return run
+ROUNDS = 20

@@ -1,6 +1,6 @@
 """Ratios from a pytest-benchmark run: native and pure against the best peer.
 
-    python -m pytest benchmarks --benchmark-json=bench.json
+    python -I -m pytest benchmarks --benchmark-json=bench.json
     python benchmarks/ratios.py bench.json
 
 For every group (an operation at one size) prints the best (min) time of

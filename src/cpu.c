@@ -17,14 +17,24 @@
 /* Best first: wsc_simd_init takes the first row this CPU can run. */
 static const wsc_impl wsc_levels[] = {
 #ifdef WSC_X86_64
-    {"avx2", wsc_mask_avx2, wsc_utf8_valid_avx2, wsc_ascii_prefix_avx2},
-    {"ssse3", wsc_mask_sse2, wsc_utf8_valid_ssse3, wsc_ascii_prefix_sse2},
-    {"sse2", wsc_mask_sse2, wsc_utf8_valid_scalar, wsc_ascii_prefix_sse2},
+    {"avx2", wsc_mask_avx2, wsc_utf8_valid_avx2, wsc_ascii_prefix_avx2,
+     wsc_mask_ascii_avx2, wsc_utf8_measure_avx2, wsc_utf8_transcode_avx2},
+    {"ssse3", wsc_mask_sse2, wsc_utf8_valid_ssse3, wsc_ascii_prefix_sse2,
+     wsc_mask_ascii_generic, wsc_utf8_measure_sse2, wsc_utf8_transcode_ssse3},
+    {"sse2", wsc_mask_sse2, wsc_utf8_valid_scalar, wsc_ascii_prefix_sse2,
+     wsc_mask_ascii_generic, wsc_utf8_measure_sse2, wsc_utf8_transcode_scalar},
 #endif
 #ifdef WSC_AARCH64
-    {"neon", wsc_mask_neon, wsc_utf8_valid_neon, wsc_ascii_prefix_neon},
+    {"neon", wsc_mask_neon, wsc_utf8_valid_neon, wsc_ascii_prefix_neon,
+     wsc_mask_ascii_generic, wsc_utf8_measure_neon,
+#ifdef WSC_LITTLE_ENDIAN /* the transcoder's lane layouts */
+     wsc_utf8_transcode_neon},
+#else
+     wsc_utf8_transcode_scalar},
 #endif
-    {"scalar", wsc_mask_scalar, wsc_utf8_valid_scalar, wsc_ascii_prefix_scalar},
+#endif
+    {"scalar", wsc_mask_scalar, wsc_utf8_valid_scalar, wsc_ascii_prefix_scalar,
+     wsc_mask_ascii_generic, wsc_utf8_measure_scalar, wsc_utf8_transcode_scalar},
 };
 #define WSC_NLEVELS (sizeof wsc_levels / sizeof wsc_levels[0])
 
@@ -36,8 +46,16 @@ static unsigned lazy_mask(uint8_t *dst, const uint8_t *src, size_t len,
                           uint32_t key, unsigned phase);
 static int lazy_utf8_valid(const uint8_t *p, size_t len);
 static size_t lazy_ascii_prefix(const uint8_t *p, size_t len);
-static const wsc_impl wsc_lazy = {"lazy", lazy_mask, lazy_utf8_valid,
-                                  lazy_ascii_prefix};
+static int lazy_mask_ascii(uint8_t *dst, const uint8_t *src, size_t len,
+                           uint32_t key, unsigned phase);
+static size_t lazy_utf8_measure(const uint8_t *p, size_t len,
+                                uint32_t *maxchar);
+static void lazy_utf8_transcode(const uint8_t *p, size_t len, void *dst,
+                                size_t nchars, unsigned width);
+static const wsc_impl wsc_lazy = {"lazy",           lazy_mask,
+                                  lazy_utf8_valid,  lazy_ascii_prefix,
+                                  lazy_mask_ascii,  lazy_utf8_measure,
+                                  lazy_utf8_transcode};
 
 const wsc_impl *wsc_current = &wsc_lazy;
 
@@ -94,6 +112,27 @@ static size_t lazy_ascii_prefix(const uint8_t *p, size_t len)
 {
     wsc_simd_init();
     return wsc_active()->ascii_prefix(p, len);
+}
+
+static int lazy_mask_ascii(uint8_t *dst, const uint8_t *src, size_t len,
+                           uint32_t key, unsigned phase)
+{
+    wsc_simd_init();
+    return wsc_active()->mask_ascii(dst, src, len, key, phase);
+}
+
+static size_t lazy_utf8_measure(const uint8_t *p, size_t len,
+                                uint32_t *maxchar)
+{
+    wsc_simd_init();
+    return wsc_active()->utf8_measure(p, len, maxchar);
+}
+
+static void lazy_utf8_transcode(const uint8_t *p, size_t len, void *dst,
+                                size_t nchars, unsigned width)
+{
+    wsc_simd_init();
+    wsc_active()->utf8_transcode(p, len, dst, nchars, width);
 }
 
 /* ---- CPU detection ---- */

@@ -14,6 +14,26 @@ unsigned wsc_mask(uint8_t *dst, const uint8_t *src, size_t len,
     return wsc_active()->mask(dst, src, len, k, phase);
 }
 
+int wsc_mask_ascii(uint8_t *dst, const uint8_t *src, size_t len,
+                   const uint8_t key[4], unsigned phase)
+{
+    uint32_t k;
+    if (len == 0)
+        return 1;
+    memcpy(&k, key, 4);
+    return wsc_active()->mask_ascii(dst, src, len, k, phase);
+}
+
+/* Two passes, the second over bytes still in cache: levels without a fused
+ * loop. */
+int wsc_mask_ascii_generic(uint8_t *dst, const uint8_t *src, size_t len,
+                           uint32_t key, unsigned phase)
+{
+    const wsc_impl *impl = wsc_active();
+    impl->mask(dst, src, len, key, phase);
+    return impl->ascii_prefix(dst, len) == len;
+}
+
 unsigned wsc_mask_scalar(uint8_t *dst, const uint8_t *src, size_t len,
                          uint32_t key, unsigned phase)
 {

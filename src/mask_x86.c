@@ -124,6 +124,50 @@ unsigned wsc_mask_avx2(uint8_t *dst, const uint8_t *src, size_t len,
     return (unsigned)((phase + len) & 3u);
 }
 
+/* wsc_mask_avx2 with the bytes it writes ORed on the way: whether text is
+ * all ASCII costs no second pass over it. */
+WSC_TARGET("avx2")
+int wsc_mask_ascii_avx2(uint8_t *dst, const uint8_t *src, size_t len,
+                        uint32_t key, unsigned phase)
+{
+    __m256i k, any = _mm256_setzero_si256();
+    size_t i = 0, head;
+    int ascii;
+
+    key = wsc_key_rotate(key, phase);
+    if (len < 64) {
+        wsc_mask_sse2(dst, src, len, key, 0);
+        return wsc_ascii_prefix_sse2(dst, len) == len;
+    }
+    head = (size_t)(-(uintptr_t)dst & 31u); /* aligned stores, as avx2_long */
+    sse2_short(dst, src, head, key);
+    key = wsc_key_rotate(key, head);
+    i = head;
+    k = _mm256_set1_epi32(key_lane(key));
+    for (; len - i >= 128; i += 128) {
+        __m256i a = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(src + i)), k);
+        __m256i b = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(src + i + 32)), k);
+        __m256i c = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(src + i + 64)), k);
+        __m256i d = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(src + i + 96)), k);
+        _mm256_storeu_si256((__m256i *)(dst + i), a);
+        _mm256_storeu_si256((__m256i *)(dst + i + 32), b);
+        _mm256_storeu_si256((__m256i *)(dst + i + 64), c);
+        _mm256_storeu_si256((__m256i *)(dst + i + 96), d);
+        any = _mm256_or_si256(any, _mm256_or_si256(_mm256_or_si256(a, b),
+                                                   _mm256_or_si256(c, d)));
+    }
+    for (; len - i >= 32; i += 32) {
+        __m256i a = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(src + i)), k);
+        _mm256_storeu_si256((__m256i *)(dst + i), a);
+        any = _mm256_or_si256(any, a);
+    }
+    ascii = _mm256_movemask_epi8(any) == 0;
+    _mm256_zeroupper(); /* see avx2_long */
+    sse2_short(dst + i, src + i, len - i, key);
+    return ascii && wsc_ascii_prefix_sse2(dst, head) == head &&
+           wsc_ascii_prefix_sse2(dst + i, len - i) == len - i;
+}
+
 #else
 typedef int wsc_mask_x86_unused; /* ISO C forbids an empty file */
 #endif

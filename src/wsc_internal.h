@@ -127,6 +127,11 @@ typedef struct wsc_impl {
                      uint32_t key, unsigned phase);
     int (*utf8_valid)(const uint8_t *p, size_t len);
     size_t (*ascii_prefix)(const uint8_t *p, size_t len);
+    int (*mask_ascii)(uint8_t *dst, const uint8_t *src, size_t len,
+                      uint32_t key, unsigned phase);
+    size_t (*utf8_measure)(const uint8_t *p, size_t len, uint32_t *maxchar);
+    void (*utf8_transcode)(const uint8_t *p, size_t len, void *dst,
+                           size_t nchars, unsigned width);
 } wsc_impl;
 
 /* The level in use: starts at a row that initialises and forwards.  Every
@@ -143,6 +148,8 @@ extern const wsc_impl *wsc_current;
 #endif
 
 /* ---- scalar (every platform) ---- */
+int wsc_mask_ascii_generic(uint8_t *dst, const uint8_t *src, size_t len,
+                           uint32_t key, unsigned phase);
 unsigned wsc_mask_scalar(uint8_t *dst, const uint8_t *src, size_t len,
                          uint32_t key, unsigned phase);
 int wsc_utf8_valid_scalar(const uint8_t *p, size_t len);
@@ -162,15 +169,61 @@ extern const uint8_t wsc_kl_cur_high[16];
  * that does not start a character needing more bytes than remain. */
 extern const uint8_t wsc_kl_incomplete_max[32];
 
+/* The transcoder (transcode.c, transcode_kernel.h). */
+size_t wsc_utf8_measure_scalar(const uint8_t *p, size_t len,
+                               uint32_t *maxchar);
+void wsc_utf8_transcode_scalar(const uint8_t *p, size_t len, void *dst,
+                               size_t nchars, unsigned width);
+/* The largest character that a str holding bytes up to max_byte needs. */
+WSC_INLINE uint32_t wsc_maxchar_of_byte(unsigned max_byte)
+{
+    if (max_byte < 0x80)
+        return 0x7F;
+    if (max_byte < 0xC4) /* leads C2, C3: U+0080..U+00FF */
+        return 0xFF;
+    if (max_byte < 0xF0)
+        return 0xFFFF;
+    return 0x10FFFF;
+}
+typedef struct {
+    uint8_t mode;     /* 1: 16-bit lanes; 2, 3: 32-bit lanes of <= 3, 4 bytes */
+    uint8_t chars;    /* characters this step produces */
+    uint8_t consumed; /* input bytes they take */
+    uint16_t shuffle; /* row of wsc_transcode_shuffles */
+} wsc_transcode_step;
+extern const wsc_transcode_step wsc_transcode_steps[4096];
+extern const uint8_t wsc_transcode_shuffles[][16];
+extern const uint8_t wsc_pack8[256][8];
+extern const uint8_t wsc_pack8_count[256];
+extern const uint8_t wsc_swap_pairs[16];    /* 2-byte characters */
+extern const uint8_t wsc_reverse_triples[16]; /* 3-byte characters */
+extern const uint8_t wsc_reverse_quads[16];   /* 4-byte characters */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define WSC_INLINE_ALWAYS static inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define WSC_INLINE_ALWAYS static __forceinline
+#else
+#define WSC_INLINE_ALWAYS static inline
+#endif
+
 #ifdef WSC_X86_64
 unsigned wsc_mask_sse2(uint8_t *dst, const uint8_t *src, size_t len,
                        uint32_t key, unsigned phase);
 unsigned wsc_mask_avx2(uint8_t *dst, const uint8_t *src, size_t len,
                        uint32_t key, unsigned phase);
+int wsc_mask_ascii_avx2(uint8_t *dst, const uint8_t *src, size_t len,
+                        uint32_t key, unsigned phase);
 int wsc_utf8_valid_ssse3(const uint8_t *p, size_t len);
 int wsc_utf8_valid_avx2(const uint8_t *p, size_t len);
 size_t wsc_ascii_prefix_sse2(const uint8_t *p, size_t len);
 size_t wsc_ascii_prefix_avx2(const uint8_t *p, size_t len);
+size_t wsc_utf8_measure_sse2(const uint8_t *p, size_t len, uint32_t *maxchar);
+size_t wsc_utf8_measure_avx2(const uint8_t *p, size_t len, uint32_t *maxchar);
+void wsc_utf8_transcode_ssse3(const uint8_t *p, size_t len, void *dst,
+                              size_t nchars, unsigned width);
+void wsc_utf8_transcode_avx2(const uint8_t *p, size_t len, void *dst,
+                             size_t nchars, unsigned width);
 #endif
 
 #ifdef WSC_AARCH64
@@ -178,6 +231,9 @@ unsigned wsc_mask_neon(uint8_t *dst, const uint8_t *src, size_t len,
                        uint32_t key, unsigned phase);
 int wsc_utf8_valid_neon(const uint8_t *p, size_t len);
 size_t wsc_ascii_prefix_neon(const uint8_t *p, size_t len);
+size_t wsc_utf8_measure_neon(const uint8_t *p, size_t len, uint32_t *maxchar);
+void wsc_utf8_transcode_neon(const uint8_t *p, size_t len, void *dst,
+                             size_t nchars, unsigned width);
 #endif
 
 /* Index of the lowest set bit of a non-zero word. */

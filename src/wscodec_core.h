@@ -24,11 +24,11 @@ extern "C" {
 void wsc_simd_init(void);
 
 /* Name of the level in use: "avx2", "ssse3", "sse2", "neon" or "scalar".
- *   avx2  : AVX2 masking, AVX2 UTF-8           (x86-64)
- *   ssse3 : SSE2 masking, SSSE3 UTF-8          (x86-64)
- *   sse2  : SSE2 masking, scalar UTF-8         (x86-64 baseline)
- *   neon  : NEON masking, NEON UTF-8           (aarch64)
- *   scalar: word-at-a-time masking, scalar UTF-8 (everywhere) */
+ *   avx2  : AVX2 masking, AVX2 UTF-8, AVX2 transcoding      (x86-64)
+ *   ssse3 : SSE2 masking, SSSE3 UTF-8, SSSE3 transcoding    (x86-64)
+ *   sse2  : SSE2 masking, scalar UTF-8, scalar transcoding  (x86-64 baseline)
+ *   neon  : NEON masking, NEON UTF-8, NEON transcoding      (aarch64)
+ *   scalar: word-at-a-time masking, scalar UTF-8 and transcoding (everywhere) */
 const char *wsc_simd_name(void);
 
 /* Force a level by name (tests, and the WSCODEC_SIMD environment variable).
@@ -44,6 +44,12 @@ int wsc_simd_select(const char *name);
 unsigned wsc_mask(uint8_t *dst, const uint8_t *src, size_t len,
                   const uint8_t key[4], unsigned phase);
 
+/* wsc_mask, and in the same pass whether every byte written to dst is ASCII
+ * (< 0x80): 1 if so.  The next phase is (phase + len) % 4, as wsc_mask
+ * returns it. */
+int wsc_mask_ascii(uint8_t *dst, const uint8_t *src, size_t len,
+                   const uint8_t key[4], unsigned phase);
+
 /* ---- UTF-8 (RFC 3629: no overlongs, surrogates or values > U+10FFFF) --- */
 
 /* 1 if p[0..len) is complete, valid UTF-8, else 0. */
@@ -51,6 +57,22 @@ int wsc_utf8_valid(const uint8_t *p, size_t len);
 
 /* Length of the leading run of ASCII bytes (< 0x80) in p[0..len). */
 size_t wsc_ascii_prefix(const uint8_t *p, size_t len);
+
+/* ---- UTF-8 to the code units of a str --------------------------------- */
+
+/* Of p[0..len), valid UTF-8: returns the number of characters, and stores in
+ * *maxchar the bound that picks the narrowest str kind holding them: 0x7F
+ * (ASCII), 0xFF (Latin-1), 0xFFFF (UCS-2) or 0x10FFFF (UCS-4) -- the
+ * arguments CPython's PyUnicode_New takes. */
+size_t wsc_utf8_measure(const uint8_t *p, size_t len, uint32_t *maxchar);
+
+/* Writes the nchars characters of p[0..len), valid UTF-8 that
+ * wsc_utf8_measure measured, as units of width bytes (1, 2 or 4, native
+ * byte order) to dst, which holds nchars units.  width must be at least the
+ * kind that maxchar names.  On input that is not valid UTF-8 the output is
+ * unspecified, but nothing outside dst[0..nchars) is written. */
+void wsc_utf8_transcode(const uint8_t *p, size_t len, void *dst,
+                        size_t nchars, unsigned width);
 
 /* Incremental validation of a stream that arrives in pieces. */
 typedef struct {

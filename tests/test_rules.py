@@ -188,3 +188,14 @@ def test_mask_inplace_takes_any_int_offset(offset, native, pure):
         results.append((backend.mask_inplace(buf, MASK, offset), bytes(buf)))
     assert results[0] == results[1]
     assert results[0][0] == (int(offset.__index__()) + 7) % 4
+
+
+def test_huge_limits_mean_no_limit_on_both_backends(native, pure):
+    # No OverflowError for a big int: a limit no frame can reach is no limit.
+    huge = 2**70
+    frame = cf(0x82, b"abc")
+    for backend in (native, pure):
+        assert backend.MessageEncoder(max_frame_size=huge).binary(b"abc") == raw(0x82, b"abc")
+        assert backend.FrameDecoder(max_frame_size=huge).feed(frame)[0].payload == b"abc"
+        decoder = backend.MessageDecoder(max_frame_size=huge, max_message_size=huge)
+        assert decoder.feed(frame)[0].data == b"abc"

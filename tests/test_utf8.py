@@ -2,6 +2,7 @@
 
 import array
 import random
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -244,3 +245,80 @@ def test_large_inputs(backend):
         assert validator.feed(data[:half]) and validator.feed(data[half:]) and validator.finish()
         validator.reset()
         assert validator.feed(bad[:half]) and not validator.feed(bad[half:])
+
+
+# ---- decode_utf8: the str bytes.decode gives, built by the SIMD transcoder
+
+
+def same_str(got, data):
+    want = bytes(data).decode("utf-8")
+    # Equal, hash-equal and of the same compact kind (the size says the kind).
+    assert type(got) is str
+    assert got == want
+    assert hash(got) == hash(want)
+    assert sys.getsizeof(got) == sys.getsizeof(want)
+
+
+def test_decode_every_scalar_value(backend):
+    chars = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    data = chars.encode()
+    same_str(backend.decode_utf8(data), data)
+    for start in range(0, len(chars), 40000):
+        piece = chars[start:start + 40000].encode()
+        same_str(backend.decode_utf8(piece), piece)
+
+
+@pytest.mark.parametrize("kind", sorted(CORPORA))
+@pytest.mark.parametrize("size", [0, 1, 15, 16, 17, 63, 64, 65, 1024, 65536, 1 << 20])
+def test_decode_corpus(backend, kind, size):
+    data = corpus(kind, size)
+    same_str(backend.decode_utf8(data), data)
+    same_str(backend.decode_utf8(bytearray(data)), data)
+    same_str(backend.decode_utf8(memoryview(data)), data)
+
+
+def test_decode_random_mixes_at_every_length(backend):
+    rng = random.Random(7)
+    widths = [(0x20, 0x7E), (0x80, 0xFF), (0x100, 0x7FF), (0x800, 0xD7FF), (0xE000, 0xFFFF),
+              (0x10000, 0x10FFFF)]
+    for length in range(0, 300):
+        for mix in range(4):
+            pool = widths[: 2 + mix]
+            text = "".join(chr(rng.randint(*rng.choice(pool))) for _ in range(length))
+            data = text.encode()
+            same_str(backend.decode_utf8(data), data)
+
+
+def test_decode_invalid_raises_like_bytes_decode(backend):
+    for data in [b"\xff", b"abc\xc3", b"\xed\xa0\x80", "日本".encode()[:-1] + b"x" * 40,
+                 b"x" * 100 + b"\xf4\x90\x80\x80"]:
+        with pytest.raises(UnicodeDecodeError) as got:
+            backend.decode_utf8(data)
+        with pytest.raises(UnicodeDecodeError) as want:
+            data.decode("utf-8")
+        assert got.value.args == want.value.args
+
+
+def test_decode_rejects_non_buffers(backend):
+    with pytest.raises(TypeError):
+        backend.decode_utf8("text")
+
+
+@given(st.text())
+@settings(max_examples=300, deadline=None)
+def test_decode_any_text(backend, text):
+    data = text.encode()
+    same_str(backend.decode_utf8(data), data)
+
+
+@given(st.binary(max_size=300))
+@settings(max_examples=300, deadline=None)
+def test_decode_any_bytes(backend, data):
+    try:
+        want = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        with pytest.raises(UnicodeDecodeError) as got:
+            backend.decode_utf8(data)
+        assert got.value.args == exc.args
+    else:
+        assert backend.decode_utf8(data) == want

@@ -31,10 +31,19 @@ if TYPE_CHECKING or _NO_EXTENSIONS:
 else:
     try:
         from . import _native as _backend
-    except ImportError:
+    except ImportError as _exc:
         if _flag("WSCODEC_REQUIRE_EXTENSIONS"):
             raise
         from . import _pure as _backend
+
+        # Running the source folder unbuilt is a mistake worth a warning; an
+        # install without a compiler was already warned about by the build.
+        from ._checkout import source_checkout_without_extension
+
+        if source_checkout_without_extension():
+            import warnings as _warnings
+
+            _warnings.warn(str(_exc), RuntimeWarning, stacklevel=2)
 
 BACKEND = _backend.BACKEND
 SIMD = _backend.SIMD
@@ -42,12 +51,14 @@ apply_mask = _backend.apply_mask
 mask_inplace = _backend.mask_inplace
 Masker = _backend.Masker
 validate_utf8 = _backend.validate_utf8
+decode_utf8 = _backend.decode_utf8
 Utf8Validator = _backend.Utf8Validator
 Frame = _backend.Frame
 Message = _backend.Message
 FrameDecoder = _backend.FrameDecoder
 MessageDecoder = _backend.MessageDecoder
 encode_frame = _backend.encode_frame
+encode_frame_parts = _backend.encode_frame_parts
 MessageEncoder = _backend.MessageEncoder
 encode_close_payload = _backend.encode_close_payload
 parse_close_payload = _backend.parse_close_payload
@@ -71,8 +82,10 @@ __all__ = [
     "__version__",
     "accept_key",
     "apply_mask",
+    "decode_utf8",
     "encode_close_payload",
     "encode_frame",
+    "encode_frame_parts",
     "generate_key",
     "mask_inplace",
     "parse_close_payload",

@@ -20,7 +20,7 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     bench_parser = commands.add_parser(
-        "bench", help="throughput against the installed peer libraries (built-in data, no network)",
+        "bench", help="wscodec against the installed WebSocket libraries: codec operations and echo servers over loopback",
         description=bench.DESCRIPTION,
     )
     bench.add_arguments(bench_parser)

@@ -7,6 +7,7 @@ BACKEND_NAMES = (
     "Masker",
     # UTF-8
     "validate_utf8",
+    "decode_utf8",
     "Utf8Validator",
     # frames and messages
     "Frame",
@@ -14,6 +15,7 @@ BACKEND_NAMES = (
     "FrameDecoder",
     "MessageDecoder",
     "encode_frame",
+    "encode_frame_parts",
     "MessageEncoder",
     "encode_close_payload",
     "parse_close_payload",

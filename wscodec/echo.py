@@ -30,6 +30,7 @@ import urllib.parse
 
 import wscodec
 from wscodec import CloseCode, Opcode, ProtocolError
+from wscodec.broadcast import PreparedMessage
 from wscodec.handshake import (
     HandshakeError,
     client_handshake,
@@ -42,10 +43,12 @@ from wscodec.handshake import (
     server_handshake,
 )
 
-__all__ = ["EchoConnection", "serve", "echo_client", "main"]
+__all__ = ["EchoConnection", "broadcast", "serve", "echo_client", "main"]
 
 #: Autobahn's group 9 sends messages of up to 16 MiB.
 MAX_MESSAGE_SIZE = 16 * 1024 * 1024
+#: Binary echoes from this size on are written as [header, payload].
+LARGE_MESSAGE = 64 * 1024
 #: One receive buffer per connection, reused for every read.
 READ_BUFFER_SIZE = 256 * 1024
 #: An HTTP head larger than this is refused (431) before it is parsed.
@@ -91,6 +94,7 @@ class EchoConnection(asyncio.BufferedProtocol):
         # object; reading into one buffer that stays allocated spares the
         # allocator (and, for big messages, the kernel's page faults).
         self._buffer = memoryview(bytearray(READ_BUFFER_SIZE))
+        self._lent = None  # the decoder whose buffer the loop is reading into
 
     # -- asyncio callbacks -------------------------------------------------
 
@@ -104,9 +108,24 @@ class EchoConnection(asyncio.BufferedProtocol):
             transport.write(encode_request(target, headers))
 
     def get_buffer(self, sizehint):
+        # Once open, the loop reads straight into the decoder's own buffer:
+        # no bytes object per read, and the decoder unmasks from there.
+        if self.state in (OPEN, CLOSING):
+            self._lent = self._decoder
+            return self._decoder.get_buffer(sizehint)
+        self._lent = None
         return self._buffer
 
     def buffer_updated(self, nbytes):
+        if self._lent is not None:
+            decoder, self._lent = self._lent, None
+            try:
+                messages = decoder.buffer_updated(nbytes)
+            except ProtocolError as exc:
+                self._failed_with(exc)
+                return
+            self._handle(messages)
+            return
         # The decoder copies what it keeps, so the buffer is free again as
         # soon as this returns.
         data = self._buffer[:nbytes]
@@ -195,11 +214,14 @@ class EchoConnection(asyncio.BufferedProtocol):
         try:
             messages = self._decoder.feed(data)
         except ProtocolError as exc:
-            # Whatever the peer sent correctly before the error still counts.
-            self._handle(exc.completed)
-            self._fail(exc.close_code, str(exc))
+            self._failed_with(exc)
             return
         self._handle(messages)
+
+    def _failed_with(self, exc):
+        # Whatever the peer sent correctly before the error still counts.
+        self._handle(exc.completed)
+        self._fail(exc.close_code, str(exc))
 
     def _handle(self, messages):
         out = []
@@ -221,6 +243,13 @@ class EchoConnection(asyncio.BufferedProtocol):
             elif opcode == Opcode.BINARY:
                 if self._on_message is not None:
                     self._on_message(message)
+                if self.deflate is None and self.role == "server" and len(message.data) >= LARGE_MESSAGE:
+                    # Header and payload go out as two pieces: the payload
+                    # is never copied to be framed.
+                    self._write(out)
+                    out = []
+                    self._transport.writelines(wscodec.encode_frame_parts(Opcode.BINARY, message.data))
+                    continue
                 out.append(encoder.binary(message.data))
             elif opcode == Opcode.PING:
                 out.append(encoder.pong(message.data))
@@ -299,6 +328,22 @@ class EchoConnection(asyncio.BufferedProtocol):
         # of our time: drop without flushing.
         self.state = CLOSED
         self._transport.abort()
+
+
+# -- fan-out ----------------------------------------------------------------------
+
+
+def broadcast(connections, message):
+    """Send one data message to every open connection, framed (and
+    compressed) once per distinct negotiated permessage-deflate setting
+    rather than once per connection; see ``wscodec.broadcast``.  A
+    connection with server context takeover gets its own encoder's frame,
+    the only bytes its peer can inflate."""
+    if not isinstance(message, PreparedMessage):
+        message = PreparedMessage(message)
+    for connection in connections:
+        if connection.state == OPEN:
+            connection._transport.write(message.frame_for(connection.deflate, connection._encoder))
 
 
 # -- server ---------------------------------------------------------------------

@@ -1,8 +1,8 @@
 /*
  * libFuzzer harness: every SIMD level this CPU has must agree with the
  * scalar level and with the references in ref.h, for masking, whole-buffer
- * UTF-8, the ASCII prefix and streamed UTF-8 (pieces cut where the input
- * says).  Traps on the first disagreement.
+ * UTF-8, the ASCII prefix, streamed UTF-8 (pieces cut where the input
+ * says) and UTF-8 transcoded to 1-, 2- and 4-byte units.  Traps on the first disagreement.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc src/\*.c \
  *         tests/c/fuzz_core.c -o fuzz_core && ./fuzz_core -max_total_time=60
@@ -56,6 +56,42 @@ static void check_utf8(const uint8_t *p, size_t len, uint64_t seed)
     check_stream(p, len, seed);
 }
 
+/* Transcoding at every width: valid input must match ref_decode; any input
+ * must keep its writes inside the exact-size output (ASan watches). */
+static void check_transcode(const uint8_t *p, size_t len)
+{
+    int complete;
+    uint32_t maxchar, *want;
+    size_t n, ref_n, i;
+    unsigned width;
+
+    ref_utf8_scan(p, len, &complete);
+    n = wsc_utf8_measure(p, len, &maxchar);
+    want = malloc(len * 4 + 4);
+    ref_n = complete ? ref_decode(p, len, want) : n;
+    ENSURE(n == ref_n);
+    ENSURE(!complete || maxchar == ref_maxchar(want, ref_n));
+    for (width = 1; width <= 4; width *= 2) {
+        uint8_t *dst = malloc(n * width + 1);
+        wsc_utf8_transcode(p, len, dst, n, width);
+        if (complete && maxchar <= (width == 1 ? 0xFFu : width == 2 ? 0xFFFFu
+                                                                  : 0x10FFFFu))
+            for (i = 0; i < n; i++) {
+                uint32_t got;
+                uint16_t u;
+                if (width == 1)
+                    got = dst[i];
+                else if (width == 2)
+                    got = (memcpy(&u, dst + 2 * i, 2), u);
+                else
+                    memcpy(&got, dst + 4 * i, 4);
+                ENSURE(got == want[i]);
+            }
+        free(dst);
+    }
+    free(want);
+}
+
 /* Mostly valid UTF-8 from arbitrary bytes; returns its length. */
 static size_t structured(const uint8_t *in, size_t n, uint8_t *out)
 {
@@ -107,8 +143,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(dst, src, n);
         ENSURE(wsc_mask(dst, dst, n, key, phase) == (phase + n) % 4);
         ENSURE(memcmp(dst, want, n) == 0);
+        ENSURE(wsc_mask_ascii(dst, src, n, key, phase) ==
+               (ref_ascii_prefix(want, n) == n));
+        ENSURE(memcmp(dst, want, n) == 0);
         check_utf8(src, n, seed);
         check_utf8(text, m, seed);
+        check_transcode(src, n);
+        check_transcode(text, m);
     }
     free(src);
     free(want);

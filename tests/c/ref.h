@@ -109,6 +109,33 @@ static size_t ref_encode(uint32_t cp, uint8_t *out)
     return 4;
 }
 
+/* Code points of valid UTF-8 (the caller validated it); returns how many. */
+static size_t ref_decode(const uint8_t *p, size_t len, uint32_t *out)
+{
+    size_t i = 0, n = 0;
+    while (i < len) {
+        uint32_t b = p[i], cp;
+        size_t k, more = b < 0x80 ? 0 : b < 0xE0 ? 1 : b < 0xF0 ? 2 : 3;
+        cp = more == 0 ? b : b & (0x3Fu >> more);
+        for (k = 1; k <= more; k++)
+            cp = cp << 6 | (p[i + k] & 0x3Fu);
+        out[n++] = cp;
+        i += more + 1;
+    }
+    return n;
+}
+
+/* The PyUnicode_New bound of the narrowest str kind for these. */
+static uint32_t ref_maxchar(const uint32_t *cps, size_t n)
+{
+    uint32_t top = 0;
+    size_t i;
+    for (i = 0; i < n; i++)
+        top = cps[i] > top ? cps[i] : top;
+    return top < 0x80 ? 0x7F : top < 0x100 ? 0xFF : top < 0x10000 ? 0xFFFF
+                                                                   : 0x10FFFF;
+}
+
 /* xorshift64*: deterministic and good enough to pick test cases. */
 static uint64_t ref_rng_next(uint64_t *s)
 {

@@ -100,6 +100,35 @@ static void check_mask_inplace(size_t len, unsigned phase, size_t off)
     free(want);
 }
 
+/* wsc_mask_ascii: the bytes of wsc_mask, and whether they are all ASCII,
+ * with one non-ASCII byte (or none) at every position of interest. */
+static void check_mask_ascii(size_t len, unsigned phase, size_t off)
+{
+    static const uint8_t key[4] = {0x37, 0x7A, 0x21, 0x3D};
+    uint8_t *src = malloc(off + len + 1), *dst = malloc(off + len + 1);
+    uint8_t *want = malloc(len + 1);
+    size_t i, bad;
+    memset(src, 0, off + len + 1);
+    for (bad = 0; bad <= len; bad += (len > 80 && bad > 40 && bad + 40 < len) ? 13 : 1) {
+        uint8_t plain;
+        for (i = 0; i < len; i++) {
+            plain = (uint8_t)(ref_rng_next(&rng) & 0x7F);
+            if (i == bad)
+                plain |= 0x80;
+            /* src holds the masked form, so unmasking gives plain */
+            src[off + i] = (uint8_t)(plain ^ key[(phase + i) & 3]);
+        }
+        ref_mask(want, src + off, len, key, phase);
+        CHECK(wsc_mask_ascii(dst + off, src + off, len, key, phase) == (bad >= len) &&
+                  memcmp(dst + off, want, len) == 0,
+              "mask_ascii len=%lu phase=%u off=%lu bad=%lu", (unsigned long)len,
+              phase, (unsigned long)off, (unsigned long)bad);
+    }
+    free(src);
+    free(dst);
+    free(want);
+}
+
 static void test_mask(void)
 {
     size_t len, off, w;
@@ -418,6 +447,121 @@ static void test_ascii_prefix(void)
     }
 }
 
+/* ----------------------------------------------------------- transcode -- */
+
+static unsigned kind_width(uint32_t maxchar)
+{
+    return maxchar <= 0xFF ? 1 : maxchar <= 0xFFFF ? 2 : 4;
+}
+
+/* Measures and transcodes valid p[0..len) at every width that can hold it,
+ * into an allocation of exactly the right size plus guard bytes that must
+ * stay untouched, and compares with ref_decode. */
+static void check_transcode(const uint8_t *p, size_t len)
+{
+    uint32_t *want = malloc(len * 4 + 4), maxchar = 0;
+    size_t n, i, ref_n = ref_decode(p, len, want);
+    unsigned width;
+
+    n = wsc_utf8_measure(p, len, &maxchar);
+    CHECK(n == ref_n && maxchar == ref_maxchar(want, ref_n),
+          "measure len=%lu: %lu chars max %lX, want %lu max %lX",
+          (unsigned long)len, (unsigned long)n, (unsigned long)maxchar,
+          (unsigned long)ref_n, (unsigned long)ref_maxchar(want, ref_n));
+    for (width = n != ref_n ? 8 : kind_width(maxchar); width <= 4; width *= 2) {
+        uint8_t *dst = malloc(n * width + 64);
+        int ok = 1;
+        memset(dst, 0xA5, n * width + 64);
+        wsc_utf8_transcode(p, len, dst, n, width);
+        for (i = 0; i < 64; i++)
+            ok &= dst[n * width + i] == 0xA5;
+        uint32_t got = 0;
+        for (i = 0; i < n && ok; i++) {
+            if (width == 1)
+                got = dst[i];
+            else if (width == 2) {
+                uint16_t u;
+                memcpy(&u, dst + 2 * i, 2);
+                got = u;
+            } else
+                memcpy(&got, dst + 4 * i, 4);
+            ok &= got == want[i];
+        }
+        CHECK(ok, "transcode len=%lu width=%u: char %lu is %lX, want %lX",
+              (unsigned long)len, width, (unsigned long)(i ? i - 1 : 0),
+              (unsigned long)got, (unsigned long)want[i ? i - 1 : 0]);
+        if (!ok)
+            hexdump(p, len);
+        free(dst);
+    }
+    free(want);
+}
+
+static void test_transcode(void)
+{
+    static uint8_t all[4500000];
+    uint8_t buf[300];
+    size_t len, n, i, off;
+    uint32_t cp;
+    unsigned mix, round;
+
+    check_transcode(NULL, 0);
+    /* Every scalar value, in order: each passes the vector steps at some
+     * alignment, next to neighbours of the same width. */
+    for (cp = 0, n = 0; cp <= 0x10FFFF; cp++)
+        if (cp < 0xD800 || cp > 0xDFFF)
+            n += ref_encode(cp, all + n);
+    check_transcode(all, n);
+    /* Each width's boundary values alone, at every offset in a vector and
+     * every output width, between ASCII and between 2-byte filler. */
+    for (i = 0; i < 12; i++) {
+        static const uint32_t edges[] = {0x7F,   0x80,   0xFF,    0x100,
+                                         0x7FF,  0x800,  0xFFFF,  0x10000,
+                                         0xD7FF, 0xE000, 0x10FFFF, 0x1F600};
+        for (off = 0; off < 40; off++) {
+            len = filler(buf, off, (int)(i & 1));
+            len += ref_encode(edges[i], buf + len);
+            len += filler(buf + len, 40 - off, (int)(i & 1));
+            check_transcode(buf, len);
+        }
+    }
+    /* Runs of 3-byte characters (the 2-byte kind, as CJK text) at every
+     * offset and length, broken now and then by ASCII or a 2-byte one. */
+    for (off = 0; off < 40; off++)
+        for (round = 0; round < 3; round++) {
+            n = filler(buf, off, 0);
+            while (n + 3 <= 100 + off * 4) {
+                uint32_t r = (uint32_t)rnd(64);
+                cp = r == 0 ? 'x' : r == 1 ? 0xE9 : 0x800 + (uint32_t)rnd(0xD000);
+                n += ref_encode(cp, buf + n);
+            }
+            check_transcode(buf, n);
+        }
+    /* Latin-1 text (the 1-byte kind) at every length, ASCII-heavy and not. */
+    for (round = 0; round < 4; round++)
+        for (len = 0; len <= 300; len++) {
+            n = 0;
+            while (n + 2 <= len) {
+                cp = (uint32_t)rnd(round & 1 ? 256 : 1024);
+                n += ref_encode(cp < 256 ? cp : 'a' + cp % 26, buf + n);
+            }
+            check_transcode(buf, n);
+        }
+    /* Random mixes at every length up to 300 (tails), and long ones. */
+    for (round = 0; round < 3; round++)
+        for (mix = 0; mix < 5; mix++)
+            for (len = 0; len <= 300; len++)
+                check_transcode(buf, random_text(buf, len, mix));
+    for (round = 0; round < 20; round++) {
+        n = 0;
+        while (n < 60000) {
+            size_t chunk = rnd(900);
+            n += random_text(all + n, chunk, (unsigned)rnd(5));
+        }
+        check_transcode(all, n);
+    }
+}
+
 /* ------------------------------------------------------------------------ */
 
 /* Empty input may come with a NULL pointer (an empty buffer has none). */
@@ -464,10 +608,20 @@ int main(int argc, char **argv)
         CHECK(strcmp(wsc_simd_name(), level) == 0, "select did not stick");
         test_null_empty();
         test_mask();
+        {
+            size_t len, off;
+            unsigned phase;
+            for (len = 0; len <= 300; len += len < 140 ? 1 : 23)
+                for (phase = 0; phase < 4; phase++)
+                    for (off = 0; off < 33; off += 11)
+                        check_mask_ascii(len, phase, off);
+            check_mask_ascii(70000, 3, 5);
+        }
         test_ascii_prefix();
         test_utf8_named();
         test_utf8_exhaustive();
         test_utf8_random();
+        test_transcode();
         printf("level %-6s: %lu checks\n", level, passed + failed - before);
         fflush(stdout);
         ran++;

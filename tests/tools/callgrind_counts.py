@@ -5,7 +5,8 @@
 Runs each case under ``valgrind --tool=callgrind`` with N and with 2N
 repetitions and prints (count(2N) - count(N)) / N: the interpreter's
 start-up and the setup cancel out, and what remains is one repetition of
-the statement (plus one turn of a ``for`` loop).  Instruction counts do not
+the statement (plus one turn of a ``for`` loop), or one frame of a bulk
+feed.  Instruction counts do not
 depend on the machine's load, so two builds compare exactly where wall-clock
 timings on a shared machine do not.  It measures the wscodec that PY imports
 (with -I: the installed one, never the checkout).
@@ -20,7 +21,8 @@ import subprocess
 import sys
 import tempfile
 
-# name: (setup, statement); both run inside a function, on local names.
+# name: (setup, statement[, what one repetition counts as]); setup and
+# statement run inside a function, on local names.
 CASES = {
     "apply_mask 16 B": (
         "apply_mask = wscodec.apply_mask; data = b'x' * 16; key = b'abcd'",
@@ -34,6 +36,14 @@ CASES = {
     "MessageEncoder.text 20 B": (
         "text = wscodec.MessageEncoder(role='server').text; s = 'z' * 20",
         "text(s)",
+    ),
+    # Per frame: one feed of 3,000 frames, as a server reads them in bulk.
+    "MessageDecoder.feed, per frame of 3,000 masked 20 B TEXT frames": (
+        "enc = wscodec.MessageEncoder(role='client');"
+        "data = b''.join(enc.text('x' * 20) for _ in range(3000));"
+        "feed = wscodec.MessageDecoder(role='server').feed",
+        "feed(data)",
+        3000,
     ),
     "4 attribute reads (Message.data, .opcode, Frame.payload, .fin)": (
         "m = wscodec.MessageDecoder(role='client').feed(wscodec.encode_frame(1, b'hello'))[0];"
@@ -58,7 +68,7 @@ _NO_ASLR = ["setarch", "-R"] if shutil.which("setarch") else []
 
 
 def _count(python, case, n):
-    setup, statement = case
+    setup, statement = case[:2]
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "callgrind.out")
         env = dict(os.environ, PYTHONHASHSEED="0")
@@ -84,12 +94,15 @@ def main(argv=None):
     for name, case in CASES.items():
         # Start-up varies by a few hundred thousand instructions between runs
         # of the same program: the median of several pairs is what to compare.
+        # Few repetitions of a bulk case: each is already thousands of calls.
+        n = max(1, args.calls // case[2]) * 5 if len(case) > 2 else args.calls
+        per = n * (case[2] if len(case) > 2 else 1)
         per_call = sorted(
-            (_count(args.python, case, 2 * args.calls) - _count(args.python, case, args.calls)) / args.calls
+            (_count(args.python, case, 2 * n) - _count(args.python, case, n)) / per
             for _ in range(args.repeat)
         )
         spread = ", ".join(f"{v:.1f}" for v in per_call)
-        print(f"{name}: {statistics.median(per_call):.1f} instructions per repetition (runs: {spread})")
+        print(f"{name}: {statistics.median(per_call):.1f} instructions per call (runs: {spread})")
 
 
 if __name__ == "__main__":

@@ -12,11 +12,15 @@ KiB = 1024
 MiB = 1024 * KiB
 
 SIZES = (16, 125, KiB, 64 * KiB, MiB, 16 * MiB)
-"""Masking and UTF-8 sizes of issue 2: tiny control frame, largest control
-payload, typical message, one socket read, large message, huge message."""
+"""Masking and UTF-8 sizes: tiny control frame, largest control payload,
+typical message, one socket read, large message, huge message."""
 
-QUICK_SIZES = (16, 125, KiB, 64 * KiB, MiB)
-"""``--quick`` drops 16 MiB: the slowest peers spend seconds on it."""
+QUICK_SIZES = (16, KiB, 64 * KiB)
+"""``--quick`` keeps a small, a typical and a large buffer."""
+
+MESSAGE_SIZES = (20, 256, 64 * KiB)
+"""Message payloads for decoding, encoding and echo: a ticker update, a chat
+message or small JSON document, and a message as large as one socket read."""
 
 READ_SIZE = 64 * KiB
 """Decoders are fed in reads of this size, as a server's socket reads."""
@@ -246,28 +250,39 @@ def _json_like(rng, i, size):
 
 
 class FrameStream:
-    """Masked client-to-server TEXT frames, one message each, cut into reads.
+    """Frames of one message each, cut into reads: masked client-to-server
+    frames (``masked=True``, what a server decodes) or unmasked server-to-client
+    ones (what a client decodes); TEXT or BINARY (``text``).
 
-    ``messages``: the expected str of each message, in order;
-    ``chunks``: the wire bytes as ``READ_SIZE`` reads (bytes objects, as a
-    socket's ``recv`` hands them out); ``wire_bytes``: their total size.
+    ``messages``: the expected data of each message, in order (``str`` for
+    TEXT, ``bytes`` for BINARY); ``chunks``: the wire bytes as ``READ_SIZE``
+    reads (bytes objects, as a socket's ``recv`` hands them out);
+    ``wire_bytes``: their total size.
     """
 
-    def __init__(self, payload_size, count, seed=1):
+    def __init__(self, payload_size, count, seed=1, text=True, masked=True):
         rng = random.Random(f"frames/{payload_size}/{count}/{seed}")
         self.payload_size = payload_size
         self.count = count
+        self.text = text
+        self.masked = masked
         if payload_size > 4096:
             # Slices of one big text: distinct payloads without generating
             # megabytes of JSON one field at a time.
-            text = _fit(_repeat_to(_base_text("ascii"), 2 * MiB), 2 * MiB).decode("ascii")
-            span = len(text) - payload_size
-            self.messages = [text[(i * 40961) % span:(i * 40961) % span + payload_size] for i in range(count)]
+            total = max(2 * MiB, payload_size + 64 * KiB)
+            source = _fit(_repeat_to(_base_text("ascii"), total), total).decode("ascii")
+            span = len(source) - payload_size
+            self.messages = [source[(i * 40961) % span:(i * 40961) % span + payload_size] for i in range(count)]
         else:
             self.messages = [_json_like(rng, i, payload_size) for i in range(count)]
+        # The same ASCII payloads as BINARY: the framing and masking work is
+        # the same, only the UTF-8 check and the str are left out.
+        opcode = 0x1 if text else 0x2
         wire = b"".join(
-            frame(0x1, m.encode("ascii"), rng.randbytes(4)) for m in self.messages
+            frame(opcode, m.encode("ascii"), rng.randbytes(4) if masked else None) for m in self.messages
         )
+        if not text:
+            self.messages = [m.encode("ascii") for m in self.messages]
         self.wire_bytes = len(wire)
         self.payload_bytes = payload_size * count
         self.chunks = [wire[i:i + READ_SIZE] for i in range(0, len(wire), READ_SIZE)]
@@ -276,11 +291,19 @@ class FrameStream:
 _STREAM_CACHE = {}
 
 
-def frame_stream(payload_size, count):
-    key = (payload_size, count)
+def frame_stream(payload_size, count, text=True, masked=True):
+    key = (payload_size, count, text, masked)
     if key not in _STREAM_CACHE:
-        _STREAM_CACHE[key] = FrameStream(payload_size, count)
+        _STREAM_CACHE.clear()  # one stream at a time: 16 MiB ones add up
+        _STREAM_CACHE[key] = FrameStream(payload_size, count, text=text, masked=masked)
     return _STREAM_CACHE[key]
+
+
+def frame_count(payload_size, quick):
+    """Messages per decoded stream: 100,000 small ones, fewer as they grow
+    (64 MiB of payload at most), a hundredth of that for ``--quick``."""
+    count = max(100, min(100_000, 64 * MiB // payload_size))
+    return max(1, count // 100) if quick else count
 
 
 def text_message(size, seed=3):

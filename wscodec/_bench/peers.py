@@ -19,6 +19,7 @@ import codecs
 import importlib
 import logging
 import os
+import re
 import sys
 from collections import deque
 
@@ -28,13 +29,16 @@ from .timing import Batch, Call
 # Every contender name each factory below can return, in table order;
 # "copy" is a baseline (the memory-bandwidth limit), not a peer.
 NAMES = {
-    "mask_apply": ("native", "pure", "websockets", "wsaccel", "copy"),
+    "mask_apply": ("native", "pure", "websockets", "wsaccel", "websocket-client", "copy"),
     "mask_inplace": ("native", "pure", "aiohttp"),
-    "utf8_validate": ("native", "pure", "bytes.decode", "codecs", "wsaccel"),
-    "decode": ("native", "pure", "websockets", "websockets-py", "wsproto", "aiohttp", "picows"),
-    "encode_text": ("native", "pure", "websockets", "wsproto", "aiohttp", "picows"),
-    "encode_frame": ("native", "pure", "websockets", "wsproto", "aiohttp", "picows"),
+    "utf8_validate": ("native", "pure", "bytes.decode", "codecs", "wsaccel", "websocket-client"),
+    "decode": ("native", "pure", "websockets", "websockets-py", "wsproto", "aiohttp", "picows", "websocket-client"),
+    "encode": ("native", "pure", "websockets", "wsproto", "aiohttp", "picows", "websocket-client"),
 }
+
+NOT_APPLICABLE = "not applicable"
+"""The error of a contender that has no such operation (a client-only
+library asked to decode masked frames, as a server does)."""
 
 
 class Contender:
@@ -69,6 +73,10 @@ class _NotInstalled(Exception):
     pass
 
 
+class _NotApplicable(Exception):
+    pass
+
+
 def _guarded(name, kind, build):
     """Build a contender; an exception (import, setup or check) becomes its
     error, so one broken peer never takes the whole run down."""
@@ -76,6 +84,8 @@ def _guarded(name, kind, build):
         bench, note = build()
     except _NotInstalled:
         return Contender(name, kind, error="not installed")
+    except _NotApplicable as exc:
+        return Contender(name, kind, error=NOT_APPLICABLE, note=str(exc) or None)
     except CheckFailed as exc:
         return Contender(name, kind, error=f"FAIL check: {exc}")
     except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
@@ -85,9 +95,15 @@ def _guarded(name, kind, build):
 
 # --- what is installed ---------------------------------------------------------
 
-PEERS = ("websockets", "wsproto", "aiohttp", "picows", "wsaccel")
-"""The peer libraries (PyPI names, also their import names): wscodec's
-``[bench]`` extra."""
+PEERS = {
+    "websockets": "websockets",
+    "wsproto": "wsproto",
+    "aiohttp": "aiohttp",
+    "picows": "picows",
+    "wsaccel": "wsaccel",
+    "websocket-client": "websocket",
+}
+"""The peer libraries, PyPI name -> import name: wscodec's ``[bench]`` extra."""
 
 
 def peer_versions():
@@ -95,9 +111,9 @@ def peer_versions():
     from importlib.metadata import version as dist_version
 
     out = {}
-    for name in PEERS:
+    for name, module in PEERS.items():
         try:
-            mod = importlib.import_module(name)
+            mod = importlib.import_module(module)
         except Exception:  # noqa: BLE001 - a peer that fails to import is absent
             out[name] = None
             continue
@@ -131,7 +147,8 @@ def load_backends():
             modules["native"] = importlib.import_module("wscodec._native")
             status["native"] = f"SIMD {modules['native'].SIMD}"
         except ImportError as exc:
-            modules["native"], status["native"] = None, f"not built ({exc})"
+            modules["native"], status["native"] = None, "NOT BUILT"
+            status["native_reason"] = str(exc)
     modules["pure"] = importlib.import_module("wscodec._pure")
     status["pure"] = "ok"
     return modules, status
@@ -180,6 +197,13 @@ def mask_apply(backends, size):
         # spares it an object creation per call.
         return Call(XorMaskerSimple(key).process, data), "XorMaskerSimple.process"
 
+    def websocket_client():
+        _need("websocket")
+        from websocket import ABNF
+
+        _check_mask_fn(lambda d, k: ABNF.mask(k, d), size)
+        return Call(ABNF.mask, key, data), f"ABNF.mask ({_wsclient_engine()})"
+
     def copy():
         buf = bytearray(data)
         return Call(bytes, buf), "bytes(bytearray): the memory-bandwidth limit"
@@ -189,8 +213,16 @@ def mask_apply(backends, size):
         _wscodec(backends, "pure", ours),
         _guarded("websockets", "peer", websockets),
         _guarded("wsaccel", "peer", wsaccel),
+        _guarded("websocket-client", "peer", websocket_client),
         _guarded("copy", "baseline", copy),
     ]
+
+
+def _wsclient_engine():
+    """websocket-client masks and validates with wsaccel when it is installed."""
+    import websocket._abnf as abnf
+
+    return "on wsaccel" if "XorMaskerSimple" in vars(abnf) else "pure Python"
 
 
 def mask_inplace(backends, size):
@@ -270,12 +302,20 @@ def utf8_validate(backends, corpus, size):
             return Call(Utf8Validator().validate, text), "Utf8Validator.validate"
         return Call(validate, text), "Utf8Validator reset+validate"
 
+    def websocket_client():
+        _need("websocket")
+        from websocket._utils import validate_utf8
+
+        _check(bool(validate_utf8(text)) is valid, "wrong verdict")
+        return Call(validate_utf8, text), f"websocket._utils.validate_utf8 ({_wsclient_engine()})"
+
     return [
         _wscodec(backends, "native", ours),
         _wscodec(backends, "pure", ours),
         _guarded("bytes.decode", "peer", bytes_decode),
         _guarded("codecs", "peer", codecs_incremental),
         _guarded("wsaccel", "peer", wsaccel),
+        _guarded("websocket-client", "peer", websocket_client),
     ]
 
 
@@ -306,7 +346,8 @@ class SinkTransport:
     """
 
     def __init__(self):
-        self.written = deque(maxlen=1)
+        # Two: aiohttp writes a large frame's header and payload apart.
+        self.written = deque(maxlen=2)
         self.write = self.written.append
         self.get_write_buffer_size = (1).__index__
         self.is_closing = False.__bool__
@@ -454,7 +495,7 @@ class _AiohttpProtocolStub:
         pass
 
 
-def _aiohttp_reader():
+def _aiohttp_reader(compress=False):
     from aiohttp._websocket.reader import WebSocketDataQueue, WebSocketReader
 
     # The queue's high-water mark (a C unsigned int) set as high as it goes:
@@ -462,10 +503,10 @@ def _aiohttp_reader():
     # ``queue.read()`` does, and a stall would make the reader stash input.
     queue = WebSocketDataQueue(_AiohttpProtocolStub(), 2**31 - 1, loop=_loop())
     try:
-        reader = WebSocketReader(queue, 4 * _data.MiB, compress=False, decode_text=True)
+        reader = WebSocketReader(queue, DECODE_LIMIT, compress=compress, decode_text=True)
     except TypeError:
         # aiohttp 3.11's reader has no decode_text: it always decodes text.
-        reader = WebSocketReader(queue, 4 * _data.MiB, compress=False)
+        reader = WebSocketReader(queue, DECODE_LIMIT, compress=compress)
     return reader, queue
 
 
@@ -523,9 +564,9 @@ def _picows_listener_class():
     return Listener
 
 
-def _picows_server():
-    """A server-side picows ``WSProtocol`` past its HTTP upgrade, as
-    ``ws_create_server`` would build it, on a stub transport."""
+def _picows_protocol(client):
+    """A picows ``WSProtocol`` past its HTTP upgrade, as ``ws_create_server``
+    (server) or ``ws_connect`` (client) builds it, on a stub transport."""
     import picows
     from picows.picows import WSProtocol
 
@@ -536,10 +577,10 @@ def _picows_server():
     async def make():
         # Its constructor wants a running loop; keywords survive reordering.
         return WSProtocol(
-            host_port=None,
-            ws_path=None,
-            is_client_side=False,
-            ws_listener_factory=lambda request: listener_cls(),
+            host_port="127.0.0.1:9" if client else None,
+            ws_path="/bench" if client else None,
+            is_client_side=client,
+            ws_listener_factory=(lambda: listener_cls()) if client else (lambda request: listener_cls()),
             logger=logger,
             disconnect_on_exception=True,
             websocket_handshake_timeout=None,  # no timer on a loop that never runs
@@ -548,7 +589,7 @@ def _picows_server():
             auto_ping_reply_timeout=10,
             auto_ping_strategy=picows.WSAutoPingStrategy.PING_WHEN_IDLE,
             enable_auto_pong=True,
-            max_frame_size=10 * _data.MiB,  # its default
+            max_frame_size=DECODE_LIMIT,
             extra_headers=None,
             read_buffer_init_size=16 * 1024,  # its default
         )
@@ -556,11 +597,26 @@ def _picows_server():
     proto = _loop().run_until_complete(make())
     transport = SinkTransport()
     proto.connection_made(transport)
-    _picows_feed(proto, _UPGRADE)
+    if client:
+        request = transport.last
+        _check(request.startswith(b"GET /bench HTTP/1.1"), "picows sent no upgrade request")
+        key = re.search(rb"(?i)sec-websocket-key: *([^\r]+)", request).group(1).decode()
+        _picows_feed(proto, _upgrade_response(key))
+    else:
+        _picows_feed(proto, _UPGRADE)
+        _check(transport.last.startswith(b"HTTP/1.1 101"), "picows did not answer 101")
     listener = proto.listener
     _check(listener is not None and listener.connected, "picows did not complete the upgrade")
-    _check(transport.last.startswith(b"HTTP/1.1 101"), "picows did not answer 101")
     return proto
+
+
+def _upgrade_response(key):
+    from wscodec.handshake import accept_key
+
+    return (
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Accept: " + accept_key(key).encode() + b"\r\n\r\n"
+    )
 
 
 def _run_picows(proto, chunks):
@@ -575,26 +631,96 @@ def _run_picows(proto, chunks):
     return out
 
 
+def _wsclient_reader():
+    """websocket-client's own receive path: a ``frame_buffer`` pulling from a
+    ``recv(bufsize)`` callable (what ``WebSocket.recv`` does over its socket)
+    and a ``continuous_frame`` that joins fragments and checks UTF-8."""
+    from websocket._abnf import continuous_frame, frame_buffer
+
+    source = _ChunkSource()
+    return source, frame_buffer(source.recv, False), continuous_frame(False, False)
+
+
+class _ChunkSource:
+    """``recv(bufsize)`` over a list of reads, as a socket hands them out."""
+
+    def __init__(self):
+        self.chunks = iter(())
+        self.pending = b""
+
+    def load(self, chunks):
+        self.chunks = iter(chunks)
+        self.pending = b""
+
+    def recv(self, bufsize):
+        data = self.pending
+        if not data:
+            data = next(self.chunks, b"")
+        self.pending = data[bufsize:]
+        return data[:bufsize]
+
+    def exhausted(self):
+        if self.pending:
+            return False
+        nxt = next(self.chunks, None)
+        if nxt is None:
+            return True
+        self.pending = nxt
+        return False
+
+
+def _run_wsclient(state, chunks):
+    from websocket import ABNF
+
+    source, frames, joiner = state
+    source.load(chunks)
+    TEXT = ABNF.OPCODE_TEXT
+    out = []
+    append = out.append
+    recv_frame = frames.recv_frame
+    while not (source.exhausted() and not frames.recv_buffer):
+        frame = recv_frame()
+        joiner.validate(frame)
+        joiner.add(frame)
+        if joiner.is_fire(frame):
+            opcode, frame = joiner.extract(frame)
+            # WebSocket.recv() hands text out as str.
+            append(frame.data.decode() if opcode == TEXT else frame.data)
+    return out
+
+
+DECODE_LIMIT = 32 * _data.MiB
+"""Every decoder's message (or frame) size limit, raised alike so that the
+16 MiB message fits."""
+
+
 def decode(backends, stream):
-    """Server side: masked client frames in 64 KiB reads -> str messages."""
+    """Feed a stream's reads to a fresh decoder, collect every message's data
+    (``str`` for TEXT): a server's side for masked streams, a client's for
+    unmasked ones."""
+    server = stream.masked
+    role = "server" if server else "client"
 
     def ours(mod):
-        return _decode_batch(lambda: mod.MessageDecoder(role="server"), _run_wscodec, stream), None
+        return _decode_batch(
+            lambda: mod.MessageDecoder(role=role, max_message_size=DECODE_LIMIT), _run_wscodec, stream
+        ), f"MessageDecoder(role={role!r}).feed"
 
-    def websockets():
+    def _websockets_side():
         _need("websockets")
         from websockets.protocol import Protocol, Side
 
-        return _decode_batch(lambda: Protocol(Side.SERVER), _run_websockets, stream), (
-            "Protocol.receive_data + events_received, frames -> str"
-        )
+        side = Side.SERVER if server else Side.CLIENT
+        return lambda: Protocol(side, max_size=DECODE_LIMIT)
+
+    def websockets():
+        return _decode_batch(_websockets_side(), _run_websockets, stream), "Protocol.receive_data + events_received"
 
     def websockets_py():
         # websockets' own parser on its pure-Python apply_mask (what it runs
         # without its C speedups): the pure-Python peer of wscodec's pure twin.
-        _need("websockets")
+        setup = _websockets_side()
         import websockets.frames as frames
-        from websockets.protocol import Protocol, Side
         from websockets.utils import apply_mask as py_apply_mask
 
         def run(proto, chunks):
@@ -605,13 +731,13 @@ def decode(backends, stream):
             finally:
                 frames.apply_mask = saved
 
-        return _decode_batch(lambda: Protocol(Side.SERVER), run, stream), "as websockets, on websockets.utils.apply_mask"
+        return _decode_batch(setup, run, stream), "as websockets, on websockets.utils.apply_mask"
 
     def wsproto():
         _need("wsproto")
         from wsproto.frame_protocol import FrameProtocol
 
-        return _decode_batch(lambda: FrameProtocol(client=False, extensions=[]), _run_wsproto, stream), (
+        return _decode_batch(lambda: FrameProtocol(client=not server, extensions=[]), _run_wsproto, stream), (
             "FrameProtocol.receive_bytes + received_frames"
         )
 
@@ -624,7 +750,15 @@ def decode(backends, stream):
 
     def picows():
         _need("picows")
-        return _decode_batch(_picows_server, _run_picows, stream), "WSProtocol get_buffer/buffer_updated"
+        return _decode_batch(lambda: _picows_protocol(not server), _run_picows, stream), (
+            "WSProtocol get_buffer/buffer_updated"
+        )
+
+    def websocket_client():
+        _need("websocket")
+        if server:
+            raise _NotApplicable("a client library: it never receives masked frames")
+        return _decode_batch(_wsclient_reader, _run_wsclient, stream), "frame_buffer.recv_frame + continuous_frame"
 
     return [
         _wscodec(backends, "native", ours),
@@ -634,6 +768,7 @@ def decode(backends, stream):
         _guarded("wsproto", "peer", wsproto),
         _guarded("aiohttp", "peer", aiohttp),
         _guarded("picows", "peer", picows),
+        _guarded("websocket-client", "peer", websocket_client),
     ]
 
 
@@ -656,41 +791,81 @@ def _check_encoder(produce, payload, client, opcode=0x1):
         _check(len(keys) > 1, "the same mask key for every frame")
 
 
-def encode_text(backends, size, role):
-    """One text message (a str) to the bytes to write: ``MessageEncoder.text``;
-    a client masks with a fresh key per frame."""
+def encode(backends, size, role, text=True):
+    """One message to the bytes to write: ``MessageEncoder.text(str)`` or
+    ``.binary(bytes)``; a client masks with a fresh key per frame.  Peers get
+    the same ``str`` or ``bytes`` (so a text peer pays its UTF-8 encode too)."""
     msg = _data.text_message(size)
     payload = msg.encode()
+    item = msg if text else payload
     client = role == "client"
+    opcode = 0x1 if text else 0x2
 
     def ours(mod):
         enc = mod.MessageEncoder(role=role)
-        _check_encoder(lambda: enc.text(msg), payload, client)
-        return Call(enc.text, msg), "MessageEncoder.text"
+        method = enc.text if text else enc.binary
+        _check_encoder(lambda: method(item), payload, client, opcode)
+        return Call(method, item), f"MessageEncoder.{'text' if text else 'binary'}"
 
     def websockets():
         _need("websockets")
         from websockets.frames import Frame, Opcode
 
-        def send_text(m, Frame=Frame, TEXT=Opcode.TEXT, mask=client):
-            return Frame(TEXT, m.encode()).serialize(mask=mask)
+        if text:
+            def send(m, Frame=Frame, OP=Opcode.TEXT, mask=client):
+                return Frame(OP, m.encode()).serialize(mask=mask)
+        else:
+            def send(m, Frame=Frame, OP=Opcode.BINARY, mask=client):
+                return Frame(OP, m).serialize(mask=mask)
 
-        _check_encoder(lambda: send_text(msg), payload, client)
-        return Call(send_text, msg), "Frame(...).serialize" + ("; keys: secrets" if client else "")
+        _check_encoder(lambda: send(item), payload, client, opcode)
+        return Call(send, item), "Frame(...).serialize" + ("; keys: secrets" if client else "")
 
     def wsproto():
         _need("wsproto")
         from wsproto.frame_protocol import FrameProtocol
 
         proto = FrameProtocol(client=client, extensions=[])
-        _check_encoder(lambda: proto.send_data(msg), payload, client)
-        return Call(proto.send_data, msg), "FrameProtocol.send_data" + ("; keys: os.urandom" if client else "")
+        _check_encoder(lambda: proto.send_data(item), payload, client, opcode)
+        return Call(proto.send_data, item), "FrameProtocol.send_data" + ("; keys: os.urandom" if client else "")
 
     def aiohttp():
-        return _aiohttp_encoder(client, msg, payload)
+        _need("aiohttp")
+        send, transport = _aiohttp_sender(client, text)
+
+        def produce():
+            transport.written.clear()
+            send(item)
+            return b"".join(transport.written)
+
+        _check_encoder(produce, payload, client, opcode)
+        return Call(send, item), "WebSocketWriter.send_frame" + ("; keys: random.Random" if client else "")
 
     def picows():
-        return _picows_encoder(client, msg, payload)
+        _need("picows")
+        import picows
+
+        transport, sink = _picows_transport(client)
+        kind = picows.WSMsgType.TEXT if text else picows.WSMsgType.BINARY
+
+        def produce():
+            transport.send(kind, item)
+            return sink.last
+
+        _check_encoder(produce, payload, client, opcode)
+        return Call(transport.send, kind, item), "WSTransport.send" + ("; keys: libc rand()" if client else "")
+
+    def websocket_client():
+        _need("websocket")
+        if not client:
+            raise _NotApplicable("a client library: it never sends unmasked frames")
+        from websocket import ABNF
+
+        def send(m, create=ABNF.create_frame, OP=opcode):
+            return create(m, OP).format()
+
+        _check_encoder(lambda: send(item), payload, client, opcode)
+        return Call(send, item), f"ABNF.create_frame(...).format; keys: os.urandom ({_wsclient_engine()})"
 
     return [
         _wscodec(backends, "native", ours),
@@ -699,82 +874,8 @@ def encode_text(backends, size, role):
         _guarded("wsproto", "peer", wsproto),
         _guarded("aiohttp", "peer", aiohttp),
         _guarded("picows", "peer", picows),
+        _guarded("websocket-client", "peer", websocket_client),
     ]
-
-
-def encode_frame(backends, size, role):
-    """One frame from a bytes payload: ``encode_frame(TEXT, payload, mask=True)``
-    (client) or unmasked (server); peers given the same bytes."""
-    payload = _data.text_message(size).encode()
-    client = role == "client"
-
-    def ours(mod):
-        kwargs = {"mask": True} if client else {}
-        TEXT = int(mod.Opcode.TEXT)
-        _check_encoder(lambda: mod.encode_frame(TEXT, payload, **kwargs), payload, client)
-        return Call(mod.encode_frame, TEXT, payload, **kwargs), "encode_frame"
-
-    def websockets():
-        _need("websockets")
-        from websockets.frames import Frame, Opcode
-
-        def send(p, Frame=Frame, TEXT=Opcode.TEXT, mask=client):
-            return Frame(TEXT, p).serialize(mask=mask)
-
-        _check_encoder(lambda: send(payload), payload, client)
-        return Call(send, payload), "Frame(...).serialize" + ("; keys: secrets" if client else "")
-
-    def wsproto():
-        _need("wsproto")
-        from wsproto.frame_protocol import FrameProtocol
-
-        proto = FrameProtocol(client=client, extensions=[])
-        # wsproto sends bytes as BINARY; the framing work is the same.
-        _check_encoder(lambda: proto.send_data(payload), payload, client, opcode=0x2)
-        return Call(proto.send_data, payload), "FrameProtocol.send_data (bytes: a BINARY frame)" + ("; keys: os.urandom" if client else "")
-
-    def aiohttp():
-        return _aiohttp_encoder(client, payload, payload)
-
-    def picows():
-        return _picows_encoder(client, payload, payload)
-
-    return [
-        _wscodec(backends, "native", ours),
-        _wscodec(backends, "pure", ours),
-        _guarded("websockets", "peer", websockets),
-        _guarded("wsproto", "peer", wsproto),
-        _guarded("aiohttp", "peer", aiohttp),
-        _guarded("picows", "peer", picows),
-    ]
-
-
-def _aiohttp_encoder(client, item, payload):
-    """aiohttp's writer sending ``item`` (a str is encoded first, as
-    ``send_str`` does) as one TEXT frame carrying ``payload``."""
-    _need("aiohttp")
-    send, transport = _aiohttp_sender(client, text=isinstance(item, str))
-
-    def produce():
-        send(item)
-        return transport.last
-
-    _check_encoder(produce, payload, client)
-    return Call(send, item), "WebSocketWriter.send_frame" + ("; keys: random.Random" if client else "")
-
-
-def _picows_encoder(client, item, payload):
-    """picows' ``WSTransport.send(TEXT, item)`` into a sink transport."""
-    _need("picows")
-    transport, sink = _picows_transport(client)
-    TEXT = _picows_text()
-
-    def produce():
-        transport.send(TEXT, item)
-        return sink.last
-
-    _check_encoder(produce, payload, client)
-    return Call(transport.send, TEXT, item), "WSTransport.send" + ("; keys: libc rand()" if client else "")
 
 
 class _AiohttpWriterProtocolStub:
@@ -782,9 +883,10 @@ class _AiohttpWriterProtocolStub:
 
 
 def _aiohttp_sender(client, text=False):
-    """``send(data)``: aiohttp's ``await writer.send_frame(payload, TEXT)``
+    """``send(data)``: aiohttp's ``await writer.send_frame(payload, BINARY)``
     run to completion without a loop (uncompressed, it never suspends);
-    with ``text`` it takes a str and encodes it first, as ``send_str`` does."""
+    with ``text`` it takes a str, encodes it first and sends TEXT, as
+    ``send_str`` does."""
     from aiohttp._websocket.models import WSMsgType
     from aiohttp._websocket.writer import WebSocketWriter
 
@@ -806,8 +908,8 @@ def _aiohttp_sender(client, text=False):
                 return
             suspended(coro)
     else:
-        def send(payload, send_frame=writer.send_frame, TEXT=WSMsgType.TEXT):
-            coro = send_frame(payload, TEXT)
+        def send(payload, send_frame=writer.send_frame, BINARY=WSMsgType.BINARY):
+            coro = send_frame(payload, BINARY)
             try:
                 coro.send(None)
             except StopIteration:
@@ -815,12 +917,6 @@ def _aiohttp_sender(client, text=False):
             suspended(coro)
 
     return send, transport
-
-
-def _picows_text():
-    import picows
-
-    return picows.WSMsgType.TEXT
 
 
 def _picows_transport(client):
@@ -863,7 +959,7 @@ def idle_decoders(backends):
     else:
         out["wsproto"] = (None, "not installed")
     out["aiohttp"] = (_aiohttp_reader, "WebSocketReader + its queue") if have("aiohttp") else (None, "not installed")
-    out["picows"] = (_picows_server, "WSProtocol + WSTransport after upgrade") if have("picows") else (None, "not installed")
+    out["picows"] = (lambda: _picows_protocol(False), "WSProtocol + WSTransport after upgrade") if have("picows") else (None, "not installed")
     return out
 
 

@@ -92,7 +92,7 @@ class Settings:
 # Short samples, many of them: on a loaded machine a 1 ms sample often runs
 # whole between two preemptions, a 10 ms one hardly ever.
 FULL = Settings(target_ns=1_000_000, rounds=15, min_rounds=4, budget_ns=1_000_000_000)
-QUICK = Settings(target_ns=500_000, rounds=5, min_rounds=2, budget_ns=150_000_000)
+QUICK = Settings(target_ns=300_000, rounds=4, min_rounds=2, budget_ns=60_000_000)
 
 
 def _calibrate(bench, target_ns):
@@ -124,7 +124,8 @@ def _calibrate(bench, target_ns):
 
 
 def measure(benches, settings):
-    """Time ``{name: Call | Batch}``; returns ``{name: (best_ns_per_op, samples)}``.
+    """Time ``{name: Call | Batch}``; returns ``{name: [ns_per_op, ...]}``,
+    every sample in the order taken (the calibration's last one first).
 
     Contenders take turns, one sample each, in an order rotated every round.
     """
@@ -133,33 +134,33 @@ def measure(benches, settings):
     gc.disable()
     try:
         plan = {}
+        samples = {}
         for name, bench in benches.items():
             number, elapsed = _calibrate(bench, settings.target_ns)
             per_sample = max(elapsed, 1)
             rounds = int(settings.budget_ns // per_sample)
             # A contender whose one sample takes a second (wsproto on 100,000
-            # frames) gets two more, not min_rounds: it is far from any bar
-            # and would otherwise take most of the run.
-            floor = settings.min_rounds if per_sample < _LONG_NS else 2
+            # frames) gets one or two more, not min_rounds: it is far slower
+            # than anything it is compared with and would take most of the run.
+            if per_sample < _LONG_NS:
+                floor = settings.min_rounds
+            else:
+                floor = 2 if per_sample < 5 * _LONG_NS else 1
             rounds = max(floor, min(settings.rounds, rounds))
-            plan[name] = [number, rounds, elapsed / number]
+            plan[name] = (number, rounds)
+            samples[name] = [elapsed / number]
         names = list(benches)
-        best = {name: plan[name][2] for name in names}  # calibration counts too
-        samples = dict.fromkeys(names, 1)
-        for r in range(max(p[1] for p in plan.values())):
+        for r in range(max((p[1] for p in plan.values()), default=0)):
             order = names[r % len(names):] + names[:r % len(names)]
             for name in order:
-                number, rounds, _ = plan[name]
+                number, rounds = plan[name]
                 if r >= rounds:
                     continue
-                per_op = benches[name].sample(number) / number
-                samples[name] += 1
-                if per_op < best[name]:
-                    best[name] = per_op
+                samples[name].append(benches[name].sample(number) / number)
             # Garbage of one round (decoded messages) must not be collected
             # inside another contender's sample.
             gc.collect()
-        return {name: (best[name], samples[name]) for name in names}
+        return samples
     finally:
         if gc_was_enabled:
             gc.enable()

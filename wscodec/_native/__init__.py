@@ -7,9 +7,19 @@ Importing it raises ImportError when the extension was not built;
 import os as _os
 from typing import Literal
 
+from .._pure.encoder import encode_frame_parts
 from .._types import CloseCode, Opcode, ProtocolError
 from ..deflate import PerMessageDeflate
 from ..handshake import accept_key
+
+try:
+    from . import _ext
+except ImportError as _exc:
+    from .._checkout import NotBuilt, explain
+
+    # The message carries what matters of the original error: chaining it
+    # would show Python's misleading "circular import" guess.
+    raise NotBuilt(explain(_exc)) from None
 from ._ext import (
     Frame,
     FrameDecoder,
@@ -21,6 +31,7 @@ from ._ext import (
     _select_simd,
     _simd_name,
     apply_mask,
+    decode_utf8,
     encode_close_payload,
     encode_frame,
     mask_inplace,

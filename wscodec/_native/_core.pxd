@@ -1,5 +1,6 @@
 # C declarations of the core in src/wscodec_core.h, shared by every
 # extension module of the native backend.
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_KIND, PyUnicode_New
 from libc.stdint cimport uint8_t, uint32_t
 
 cdef extern from "wscodec_core.h" nogil:
@@ -10,8 +11,15 @@ cdef extern from "wscodec_core.h" nogil:
     unsigned wsc_mask(uint8_t *dst, const uint8_t *src, size_t length,
                       const uint8_t *key, unsigned phase)
 
+    int wsc_mask_ascii(uint8_t *dst, const uint8_t *src, size_t length,
+                       const uint8_t *key, unsigned phase)
+
     int wsc_utf8_valid(const uint8_t *p, size_t length)
     size_t wsc_ascii_prefix(const uint8_t *p, size_t length)
+
+    size_t wsc_utf8_measure(const uint8_t *p, size_t length, uint32_t *maxchar)
+    void wsc_utf8_transcode(const uint8_t *p, size_t length, void *dst,
+                            size_t nchars, unsigned width)
 
     ctypedef struct wsc_utf8_stream:
         uint32_t state
@@ -19,3 +27,18 @@ cdef extern from "wscodec_core.h" nogil:
     int wsc_utf8_stream_feed(wsc_utf8_stream *s, const uint8_t *p, size_t length)
     int wsc_utf8_stream_finish(const wsc_utf8_stream *s)
     uint32_t WSC_UTF8_REJECT
+
+
+
+
+cdef inline str utf8_str(const uint8_t *p, Py_ssize_t n):
+    """The str of p[0..n), which the caller has validated as UTF-8.
+
+    The SIMD transcoder writes straight into a str of the kind the measure
+    pass picked, so the result is the canonical str bytes.decode would give.
+    """
+    cdef uint32_t maxchar
+    cdef size_t count = wsc_utf8_measure(p, n, &maxchar)
+    cdef str s = PyUnicode_New(count, maxchar)
+    wsc_utf8_transcode(p, n, PyUnicode_DATA(s), count, PyUnicode_KIND(s))
+    return s

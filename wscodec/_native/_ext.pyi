@@ -35,6 +35,9 @@ class Masker:
     def __init__(self, mask: ReadableBuffer) -> None: ...
     def process(self, data: ReadableBuffer) -> bytes: ...
 
+def decode_utf8(data: ReadableBuffer) -> str:
+    """``bytes(data).decode("utf-8")`` by the SIMD transcoder; same result, same errors."""
+
 def validate_utf8(data: ReadableBuffer) -> bool:
     """True if ``data`` is complete, valid UTF-8."""
 
@@ -102,6 +105,10 @@ class FrameDecoder:
         max_frame_size: int | None = None,
         allow_rsv1: bool = False,
     ) -> None: ...
+    def get_buffer(self, sizehint: int = -1) -> memoryview:
+        """asyncio.BufferedProtocol: a buffer to read into; one buffer_updated() must follow."""
+    def buffer_updated(self, nbytes: int) -> list[Frame]:
+        """asyncio.BufferedProtocol: decode the first ``nbytes`` of the buffer."""
     def feed(self, data: ReadableBuffer) -> list[Frame]:
         """All frames completed by ``data``; ProtocolError if the peer broke RFC 6455."""
 
@@ -116,6 +123,10 @@ class MessageDecoder:
         deflate: PerMessageDeflate | None = None,
         decode_text: bool = True,
     ) -> None: ...
+    def get_buffer(self, sizehint: int = -1) -> memoryview:
+        """asyncio.BufferedProtocol: a buffer to read into; one buffer_updated() must follow."""
+    def buffer_updated(self, nbytes: int) -> list[Message]:
+        """asyncio.BufferedProtocol: decode the first ``nbytes`` of the buffer."""
     def feed(self, data: ReadableBuffer) -> list[Message]:
         """All messages (and control frames) completed by ``data``; ProtocolError on a violation."""
 

@@ -64,27 +64,9 @@ static inline int wsc_small_unmask_ascii(uint8_t *dst, const uint8_t *src,
 /* Attribute access on the decoders' output is in every user's hot loop.
  * Cython exposes `cdef public` fields as getset descriptors, which CPython's
  * attribute cache cannot specialise; member descriptors (what __slots__
- * uses) it can, and they read about twice as fast.  So the fields are these
- * plain structs inside the objects, and the compiler gives their offsets:
- * offsetof within the struct, plus where the struct sits in the object
- * (wsc_add_members takes that from the address of the struct in an
- * instance, never from the object's memory contents). */
-
-typedef struct {
-    PyObject *opcode;
-    PyObject *payload;
-    PyObject *fin;
-    PyObject *rsv1;
-    PyObject *rsv2;
-    PyObject *rsv3;
-} wsc_frame_fields;
-
-typedef struct {
-    PyObject *opcode;
-    PyObject *data;
-    PyObject *close_code;
-    PyObject *close_reason;
-} wsc_message_fields;
+ * uses) it can, and they read about twice as fast.  values.pxi passes each
+ * field's offset as the compiler computed it (offsetof on the object
+ * struct), never one found by looking at an object's memory. */
 
 #if PY_VERSION_HEX < 0x030C0000
 #include "structmember.h" /* PyMemberDef; in Python.h since 3.12 */
@@ -93,55 +75,24 @@ typedef struct {
 #define Py_T_OBJECT_EX 16 /* T_OBJECT_EX before 3.12 */
 #endif
 
-#define WSC_MEMBER(fields, name) {#name, Py_T_OBJECT_EX, offsetof(fields, name), 0, NULL}
-
-static PyMemberDef wsc_frame_members[] = {
-    WSC_MEMBER(wsc_frame_fields, opcode),
-    WSC_MEMBER(wsc_frame_fields, payload),
-    WSC_MEMBER(wsc_frame_fields, fin),
-    WSC_MEMBER(wsc_frame_fields, rsv1),
-    WSC_MEMBER(wsc_frame_fields, rsv2),
-    WSC_MEMBER(wsc_frame_fields, rsv3),
-    {NULL, 0, 0, 0, NULL},
-};
-
-static PyMemberDef wsc_message_members[] = {
-    WSC_MEMBER(wsc_message_fields, opcode),
-    WSC_MEMBER(wsc_message_fields, data),
-    WSC_MEMBER(wsc_message_fields, close_code),
-    WSC_MEMBER(wsc_message_fields, close_reason),
-    {NULL, 0, 0, 0, NULL},
-};
-
-/* Make each member of `defs` (offsets within the fields struct) a member
- * descriptor of `tp`, the struct starting `base` bytes into the object.
- * Called once per type at import. */
-static int wsc_add_members(PyTypeObject *tp, PyMemberDef *defs, Py_ssize_t base)
+/* Make the object field at `offset` the member descriptor `name` of `tp`.
+ * `def` must live as long as the type (the descriptor points to it).
+ * Called at import, before any instance exists; PyType_Modified follows. */
+static int wsc_add_member(PyTypeObject *tp, PyMemberDef *def, const char *name, Py_ssize_t offset)
 {
-    PyMemberDef *def;
-    for (def = defs; def->name != NULL; def++) {
-        PyObject *descr;
-        int r;
-        def->offset += base;
-        descr = PyDescr_NewMember(tp, def);
-        if (descr == NULL)
-            return -1;
-        r = PyDict_SetItemString(tp->tp_dict, def->name, descr);
-        Py_DECREF(descr);
-        if (r < 0)
-            return -1;
-    }
-    PyType_Modified(tp);
-    return 0;
-}
-
-/* Store a new reference to `value` in a field, dropping the old one. */
-static inline void wsc_set_field(PyObject **field, PyObject *value)
-{
-    PyObject *old = *field;
-    Py_INCREF(value);
-    *field = value;
-    Py_XDECREF(old);
+    PyObject *descr;
+    int r;
+    def->name = name;
+    def->type = Py_T_OBJECT_EX;
+    def->offset = offset;
+    def->flags = 0;
+    def->doc = NULL;
+    descr = PyDescr_NewMember(tp, def);
+    if (descr == NULL)
+        return -1;
+    r = PyDict_SetItemString(tp->tp_dict, name, descr);
+    Py_DECREF(descr);
+    return r;
 }
 
 #endif /* WSCODEC_EXT_HELPERS_H */

@@ -9,15 +9,19 @@
 #   * Unmasking, UTF-8 validation and the ASCII check run in C (SIMD picked
 #     at run time); a str is built only after its bytes validated.
 #   * A streamed message lives in one bytes object that grows geometrically,
-#     bounded by max_message_size, and is handed out without a copy; a
-#     single-frame text message that spans reads is unmasked straight into
-#     its final str when it is ASCII.
+#     bounded by max_message_size, and is handed out without a copy; a text
+#     message grows a str the same way, unmasked straight into it and tested
+#     for ASCII in the same pass, and handed out as it is when it is ASCII;
+#     other text is transcoded out of it by SIMD (wsc_utf8_transcode).
 #
 # This room is over 600 lines because _Decoder is one state machine: its
 # frame layer and message layer share the header, payload and buffer state,
 # and splitting them would put half of each step in another file.
 
+from cpython.object cimport PyObject
 from cpython.ref cimport Py_XDECREF
+
+from wscodec._native._core cimport wsc_mask_ascii
 from zlib import error as _ZlibError
 
 cdef extern from "Python.h":
@@ -28,10 +32,18 @@ cdef extern from "Python.h":
     char *_bytes_data "PyBytes_AS_STRING"(PyObject *b)
     PyObject *_new_str "PyUnicode_New"(Py_ssize_t n, Py_UCS4 maxchar) except NULL
     void *_str_data "PyUnicode_DATA"(PyObject *s)
+    # Grows or shrinks an unshared compact str in place (realloc); on
+    # failure *s is left as it was.
+    int _str_resize "PyUnicode_Resize"(PyObject **s, Py_ssize_t n) except -1
 
 cdef enum:
     _MIN_GROW = 1024      # first allocation of a streamed message buffer
     _EXACT_SLACK = 65536  # see _Decoder._reserve
+    _TEXT_BLOCK = 16384   # see _Decoder._copy_text: half of the smallest common L1
+
+# The bytearray get_buffer lends: the size of asyncio's own reads (256 KiB),
+# fixed so the memory the loop writes into never moves.
+_RECV_BUFFER_SIZE = 256 * 1024
 
 cdef uint64_t _NO_LIMIT = 0xFFFFFFFFFFFFFFFFULL
 
@@ -61,8 +73,8 @@ cdef Message _control_message(unsigned op, const uint8_t *d, Py_ssize_t n):
     if op == 8:
         code, reason = _parse_close(d, n)
         m = _new_message(_CLOSE, payload)
-        wsc_set_field(&m.f.close_code, code)
-        wsc_set_field(&m.f.close_reason, reason)
+        m.close_code = code
+        m.close_reason = reason
         return m
     return _new_message(_OPCODES[op], payload)
 
@@ -86,6 +98,9 @@ cdef class _Decoder:
     cdef object _inflater
     cdef int _failed           # close code once failed, else 0
     cdef int _state            # _UNSET, _IDLE or _BUSY
+    cdef object _rbuf          # get_buffer's bytearray, never resized
+    cdef object _rview         # the memoryview of it that get_buffer hands out
+    cdef bint _lent            # get_buffer handed it out, no buffer_updated yet
 
     # An unfinished header carried over to the next feed.
     cdef uint8_t _hdr[14]
@@ -103,10 +118,10 @@ cdef class _Decoder:
 
     # The message being reassembled (MessageDecoder) or the payload of the
     # current data frame (FrameDecoder): a bytes object grown in place, owned
-    # through a raw pointer so _PyBytes_Resize can work on it.  A single-frame
-    # text message whose size is known uses a compact ASCII str of exactly
-    # that size instead (_mstr): ASCII text is then unmasked straight into
-    # the str handed out, with no final copy.
+    # through a raw pointer so _PyBytes_Resize can work on it.  A text
+    # message uses a compact ASCII str instead (_mstr), grown the same way:
+    # ASCII text is then unmasked straight into the str handed out, with no
+    # final copy; other text is transcoded out of it once it is complete.
     cdef int _msg_op              # opcode of the unfinished message, 0 if none
     cdef bint _compressed
     cdef bint _mascii          # every text byte so far is ASCII
@@ -155,36 +170,67 @@ cdef class _Decoder:
         return wsc_utf8_stream_feed(&self._utf8, d, k)
 
     @cython.critical_section
+    def get_buffer(self, Py_ssize_t sizehint=-1):
+        """asyncio.BufferedProtocol.get_buffer: a buffer for the event loop
+        to read into, followed by one buffer_updated() call."""
+        if self._state == _UNSET:
+            raise not_initialised(self)
+        if self._lent:
+            raise RuntimeError("get_buffer() called again before buffer_updated()")
+        if self._rbuf is None:
+            self._rbuf = bytearray(_RECV_BUFFER_SIZE)
+            # One view for every read: it also pins the bytearray's size.
+            self._rview = memoryview(self._rbuf)
+        self._lent = True
+        return self._rview
+
+    @cython.critical_section
+    def buffer_updated(self, nbytes):
+        """asyncio.BufferedProtocol.buffer_updated: decode the ``nbytes``
+        the loop wrote at the start of the buffer; return what they completed."""
+        if not self._lent:
+            raise RuntimeError("buffer_updated() without a get_buffer() before it")
+        if not 0 <= nbytes <= _RECV_BUFFER_SIZE:
+            self._lent = False
+            raise ValueError(f"nbytes must be in 0..{_RECV_BUFFER_SIZE}, not {nbytes}")
+        # The bytearray is never resized (the view exported above forbids
+        # it) and this decoder holds it, so its storage stays put; it stays
+        # lent until the decode is over, so no get_buffer() hands it to
+        # another reader while the GIL is released inside _feed.
+        try:
+            return self._feed(<const uint8_t *>PyByteArray_AS_STRING(self._rbuf), nbytes)
+        finally:
+            self._lent = False
+
+    @cython.critical_section
     def feed(self, data):
         """Decode ``data`` (any C-contiguous buffer); return what it completed."""
         cdef Py_buffer view
+        if PyBytes_CheckExact(data):
+            return self._feed(<const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
+        # A bad argument raises here and leaves the decoder as it was.
+        PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+        try:
+            return self._feed(<const uint8_t *>view.buf, view.len)
+        finally:
+            PyBuffer_Release(&view)
+
+    @cython.final
+    cdef list _feed(self, const uint8_t *p, Py_ssize_t n):
         cdef list out
         if self._state != _IDLE:
             raise not_initialised(self) if self._state == _UNSET else in_use(self)
         if self._failed:
             raise already_failed(self._failed)
         out = []
-        if PyBytes_CheckExact(data):
-            self._state = _BUSY
-            try:
-                self._run(<const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), out)
-            except BaseException as exc:
-                self._fail(exc, out)
-                raise
-            finally:
-                self._state = _IDLE
-            return out
-        # A bad argument raises here and leaves the decoder as it was.
-        PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
         self._state = _BUSY
         try:
-            self._run(<const uint8_t *>view.buf, view.len, out)
+            self._run(p, n, out)
         except BaseException as exc:
             self._fail(exc, out)
             raise
         finally:
             self._state = _IDLE
-            PyBuffer_Release(&view)
         return out
 
     @cython.final
@@ -220,6 +266,7 @@ cdef class _Decoder:
             self._decode_text = decode_text
             self._inflater = inflater
             self._failed = 0
+            self._lent = False  # a new stream; the receive buffer itself is kept
             self._hlen = 0
             self._b0 = 0
             self._plen = 0
@@ -447,13 +494,13 @@ cdef class _Decoder:
             if op == 1:
                 wsc_utf8_stream_init(&self._utf8)
                 self._mascii = True
-                # Only when most of it is here already: a header alone must
-                # not make us allocate a large declared size.
+                self._mstr = self._decode_text
+                # Exact size only when most of it is here already: a header
+                # alone must not make us allocate a large declared size.
                 if (b0 & 0xC0) == 0x80 and self._decode_text \
                         and length <= <uint64_t>(n - pos) * 2 + _EXACT_SLACK:
                     self._data = _new_str(<Py_ssize_t>length, 127)
                     self._data_cap = <Py_ssize_t>length
-                    self._mstr = True
         return self._take_piece(p, pos, n, out)
 
     @cython.final
@@ -496,13 +543,14 @@ cdef class _Decoder:
                 text = self._msg_op == 1 and not self._frames
                 if k >= NOGIL_THRESHOLD:
                     with nogil:
-                        self._copy_in_nogil(dst, src, k)
                         if text:
-                            ok = self._feed_text(dst, k)
+                            ok = self._copy_text(dst, src, k)
+                        else:
+                            self._copy_in_nogil(dst, src, k)
+                elif text:
+                    ok = self._copy_text(dst, src, k)
                 else:
                     self._copy_in_nogil(dst, src, k)
-                    if text:
-                        ok = self._feed_text(dst, k)
                 if not ok:
                     _bad_text()
                 self._data_len += k
@@ -512,6 +560,31 @@ cdef class _Decoder:
             self._in_payload = False
             self._finish_frame(out)
         return pos + k
+
+    @cython.final
+    cdef inline bint _copy_text(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept nogil:
+        """Unmask (or copy) and validate text in blocks that stay in the L1
+        cache, so the validator reads what the unmasking just wrote from
+        there instead of from memory: close to one pass over the data."""
+        cdef Py_ssize_t b
+        while k > 0:
+            b = k if k < _TEXT_BLOCK else _TEXT_BLOCK
+            if self._server and self._mascii:
+                # ASCII so far: unmask and test for ASCII in one pass.
+                if wsc_mask_ascii(dst, src, b, self._key, self._phase):
+                    self._phase = (self._phase + <unsigned>b) & 3u
+                else:
+                    self._phase = (self._phase + <unsigned>b) & 3u
+                    if not self._feed_text(dst, b):
+                        return False
+            else:
+                self._copy_in_nogil(dst, src, b)
+                if not self._feed_text(dst, b):
+                    return False
+            dst += b
+            src += b
+            k -= b
+        return True
 
     @cython.final
     cdef inline void _copy_in(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept:
@@ -545,7 +618,12 @@ cdef class _Decoder:
             cap = <Py_ssize_t>hint
         if <uint64_t>cap > limit:
             cap = <Py_ssize_t>limit
-        if self._data == NULL:
+        if self._mstr:
+            if self._data == NULL:
+                self._data = _new_str(cap, 127)
+            else:
+                _str_resize(&self._data, cap)
+        elif self._data == NULL:
             self._data = _new_bytes(NULL, cap)
         else:
             try:
@@ -589,13 +667,16 @@ cdef class _Decoder:
             self._drop_data()
             return _EMPTY_STR
         if self._mstr and self._mascii:
+            if n != self._data_cap:
+                _str_resize(&self._data, n)
+                self._data_cap = n
             s = <str>self._data
         else:
             d = self._data_ptr()
             if self._mascii:
                 s = _ascii_str(d, n)
             else:
-                s = PyUnicode_DecodeUTF8(<char *>d, n, NULL)
+                s = utf8_str(d, n)
         self._drop_data()
         return s
 
@@ -674,11 +755,19 @@ cdef class _Decoder:
                 _bad_text()
             if k:
                 self._reserve(self._data_len + k, 0, self._max_message)
-                memcpy(<uint8_t *>_bytes_data(self._data) + self._data_len, d, k)
+                memcpy(self._data_ptr() + self._data_len, d, k)
                 self._data_len += k
         finally:
             PyBuffer_Release(&view)
         return 0
+
+
+cdef list ws_decoder_feed(object decoder, const uint8_t *data, Py_ssize_t n):
+    """The C-level feed of wscodec/api.pxd: a FrameDecoder's or a
+    MessageDecoder's feed over a pointer, without a Python call."""
+    cdef _Decoder d = <_Decoder?>decoder
+    with cython.critical_section(d):
+        return d._feed(data, n)
 
 
 cdef class FrameDecoder(_Decoder):

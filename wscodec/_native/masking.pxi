@@ -152,3 +152,9 @@ cdef inline bytes _payload_bytes(const uint8_t *src, Py_ssize_t n, const uint8_t
     cdef bytes b = PyBytes_FromStringAndSize(NULL, n)
     _unmask(<uint8_t *>PyBytes_AS_STRING(b), src, n, key)
     return b
+
+
+cdef unsigned ws_mask(uint8_t *dst, const uint8_t *src, size_t n, const uint8_t *key,
+                      unsigned phase) noexcept nogil:
+    # declared in _ext.pxd: part of the C-level API of wscodec/api.pxd
+    return wsc_mask(dst, src, n, key, phase)

@@ -11,6 +11,7 @@ from wscodec._native._core cimport (
     wsc_utf8_stream_finish,
     wsc_utf8_stream_init,
     wsc_utf8_valid,
+    utf8_str,
 )
 
 
@@ -33,6 +34,37 @@ def validate_utf8(data):
         return _valid(<const uint8_t *>view.buf, view.len)
     finally:
         PyBuffer_Release(&view)
+
+
+def decode_utf8(data):
+    """decode_utf8(data) -> str: ``bytes(data).decode("utf-8")``, by SIMD.
+
+    Invalid input raises the same UnicodeDecodeError as bytes.decode.
+    """
+    cdef Py_buffer view
+    PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+    try:
+        return ws_utf8_decode(<const uint8_t *>view.buf, view.len)
+    finally:
+        PyBuffer_Release(&view)
+
+
+cdef str ws_utf8_decode(const uint8_t *p, Py_ssize_t n):
+    # declared in _ext.pxd: part of the C-level API of wscodec/api.pxd
+    cdef size_t a
+    if n == 0:
+        return _EMPTY_STR
+    a = wsc_ascii_prefix(p, n)
+    if a == <size_t>n:
+        return _ascii_str(p, n)
+    if not _valid(p + a, n - <Py_ssize_t>a):
+        return PyUnicode_DecodeUTF8(<const char *>p, n, NULL)
+    return utf8_str(p, n)
+
+
+cdef bint ws_utf8_valid(const uint8_t *p, size_t n) noexcept nogil:
+    # declared in _ext.pxd: part of the C-level API of wscodec/api.pxd
+    return wsc_utf8_valid(p, n)
 
 
 cdef class Utf8Validator:
@@ -133,7 +165,7 @@ cdef str _text(const uint8_t *src, Py_ssize_t n, const uint8_t *key):
                 return s
         if not ok:
             _bad_text()
-        return PyUnicode_DecodeUTF8(<char *>d, n, NULL)
+        return utf8_str(d, n)
     # Unmasked and large: check first, so non-ASCII text costs no scratch.
     if n >= NOGIL_THRESHOLD:
         with nogil:
@@ -144,7 +176,7 @@ cdef str _text(const uint8_t *src, Py_ssize_t n, const uint8_t *key):
         return _ascii_str(src, n)
     if not ok:
         _bad_text()
-    return PyUnicode_DecodeUTF8(<char *>src, n, NULL)
+    return utf8_str(src, n)
 
 
 cdef bytes _text_bytes(const uint8_t *src, Py_ssize_t n, const uint8_t *key):

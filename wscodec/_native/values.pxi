@@ -5,33 +5,32 @@
 # made every 700th allocation run a collection (half the decode time).  A
 # user who stores a cycle in a field only leaks it.
 #
-# The fields are plain C structs (_ext_helpers.h) exposed as member
-# descriptors, the fast attribute access of __slots__; the methods below read
-# them through attribute access, which raises AttributeError for a field a
-# user deleted (a NULL slot) rather than crashing on it.
+# The fields are exposed as member descriptors, the fast attribute access of
+# __slots__, at the offsets the compiler gives (offsetof on the object
+# structs, which `public` lets these declarations name).  The methods below
+# read them through attribute access, which raises AttributeError for a
+# field a user deleted (a NULL slot) rather than crashing on it.
 
-from cpython.object cimport PyObject
-from cpython.ref cimport Py_XDECREF
+cdef extern from "Python.h":
+    void PyType_Modified(type tp)
 
 cdef extern from "_ext_helpers.h":
-    ctypedef struct wsc_frame_fields:
-        PyObject *opcode
-        PyObject *payload
-        PyObject *fin
-        PyObject *rsv1
-        PyObject *rsv2
-        PyObject *rsv3
-    ctypedef struct wsc_message_fields:
-        PyObject *opcode
-        PyObject *data
-        PyObject *close_code
-        PyObject *close_reason
     ctypedef struct PyMemberDef:
         pass
-    PyMemberDef wsc_frame_members[]
-    PyMemberDef wsc_message_members[]
-    int wsc_add_members(type tp, PyMemberDef *defs, Py_ssize_t base) except -1
-    void wsc_set_field(PyObject **field, object value) noexcept
+    int wsc_add_member(type tp, PyMemberDef *slot, const char *name, Py_ssize_t offset) except -1
+
+# C expressions, emitted where they are used (after the structs exist).
+cdef extern from *:
+    Py_ssize_t _FRAME_OPCODE "offsetof(struct wsc_FrameObject, opcode)"
+    Py_ssize_t _FRAME_PAYLOAD "offsetof(struct wsc_FrameObject, payload)"
+    Py_ssize_t _FRAME_FIN "offsetof(struct wsc_FrameObject, fin)"
+    Py_ssize_t _FRAME_RSV1 "offsetof(struct wsc_FrameObject, rsv1)"
+    Py_ssize_t _FRAME_RSV2 "offsetof(struct wsc_FrameObject, rsv2)"
+    Py_ssize_t _FRAME_RSV3 "offsetof(struct wsc_FrameObject, rsv3)"
+    Py_ssize_t _MESSAGE_OPCODE "offsetof(struct wsc_MessageObject, opcode)"
+    Py_ssize_t _MESSAGE_DATA "offsetof(struct wsc_MessageObject, data)"
+    Py_ssize_t _MESSAGE_CLOSE_CODE "offsetof(struct wsc_MessageObject, close_code)"
+    Py_ssize_t _MESSAGE_CLOSE_REASON "offsetof(struct wsc_MessageObject, close_reason)"
 
 cdef int _REPR_LIMIT = 64
 
@@ -45,26 +44,23 @@ cdef str _short_repr(value):
 
 @cython.no_gc
 @cython.freelist(64)
-cdef class Frame:
+cdef public class Frame [object wsc_FrameObject, type wsc_FrameType]:
     """One WebSocket frame; ``payload`` is already unmasked."""
 
-    cdef wsc_frame_fields f
+    cdef object opcode
+    cdef object payload
+    cdef object fin
+    cdef object rsv1
+    cdef object rsv2
+    cdef object rsv3
 
     def __init__(self, opcode, payload=b"", fin=True, rsv1=False, rsv2=False, rsv3=False):
-        wsc_set_field(&self.f.opcode, _OPCODES[frame_opcode(opcode)])
-        wsc_set_field(&self.f.payload, as_bytes(payload))
-        wsc_set_field(&self.f.fin, bool(fin))
-        wsc_set_field(&self.f.rsv1, bool(rsv1))
-        wsc_set_field(&self.f.rsv2, bool(rsv2))
-        wsc_set_field(&self.f.rsv3, bool(rsv3))
-
-    def __dealloc__(self):
-        Py_XDECREF(self.f.opcode)
-        Py_XDECREF(self.f.payload)
-        Py_XDECREF(self.f.fin)
-        Py_XDECREF(self.f.rsv1)
-        Py_XDECREF(self.f.rsv2)
-        Py_XDECREF(self.f.rsv3)
+        self.opcode = _OPCODES[frame_opcode(opcode)]
+        self.payload = as_bytes(payload)
+        self.fin = bool(fin)
+        self.rsv1 = bool(rsv1)
+        self.rsv2 = bool(rsv2)
+        self.rsv3 = bool(rsv3)
 
     __hash__ = None
 
@@ -99,24 +95,21 @@ cdef class Frame:
 
 @cython.no_gc
 @cython.freelist(256)
-cdef class Message:
+cdef public class Message [object wsc_MessageObject, type wsc_MessageType]:
     """One whole message: a reassembled data message or a control frame."""
 
-    cdef wsc_message_fields f
+    cdef object opcode
+    cdef object data
+    cdef object close_code
+    cdef object close_reason
 
     def __init__(self, opcode, data, close_code=None, close_reason=None):
         if opcode.__class__ is not Opcode or opcode is Opcode.CONTINUATION:
             opcode = message_opcode(opcode)
-        wsc_set_field(&self.f.opcode, opcode)
-        wsc_set_field(&self.f.data, data)
-        wsc_set_field(&self.f.close_code, close_code)
-        wsc_set_field(&self.f.close_reason, close_reason)
-
-    def __dealloc__(self):
-        Py_XDECREF(self.f.opcode)
-        Py_XDECREF(self.f.data)
-        Py_XDECREF(self.f.close_code)
-        Py_XDECREF(self.f.close_reason)
+        self.opcode = opcode
+        self.data = data
+        self.close_code = close_code
+        self.close_reason = close_reason
 
     __hash__ = None
 
@@ -147,15 +140,24 @@ cdef class Message:
         return (type(self), (a.opcode, a.data, a.close_code, a.close_reason))
 
 
+# The descriptors point into these tables, which live as long as the module.
+cdef PyMemberDef _frame_members[6]
+cdef PyMemberDef _message_members[4]
+
+
 cdef int _expose_fields() except -1:
-    # Where each fields struct starts inside its object, as the compiler laid
-    # it out: the address of the struct in an instance minus the instance's.
-    cdef Frame frame = Frame.__new__(Frame)
-    cdef Message message = Message.__new__(Message)
-    wsc_add_members(Frame, wsc_frame_members,
-                        <char *>&frame.f - <char *><PyObject *>frame)
-    wsc_add_members(Message, wsc_message_members,
-                        <char *>&message.f - <char *><PyObject *>message)
+    wsc_add_member(Frame, &_frame_members[0], "opcode", _FRAME_OPCODE)
+    wsc_add_member(Frame, &_frame_members[1], "payload", _FRAME_PAYLOAD)
+    wsc_add_member(Frame, &_frame_members[2], "fin", _FRAME_FIN)
+    wsc_add_member(Frame, &_frame_members[3], "rsv1", _FRAME_RSV1)
+    wsc_add_member(Frame, &_frame_members[4], "rsv2", _FRAME_RSV2)
+    wsc_add_member(Frame, &_frame_members[5], "rsv3", _FRAME_RSV3)
+    wsc_add_member(Message, &_message_members[0], "opcode", _MESSAGE_OPCODE)
+    wsc_add_member(Message, &_message_members[1], "data", _MESSAGE_DATA)
+    wsc_add_member(Message, &_message_members[2], "close_code", _MESSAGE_CLOSE_CODE)
+    wsc_add_member(Message, &_message_members[3], "close_reason", _MESSAGE_CLOSE_REASON)
+    PyType_Modified(Frame)
+    PyType_Modified(Message)
     return 0
 
 
@@ -165,19 +167,17 @@ _expose_fields()
 cdef inline Message _new_message(object opcode, object data):
     # Skips __init__: the decoder only ever passes a valid member.
     cdef Message m = Message.__new__(Message)
-    wsc_set_field(&m.f.opcode, opcode)
-    wsc_set_field(&m.f.data, data)
-    wsc_set_field(&m.f.close_code, None)
-    wsc_set_field(&m.f.close_reason, None)
+    m.opcode = opcode
+    m.data = data
     return m
 
 
 cdef inline Frame _new_frame(unsigned b0, object payload):
     cdef Frame f = Frame.__new__(Frame)
-    wsc_set_field(&f.f.opcode, _OPCODES[b0 & 0x0F])
-    wsc_set_field(&f.f.payload, payload)
-    wsc_set_field(&f.f.fin, True if b0 & 0x80 else False)
-    wsc_set_field(&f.f.rsv1, True if b0 & 0x40 else False)
-    wsc_set_field(&f.f.rsv2, False)
-    wsc_set_field(&f.f.rsv3, False)
+    f.opcode = _OPCODES[b0 & 0x0F]
+    f.payload = payload
+    f.fin = True if b0 & 0x80 else False
+    f.rsv1 = True if b0 & 0x40 else False
+    f.rsv2 = False
+    f.rsv3 = False
     return f

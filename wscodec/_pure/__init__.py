@@ -9,9 +9,9 @@ from ..deflate import PerMessageDeflate
 from ..handshake import accept_key
 from .close import encode_close_payload, parse_close_payload
 from .decoder import FrameDecoder, MessageDecoder
-from .encoder import MessageEncoder, encode_frame
+from .encoder import MessageEncoder, encode_frame, encode_frame_parts
 from .masking import Masker, apply_mask, mask_inplace
-from .utf8 import Utf8Validator, validate_utf8
+from .utf8 import Utf8Validator, decode_utf8, validate_utf8
 from .values import Frame, Message
 
 BACKEND: Literal["native", "pure"] = "pure"

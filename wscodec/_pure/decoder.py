@@ -75,6 +75,11 @@ _B0_STRICT = _first_byte_errors(False)
 _B0_RSV1 = _first_byte_errors(True)
 
 
+#: The bytearray get_buffer lends: the size of asyncio's own reads (256 KiB),
+#: fixed so the memory the loop writes into never moves.
+RECV_BUFFER_SIZE = 256 * 1024
+
+
 def _mask_bit(role: object) -> int:
     return 0x80 if role_is_server(role) else 0
 
@@ -100,6 +105,7 @@ class _Decoder(InitGuard):
 
     __slots__ = (
         "_hdr", "_mask_bit", "_b0_errors", "_max_frame", "_left", "_key", "_b0", "_failed", "_msg_op", "_busy",
+        "_rbuf", "_rview", "_lent",
     )
 
     def _reset(self, mask_bit: int, max_frame: int | None, allow_rsv1: bool) -> None:
@@ -119,6 +125,40 @@ class _Decoder(InitGuard):
         self._failed: int | None = None
         self._msg_op: Opcode | None = None  # MessageDecoder: opcode of the unfinished data message
         self._busy: bool = False
+        self._lent = False  # get_buffer handed the buffer out, no buffer_updated yet
+        try:
+            self._rview
+        except RuntimeError:  # the first __init__; a later one keeps the buffer
+            self._rbuf: bytearray | None = None  # get_buffer's bytearray, never resized
+            self._rview: memoryview | None = None  # the memoryview of it that get_buffer hands out
+
+    def get_buffer(self, sizehint: int = -1) -> memoryview:
+        """asyncio.BufferedProtocol.get_buffer: a buffer for the event loop
+        to read into, followed by one buffer_updated() call."""
+        if self._lent:
+            raise RuntimeError("get_buffer() called again before buffer_updated()")
+        if self._rbuf is None:
+            self._rbuf = bytearray(RECV_BUFFER_SIZE)
+            # One view for every read: it also pins the bytearray's size.
+            self._rview = memoryview(self._rbuf)
+        self._lent = True
+        assert self._rview is not None
+        return self._rview
+
+    def buffer_updated(self, nbytes: int) -> list[Any]:
+        """asyncio.BufferedProtocol.buffer_updated: decode the ``nbytes``
+        the loop wrote at the start of the buffer; return what they completed."""
+        if not self._lent:
+            raise RuntimeError("buffer_updated() without a get_buffer() before it")
+        if not 0 <= nbytes <= RECV_BUFFER_SIZE:
+            self._lent = False
+            raise ValueError(f"nbytes must be in 0..{RECV_BUFFER_SIZE}, not {nbytes}")
+        assert self._rview is not None
+        # Lent until the decode is over, as on the native backend.
+        try:
+            return self.feed(self._rview[:nbytes])
+        finally:
+            self._lent = False
 
     def feed(self, data: ReadableBuffer) -> list[Any]:
         # The flag refuses a second thread, or a callback, entering the same

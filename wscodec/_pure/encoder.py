@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import struct
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .._misuse import InitGuard
 from .._rules import (
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from ..deflate import PerMessageDeflate
 
-__all__ = ["encode_frame", "MessageEncoder"]
+__all__ = ["encode_frame", "encode_frame_parts", "MessageEncoder"]
 
 _TEXT = 1  # plain ints: the opcode only goes into the first header byte
 _BINARY = 2
@@ -101,6 +101,35 @@ def encode_frame(
     else:
         key = mask_key(mask)
     return _encode(opcode | (0x80 if fin else 0) | (0x40 if rsv1 else 0), payload, key)
+
+
+def encode_frame_parts(
+    opcode: int, payload: ReadableBuffer = b"", *, fin: bool = True, rsv1: bool = False
+) -> list[Any]:
+    """``[header, payload]`` for ``transport.writelines``: the unmasked frame
+    of ``encode_frame`` in two pieces, the payload the very object passed in
+    (any buffer; never copied, so a 16 MiB server payload is framed for free).
+
+    There is no masked (client) form: masking XORs every payload byte, which
+    must produce new bytes (the caller's buffer has to stay as it is), so a
+    client frame always costs one pass over the payload -- encode_frame's.
+    Both backends share this function: the header is a few bytes.
+    """
+    if opcode.__class__ is not Opcode and (opcode.__class__ is not int or opcode not in SENDABLE_OPCODES):
+        opcode = opcode_to_send(opcode)
+    n = byte_view(payload).nbytes
+    if opcode >= 8:
+        check_control_payload(n)
+        if not fin:
+            raise control_not_fragmented()
+    b0 = opcode | (0x80 if fin else 0) | (0x40 if rsv1 else 0)
+    if n < 126:
+        header = bytes((b0, n))
+    elif n < 65536:
+        header = bytes((b0, 126)) + n.to_bytes(2, "big")
+    else:
+        header = bytes((b0, 127)) + n.to_bytes(8, "big")
+    return [header, payload]
 
 
 class MessageEncoder(InitGuard):

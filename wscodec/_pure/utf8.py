@@ -11,7 +11,7 @@ from ._buffers import byte_view
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
-__all__ = ["validate_utf8", "Utf8Validator", "incomplete_tail_is_possible"]
+__all__ = ["validate_utf8", "decode_utf8", "Utf8Validator", "incomplete_tail_is_possible"]
 
 _decode = codecs.utf_8_decode
 _WINDOW = 256 * 1024
@@ -24,6 +24,12 @@ def validate_utf8(data: ReadableBuffer) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def decode_utf8(data: ReadableBuffer) -> str:
+    """``bytes(data).decode("utf-8")`` for any buffer; invalid input raises
+    UnicodeDecodeError."""
+    return str(byte_view(data), "utf-8")
 
 
 def incomplete_tail_is_possible(tail: bytes) -> bool:

@@ -1,0 +1,238 @@
+/*
+ * The SIMD UTF-8 transcoder, written once and included by each ISA file
+ * (transcode_x86.c, transcode_neon.c) after it has defined:
+ *
+ *   WSC_TK(name)      the name of this instantiation (name##_avx2, ...)
+ *   WSC_TK_TARGET     the function attribute of this ISA (may be empty)
+ *   wsc_v             a 16-byte vector type, and the operations
+ *   v_load(p)             16 bytes from p
+ *   v_high_bits(v)        16-bit mask of the bytes >= 0x80
+ *   v_cont_bits(v)        16-bit mask of the continuation bytes (80..BF)
+ *   v_shuffle(v, m)       bytes of v picked by the 16 indexes at m; 0x80: 0
+ *   v_cp16(v)             per 16-bit lane (last, lead|0): the code point
+ *   v_cp32_3(v)           per 32-bit lane (last, middle|0, lead|0, 0)
+ *   v_cp32_4(v)           per 32-bit lane (last, ..., lead, 0...)
+ *   v_put_ascii_W(d, v)   16 ASCII bytes as 16 units of W bytes
+ *   v_put16_W(d, v)       8 16-bit code points as units of W bytes
+ *   v_put32_W(d, v)       4 32-bit code points as units of W bytes
+ *   v_latin1(v, next)     per byte: the Latin-1 character a lead and the
+ *                         byte after it (next: the load one byte on) make,
+ *                         or the byte itself if it is not a lead
+ *   v_put_latin1(d, v, keep)  the bytes of v that keep marks, packed to d;
+ *                         returns how many (stores 16 bytes)
+ * and may define WSC_TK_CJK8(d, p): eight 3-byte characters at p (reads 28
+ * bytes) as eight 16-bit units at d, for ISAs with wider vectors.
+ *
+ * The method is Lemire and Keiser's ("Transcoding Billions of Unicode
+ * Characters per Second with SIMD Instructions", SPE 2022): from the
+ * continuation bytes of a 16-byte load, a 12-bit mask of where characters
+ * end selects (transcode_tables.h) a shuffle that puts each of the next
+ * 3 to 8 characters in its own 16- or 32-bit lane, where a few shifts and
+ * masks turn its bytes into the code point.  Runs of ASCII, of 2-byte and
+ * of 4-byte characters skip the table.
+ *
+ * Every store writes whole vectors, up to 16 units past the characters it
+ * means; the loop stops 16 units short of the end of the output (64 at a
+ * block boundary), and the scalar transcoder finishes.
+ */
+
+WSC_TK_TARGET
+WSC_INLINE_ALWAYS void WSC_TK(put16)(void *dst, size_t o, wsc_v cp,
+                                     unsigned width)
+{
+    if (width == 1)
+        v_put16_1((uint8_t *)dst + o, cp);
+    else if (width == 2)
+        v_put16_2((uint16_t *)dst + o, cp);
+    else
+        v_put16_4((uint32_t *)dst + o, cp);
+}
+
+WSC_TK_TARGET
+WSC_INLINE_ALWAYS void WSC_TK(put32)(void *dst, size_t o, wsc_v cp,
+                                     unsigned width)
+{
+    if (width == 2)
+        v_put32_2((uint16_t *)dst + o, cp);
+    else
+        v_put32_4((uint32_t *)dst + o, cp);
+}
+
+WSC_TK_TARGET
+WSC_INLINE_ALWAYS void WSC_TK(put_ascii)(void *dst, size_t o, wsc_v in,
+                                         unsigned width)
+{
+    if (width == 1)
+        v_put_ascii_1((uint8_t *)dst + o, in);
+    else if (width == 2)
+        v_put_ascii_2((uint16_t *)dst + o, in);
+    else
+        v_put_ascii_4((uint32_t *)dst + o, in);
+}
+
+/* One step at p + *i, given the continuation and high-bit masks of the 16
+ * bytes there; advances *i and *o.  Returns 0, having done nothing, when
+ * the step would need wider units than width (input that is not valid
+ * UTF-8 of this kind): the bounded scalar code takes over then. */
+WSC_TK_TARGET
+WSC_INLINE_ALWAYS int WSC_TK(step)(const uint8_t *p, size_t *ip, void *dst,
+                                   size_t *op, unsigned here, unsigned high,
+                                   unsigned width)
+{
+    const size_t i = *ip, o = *op;
+    const wsc_v in = v_load(p + i);
+    const wsc_transcode_step *st;
+    if (high == 0) {
+        WSC_TK(put_ascii)(dst, o, in, width);
+        *ip = i + 16;
+        *op = o + 16;
+        return 1;
+    }
+    /* ASCII before the first other byte: all 16 stored, the run kept (the
+     * rest is overwritten by the next steps). */
+    if ((high & 1u) == 0) {
+        const unsigned run = wsc_ctz32(high);
+        WSC_TK(put_ascii)(dst, o, in, width);
+        *ip = i + run;
+        *op = o + run;
+        return 1;
+    }
+    /* Eight 2-byte characters, unless the last lead starts a longer
+     * character that goes on past these 16 bytes. */
+    if (here == 0xAAAAu && p[i + 14] < 0xE0) {
+        WSC_TK(put16)(dst, o, v_cp16(v_shuffle(in, wsc_swap_pairs)), width);
+        *ip = i + 16;
+        *op = o + 8;
+        return 1;
+    }
+    if (here == 0xEEEEu && width == 4) { /* four 4-byte characters */
+        v_put32_4((uint32_t *)dst + o,
+                  v_cp32_4(v_shuffle(in, wsc_reverse_quads)));
+        *ip = i + 16;
+        *op = o + 4;
+        return 1;
+    }
+    /* Four 3-byte characters (CJK): no table load on the path to the next
+     * step. */
+    if ((here & 0x1FFFu) == 0x0DB6u && width >= 2) {
+        WSC_TK(put32)(dst, o, v_cp32_3(v_shuffle(in, wsc_reverse_triples)),
+                      width);
+        *ip = i + 12;
+        *op = o + 4;
+        return 1;
+    }
+    /* Byte j ends a character when byte j + 1 starts one. */
+    st = &wsc_transcode_steps[(~here >> 1) & 0xFFFu];
+    if (st->mode > width || (st->mode == 3 && width != 4))
+        return 0;
+    {
+        wsc_v lanes = v_shuffle(in, wsc_transcode_shuffles[st->shuffle]);
+        if (st->mode == 1)
+            WSC_TK(put16)(dst, o, v_cp16(lanes), width);
+        else if (st->mode == 2)
+            WSC_TK(put32)(dst, o, v_cp32_3(lanes), width);
+        else
+            v_put32_4((uint32_t *)dst + o, v_cp32_4(lanes));
+    }
+    *ip = i + st->consumed;
+    *op = o + st->chars;
+    return 1;
+}
+
+WSC_TK_TARGET
+WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
+                                      void *dst, size_t nchars,
+                                      unsigned width)
+{
+    size_t i = 0, o = 0;
+
+    if (width == 1) {
+        /* Latin-1: every character is ASCII or C2/C3 plus one byte.  Each
+         * 16 bytes become their characters by one formula per byte (a lead
+         * takes its payload bits and the next byte's), then the
+         * continuation bytes are dropped by left-packing. */
+        while (len - i >= 17 && nchars - o >= 16) {
+            wsc_v in = v_load(p + i);
+            unsigned high = v_high_bits(in);
+            if (high == 0) {
+                v_put_ascii_1((uint8_t *)dst + o, in);
+                o += 16;
+            } else {
+                o += v_put_latin1((uint8_t *)dst + o,
+                                  v_latin1(in, v_load(p + i + 1)),
+                                  ~v_cont_bits(in) & 0xFFFFu);
+            }
+            i += 16;
+        }
+        /* The last step may have taken the byte after it already. */
+        if (i < len && (p[i] & 0xC0u) == 0x80u)
+            i++;
+        goto tail;
+    }
+
+    /* The masks of a whole 64-byte block come first, so that finding the
+     * next step is a shift and a table load, not a chain through the
+     * vector unit. */
+    while (len - i >= 64 && nchars - o >= 16) {
+        const size_t block = i;
+        uint64_t high = 0, cont = 0;
+        unsigned k;
+        for (k = 0; k < 4; k++) {
+            wsc_v v = v_load(p + i + 16 * k);
+            high |= (uint64_t)v_high_bits(v) << (16 * k);
+            cont |= (uint64_t)v_cont_bits(v) << (16 * k);
+        }
+        if (high == 0 && nchars - o >= 64) {
+            for (k = 0; k < 4; k++)
+                WSC_TK(put_ascii)(dst, o + 16 * k, v_load(p + i + 16 * k),
+                                  width);
+            i += 64;
+            o += 64;
+            continue;
+        }
+        /* Steps start at most 48 bytes in: a 16-byte load stays inside
+         * the block, and the 13 mask bits a step reads are known. */
+        while (i - block <= 48 && nchars - o >= 16) {
+            const unsigned at = (unsigned)(i - block);
+#ifdef WSC_TK_CJK8
+            /* Eight 3-byte characters (24 bytes, the 25th starts one) in
+             * one wide step, where the ISA has one. */
+            if (at <= 36 && width == 2 &&
+                ((cont >> at) & 0x1FFFFFFu) == 0x0DB6DB6u) {
+                WSC_TK_CJK8((uint16_t *)dst + o, p + i);
+                i += 24;
+                o += 8;
+                continue;
+            }
+#endif
+            if (!WSC_TK(step)(p, &i, dst, &o, (unsigned)(cont >> at) & 0xFFFFu,
+                              (unsigned)(high >> at) & 0xFFFFu, width))
+                goto tail;
+        }
+        if (i - block <= 48)
+            break; /* the output is nearly full */
+    }
+    /* The last 16 to 63 bytes: the same steps, masks from one load. */
+    while (len - i >= 16 && nchars - o >= 16) {
+        wsc_v in = v_load(p + i);
+        if (!WSC_TK(step)(p, &i, dst, &o, v_cont_bits(in), v_high_bits(in),
+                          width))
+            break;
+    }
+tail:
+    wsc_utf8_transcode_scalar(p + i, len - i, (uint8_t *)dst + o * width,
+                              nchars - o, width);
+}
+
+WSC_TK_TARGET
+void WSC_TK(wsc_utf8_transcode)(const uint8_t *p, size_t len, void *dst,
+                                size_t nchars, unsigned width)
+{
+    /* One body per width, so the width tests above fold away. */
+    if (width == 1)
+        WSC_TK(kernel)(p, len, dst, nchars, 1);
+    else if (width == 2)
+        WSC_TK(kernel)(p, len, dst, nchars, 2);
+    else
+        WSC_TK(kernel)(p, len, dst, nchars, 4);
+}

@@ -1,0 +1,223 @@
+/*
+ * The UTF-8 transcoder and measure for x86-64: the kernel of
+ * transcode_kernel.h instantiated for SSSE3 and for AVX2 (the same 16-byte
+ * steps in VEX encoding: the shuffle table works on 12 bytes at a time, and
+ * a 32-byte ASCII step measured no faster than two 16-byte ones once the
+ * store widening is counted).  The measure pass is SSE2 and AVX2.
+ */
+#include "wsc_internal.h"
+
+#ifdef WSC_X86_64
+#include <immintrin.h>
+
+typedef __m128i wsc_v;
+
+/* The operations are SSSE3; gcc and clang inline them into AVX2 callers
+ * too, since AVX2 includes SSSE3. */
+#define OP WSC_TARGET("ssse3") WSC_INLINE_ALWAYS
+
+OP wsc_v v_load(const uint8_t *p) { return _mm_loadu_si128((const __m128i *)p); }
+OP unsigned v_high_bits(wsc_v v) { return (unsigned)_mm_movemask_epi8(v); }
+OP unsigned v_cont_bits(wsc_v v)
+{
+    /* 80..BF are the signed bytes below -64. */
+    return (unsigned)_mm_movemask_epi8(
+        _mm_cmplt_epi8(v, _mm_set1_epi8(-64)));
+}
+OP wsc_v v_shuffle(wsc_v v, const uint8_t *m)
+{
+    return _mm_shuffle_epi8(v, _mm_loadu_si128((const __m128i *)m));
+}
+/* (last & 7F) | (lead & 3F) << 6: ASCII, continuation and 2-byte lead
+ * bytes all give their payload bits under these masks. */
+OP wsc_v v_cp16(wsc_v v)
+{
+    return _mm_or_si128(
+        _mm_and_si128(v, _mm_set1_epi16(0x7F)),
+        _mm_srli_epi16(_mm_and_si128(v, _mm_set1_epi16(0x3F00)), 2));
+}
+OP wsc_v v_cp32_3(wsc_v v)
+{
+    wsc_v a = _mm_and_si128(v, _mm_set1_epi32(0x7F));
+    wsc_v b = _mm_srli_epi32(_mm_and_si128(v, _mm_set1_epi32(0x3F00)), 2);
+    wsc_v c = _mm_srli_epi32(_mm_and_si128(v, _mm_set1_epi32(0x0F0000)), 4);
+    return _mm_or_si128(_mm_or_si128(a, b), c);
+}
+/* The third byte is a continuation (mask 3F) under a 4-byte lead but the
+ * lead itself (mask 0F) in a 3-byte character: mask 3F, then lanes without
+ * a fourth byte, all below U+10000, drop the excess bit. */
+OP wsc_v v_cp32_4(wsc_v v)
+{
+    wsc_v a = _mm_and_si128(v, _mm_set1_epi32(0x7F));
+    wsc_v b = _mm_srli_epi32(_mm_and_si128(v, _mm_set1_epi32(0x3F00)), 2);
+    wsc_v c = _mm_srli_epi32(_mm_and_si128(v, _mm_set1_epi32(0x3F0000)), 4);
+    wsc_v d = _mm_srli_epi32(_mm_and_si128(v, _mm_set1_epi32(0x07000000)), 6);
+    wsc_v three = _mm_cmpeq_epi32(
+        _mm_and_si128(v, _mm_set1_epi32((int)0xFF000000u)),
+        _mm_setzero_si128());
+    wsc_v keep = _mm_or_si128(_mm_set1_epi32(0xFFFF),
+                              _mm_andnot_si128(three, _mm_set1_epi32(-1)));
+    return _mm_and_si128(
+        _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d)), keep);
+}
+OP void v_put_ascii_1(uint8_t *d, wsc_v v) { _mm_storeu_si128((__m128i *)d, v); }
+OP void v_put_ascii_2(uint16_t *d, wsc_v v)
+{
+    wsc_v z = _mm_setzero_si128();
+    _mm_storeu_si128((__m128i *)d, _mm_unpacklo_epi8(v, z));
+    _mm_storeu_si128((__m128i *)(d + 8), _mm_unpackhi_epi8(v, z));
+}
+OP void v_put16_4(uint32_t *d, wsc_v v)
+{
+    wsc_v z = _mm_setzero_si128();
+    _mm_storeu_si128((__m128i *)d, _mm_unpacklo_epi16(v, z));
+    _mm_storeu_si128((__m128i *)(d + 4), _mm_unpackhi_epi16(v, z));
+}
+OP void v_put_ascii_4(uint32_t *d, wsc_v v)
+{
+    wsc_v z = _mm_setzero_si128();
+    v_put16_4(d, _mm_unpacklo_epi8(v, z));
+    v_put16_4(d + 8, _mm_unpackhi_epi8(v, z));
+}
+OP void v_put16_1(uint8_t *d, wsc_v v)
+{
+    _mm_storel_epi64((__m128i *)d, _mm_packus_epi16(v, v));
+}
+OP void v_put16_2(uint16_t *d, wsc_v v) { _mm_storeu_si128((__m128i *)d, v); }
+OP void v_put32_2(uint16_t *d, wsc_v v)
+{
+    const wsc_v low_halves =
+        _mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1);
+    _mm_storel_epi64((__m128i *)d, _mm_shuffle_epi8(v, low_halves));
+}
+OP void v_put32_4(uint32_t *d, wsc_v v) { _mm_storeu_si128((__m128i *)d, v); }
+OP wsc_v v_latin1(wsc_v v, wsc_v next)
+{
+    /* Leads are C2/C3 here: (lead & 3) << 6 | (next & 3F).  The shift
+     * moves two bits within their byte, so a 16-bit shift is exact.  Leads
+     * are the bytes C0..FF: signed, -64..-1. */
+    wsc_v lead = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(-65)),
+                               _mm_cmplt_epi8(v, _mm_setzero_si128()));
+    wsc_v top = _mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi8(3)), 6);
+    wsc_v ch = _mm_or_si128(top, _mm_and_si128(next, _mm_set1_epi8(0x3F)));
+    return _mm_or_si128(_mm_and_si128(lead, ch), _mm_andnot_si128(lead, v));
+}
+OP unsigned v_put_latin1(uint8_t *d, wsc_v v, unsigned keep)
+{
+    unsigned lo = keep & 0xFFu, hi = keep >> 8, n = wsc_pack8_count[lo];
+    wsc_v a = _mm_shuffle_epi8(v, _mm_loadl_epi64((const __m128i *)wsc_pack8[lo]));
+    wsc_v b = _mm_shuffle_epi8(_mm_srli_si128(v, 8),
+                               _mm_loadl_epi64((const __m128i *)wsc_pack8[hi]));
+    _mm_storel_epi64((__m128i *)d, a);
+    _mm_storel_epi64((__m128i *)(d + n), b);
+    return n + wsc_pack8_count[hi];
+}
+#undef OP
+
+#define WSC_TK(name) name##_ssse3
+#define WSC_TK_TARGET WSC_TARGET("ssse3")
+#include "transcode_kernel.h"
+#undef WSC_TK
+#undef WSC_TK_TARGET
+
+/* Two groups of four 3-byte characters, one per 128-bit lane (bytes 0-15
+ * and 12-27), through the steps of v_shuffle and v_cp32_3 at 256 bits; the
+ * 16-bit halves of the eight code points then gather into one store. */
+WSC_TARGET("avx2")
+WSC_INLINE_ALWAYS void avx2_cjk8(uint16_t *d, const uint8_t *p)
+{
+    const __m128i lo = _mm_loadu_si128((const __m128i *)p);
+    const __m128i hi = _mm_loadu_si128((const __m128i *)(p + 12));
+    const __m128i m = _mm_loadu_si128((const __m128i *)wsc_reverse_triples);
+    __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+    __m256i a, b, c, cp;
+    v = _mm256_shuffle_epi8(v, _mm256_broadcastsi128_si256(m));
+    a = _mm256_and_si256(v, _mm256_set1_epi32(0x7F));
+    b = _mm256_srli_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0x3F00)), 2);
+    c = _mm256_srli_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0x0F0000)), 4);
+    cp = _mm256_or_si256(_mm256_or_si256(a, b), c);
+    /* Below U+10000: packus keeps each value; it interleaves the lanes'
+     * halves, which permute4x64 puts back in order. */
+    cp = _mm256_packus_epi32(cp, cp);
+    cp = _mm256_permute4x64_epi64(cp, 0x08);
+    _mm_storeu_si128((__m128i *)d, _mm256_castsi256_si128(cp));
+}
+
+#define WSC_TK(name) name##_avx2
+#define WSC_TK_TARGET WSC_TARGET("avx2")
+#define WSC_TK_CJK8 avx2_cjk8
+#include "transcode_kernel.h"
+#undef WSC_TK
+#undef WSC_TK_TARGET
+#undef WSC_TK_CJK8
+
+/* ---- measure: continuation bytes counted in byte lanes, flushed to
+ * 64-bit sums before a lane can overflow ---- */
+
+static uint32_t maxchar_of(unsigned top) { return wsc_maxchar_of_byte(top); }
+
+size_t wsc_utf8_measure_sse2(const uint8_t *p, size_t len, uint32_t *maxchar)
+{
+    const __m128i lim = _mm_set1_epi8(-64);
+    __m128i top = _mm_setzero_si128(), sums = _mm_setzero_si128();
+    size_t i = 0, cont = 0;
+    uint8_t tail_top = 0, t[16];
+    unsigned k;
+    while (len - i >= 16) {
+        __m128i cnt = _mm_setzero_si128();
+        size_t stop = len - i >= 16 * 255 ? i + 16 * 255 : len - ((len - i) & 15);
+        for (; i < stop; i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+            top = _mm_max_epu8(top, v);
+            cnt = _mm_sub_epi8(cnt, _mm_cmplt_epi8(v, lim));
+        }
+        sums = _mm_add_epi64(sums, _mm_sad_epu8(cnt, _mm_setzero_si128()));
+    }
+    _mm_storeu_si128((__m128i *)t, top);
+    for (k = 0; k < 16; k++)
+        tail_top = t[k] > tail_top ? t[k] : tail_top;
+    for (; i < len; i++) {
+        cont += (p[i] & 0xC0u) == 0x80u;
+        tail_top = p[i] > tail_top ? p[i] : tail_top;
+    }
+    cont += (size_t)_mm_cvtsi128_si64(sums) +
+            (size_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
+    *maxchar = maxchar_of(tail_top);
+    return len - cont;
+}
+
+WSC_TARGET("avx2")
+size_t wsc_utf8_measure_avx2(const uint8_t *p, size_t len, uint32_t *maxchar)
+{
+    const __m256i lim = _mm256_set1_epi8(-64);
+    __m256i top = _mm256_setzero_si256(), sums = _mm256_setzero_si256();
+    size_t i = 0, n;
+    uint32_t tail_max;
+    uint8_t t[32], best = 0;
+    unsigned k;
+    uint64_t s[4];
+    while (len - i >= 32) {
+        __m256i cnt = _mm256_setzero_si256();
+        size_t stop = len - i >= 32 * 255 ? i + 32 * 255 : len - ((len - i) & 31);
+        for (; i < stop; i += 32) {
+            __m256i v = _mm256_loadu_si256((const __m256i *)(p + i));
+            top = _mm256_max_epu8(top, v);
+            cnt = _mm256_sub_epi8(cnt, _mm256_cmpgt_epi8(lim, v));
+        }
+        sums = _mm256_add_epi64(sums,
+                                _mm256_sad_epu8(cnt, _mm256_setzero_si256()));
+    }
+    _mm256_storeu_si256((__m256i *)t, top);
+    _mm256_storeu_si256((__m256i *)s, sums);
+    _mm256_zeroupper(); /* see wsc_mask_avx2 */
+    for (k = 0; k < 32; k++)
+        best = t[k] > best ? t[k] : best;
+    n = wsc_utf8_measure_sse2(p + i, len - i, &tail_max);
+    n = (len - i) - n; /* continuation bytes of the tail */
+    *maxchar = maxchar_of(best) > tail_max ? maxchar_of(best) : tail_max;
+    return len - (size_t)(s[0] + s[1] + s[2] + s[3]) - n;
+}
+
+#else
+typedef int wsc_transcode_x86_unused; /* ISO C forbids an empty file */
+#endif

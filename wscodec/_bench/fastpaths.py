@@ -1,0 +1,333 @@
+"""Rows for the server fast paths: SIMD text to ``str``, one large message
+at the memory limit, the BufferedProtocol receive path, and broadcast.
+
+Each factory returns checked ``Contender`` objects for one row, as
+``peers`` does; ``plan`` lists the rows for ``workloads``.  Baselines (the
+"copy" of the payload, ``bytes.decode``, ``feed(bytes)``) sit in the same
+row, so the ratio the targets speak of is read off one interleaved run.
+"""
+
+from . import data as _data
+from .peers import Contender, _check, _guarded, _need, _wscodec
+from .timing import Batch, Call
+
+SECTIONS = ("text", "large", "receive", "broadcast")
+TITLES = {
+    "text": "UTF-8 to str (decode_utf8 against bytes.decode)",
+    "large": "one 16 MiB single-frame message, masked, in 64 KiB reads",
+    "receive": "receiving 64 KiB frames: BufferedProtocol against feed(bytes)",
+    "broadcast": "one 200-byte text message to many connections",
+}
+TEXT_CORPORA = ("latin", "cjk", "emoji")
+LARGE_KINDS = ("binary", "ascii", "latin", "cjk", "emoji")
+BROADCAST_SIZE = 200
+
+
+# --- SIMD text to str -----------------------------------------------------------
+
+
+def text_to_str(backends, corpus, size):
+    raw = _data.utf8_corpus(corpus, size)
+    want = raw.decode("utf-8")
+
+    def ours(mod):
+        _check(mod.decode_utf8(raw) == want, "decode_utf8 differs from bytes.decode")
+        return Call(mod.decode_utf8, raw), "decode_utf8"
+
+    def baseline():
+        return Call(bytes.decode, raw), "bytes.decode (CPython's scalar decoder)"
+
+    return [_wscodec(backends, "native", ours), _wscodec(backends, "pure", ours),
+            _guarded("bytes.decode", "baseline", baseline)]
+
+
+# --- one large message ------------------------------------------------------------
+
+
+def large_payload(kind, size):
+    if kind == "binary":
+        return _data.mask_data(size)
+    return _data.utf8_corpus(kind, size)
+
+
+def large_message(backends, kind, size):
+    payload = large_payload(kind, size)
+    text = kind != "binary"
+    wire = _data.frame(1 if text else 2, payload, _data.MASK_KEY)
+    view = memoryview(wire)
+    chunks = [view[i:i + _data.READ_SIZE] for i in range(0, len(wire), _data.READ_SIZE)]
+    want = payload.decode("utf-8") if text else payload
+
+    def ours(mod):
+        def setup():
+            return mod.MessageDecoder(role="server", max_message_size=size)
+
+        def run(dec):
+            out = None
+            for c in chunks:
+                out = dec.feed(c) or out
+            return out
+
+        (message,) = run(setup())
+        _check(message.data == want, "message differs")
+        return Batch(setup, run), "MessageDecoder.feed, 64 KiB memoryview reads"
+
+    def copy():
+        return Call(bytearray, payload), "bytearray(payload): one plain copy"
+
+    def decode():
+        return Call(bytes.decode, payload), "bytes.decode(payload) alone"
+
+    base = (_guarded("copy", "baseline", copy) if kind in ("binary", "ascii")
+            else _guarded("bytes.decode", "baseline", decode))
+    return [_wscodec(backends, "native", ours), _wscodec(backends, "pure", ours), base]
+
+
+# --- receiving: BufferedProtocol against feed(bytes) ------------------------------
+
+
+def receive(backends, size, count):
+    """Frames of ``size`` in 64 KiB reads, as the event loop delivers them:
+    ``feed(bytes)`` gets a fresh bytes per read (what ``sock.recv`` makes);
+    the BufferedProtocol path gets the read copied into ``get_buffer()``
+    (what ``sock.recv_into`` does).  Both pay the one copy the kernel makes."""
+    # Reads as views of one buffer, so that bytes(read) copies as recv does.
+    wire = memoryview(b"".join(_data.frame_stream(size, count, False, True).chunks))
+    chunks = [wire[i:i + _data.READ_SIZE] for i in range(0, len(wire), _data.READ_SIZE)]
+
+    def buffered(mod):
+        def setup():
+            return mod.MessageDecoder(role="server", max_message_size=size)
+
+        def run(dec):
+            n = 0
+            for c in chunks:
+                buf = dec.get_buffer(len(c))
+                k = len(c)
+                buf[:k] = c
+                n += len(dec.buffer_updated(k))
+            return n
+
+        _check(run(setup()) == count, "message count")
+        return Batch(setup, run), "get_buffer/buffer_updated"
+
+    def fed(mod):
+        def setup():
+            return mod.MessageDecoder(role="server", max_message_size=size)
+
+        def run(dec):
+            n = 0
+            for c in chunks:
+                n += len(dec.feed(bytes(c)))
+            return n
+
+        _check(run(setup()) == count, "message count")
+        return Batch(setup, run), "feed(bytes) per read"
+
+    native = backends.get("native")
+    out = [_wscodec(backends, "native", buffered)]
+    out.append(Contender("native feed(bytes)", "baseline", error="not built") if native is None
+               else _guarded("native feed(bytes)", "baseline", lambda: fed(native)))
+    out.append(_wscodec(backends, "pure", buffered))
+    return out
+
+
+def receive_loopback(backends, size, count):
+    """The same frames through a real loopback socket and asyncio's selector
+    loop: ``asyncio.Protocol`` + ``feed(data)`` (the loop makes a bytes per
+    read) against ``asyncio.BufferedProtocol`` + ``get_buffer`` /
+    ``buffer_updated`` (the loop reads into the decoder's buffer).  One run
+    writes the whole stream from a client in the same process."""
+    import asyncio
+
+    wire = b"".join(_data.frame_stream(size, count, False, True).chunks)
+
+    def build(mod, buffered):
+        class Fed(asyncio.Protocol):
+            def __init__(self, done):
+                self.dec = mod.MessageDecoder(role="server", max_message_size=size)
+                self.n = 0
+                self.done = done
+
+            def data_received(self, data):
+                self.n += len(self.dec.feed(data))
+                if self.n == count:
+                    self.done.set_result(self.n)
+
+        class Lent(asyncio.BufferedProtocol):
+            def __init__(self, done):
+                self.dec = mod.MessageDecoder(role="server", max_message_size=size)
+                self.n = 0
+                self.done = done
+
+            def get_buffer(self, sizehint):
+                return self.dec.get_buffer(sizehint)
+
+            def buffer_updated(self, nbytes):
+                self.n += len(self.dec.buffer_updated(nbytes))
+                if self.n == count:
+                    self.done.set_result(self.n)
+
+        cls = Lent if buffered else Fed
+
+        async def once():
+            loop = asyncio.get_running_loop()
+            done = loop.create_future()
+            server = await loop.create_server(lambda: cls(done), "127.0.0.1", 0)
+            _reader, writer = await asyncio.open_connection("127.0.0.1", server.sockets[0].getsockname()[1])
+            writer.write(wire)
+            n = await done
+            writer.close()
+            server.close()
+            await server.wait_closed()
+            return n
+
+        def run(_state):
+            return asyncio.run(once())
+
+        _check(run(None) == count, "message count")
+        return Batch(lambda: None, run), ("asyncio.BufferedProtocol + get_buffer/buffer_updated" if buffered
+                                          else "asyncio.Protocol + feed(data)")
+
+    native = backends.get("native")
+    if native is None:
+        return [Contender("native", "wscodec", error="not built"),
+                Contender("native feed(bytes)", "baseline", error="not built")]
+    return [_guarded("native", "wscodec", lambda: build(native, True)),
+            _guarded("native feed(bytes)", "baseline", lambda: build(native, False))]
+
+
+# --- broadcast ----------------------------------------------------------------------
+
+
+class StubTransport:
+    """A transport that takes writes and drops them (a C builtin, so the
+    stub costs every contender the same little)."""
+
+    __slots__ = ("write", "is_closing")
+
+    def __init__(self):
+        self.write = len
+        self.is_closing = False.__bool__
+
+
+def _nct_deflate():
+    from wscodec import PerMessageDeflate
+
+    return PerMessageDeflate(server_no_context_takeover=True, client_no_context_takeover=True)
+
+
+def broadcast(backends, connections, compressed):
+    message = _data.text_message(BROADCAST_SIZE)
+
+    def ours(mod):
+        # PreparedMessage frames with the backend `import wscodec` picked:
+        # the native one whenever it is built.
+        from wscodec.broadcast import PreparedMessage
+        from wscodec.broadcast import broadcast as send_all
+
+        transports = [StubTransport() for _ in range(connections)]
+        deflate = _nct_deflate() if compressed else None
+
+        def run():
+            return send_all(transports, PreparedMessage(message), deflate)
+
+        frame = PreparedMessage(message).frame(deflate)
+        (got,) = mod.MessageDecoder(role="client", deflate=deflate).feed(frame)
+        _check(got.data == message, "frame does not decode to the message")
+        _check(run() == connections, "not every transport written")
+        return Call(run), "PreparedMessage once + broadcast (one bytes for all)"
+
+    def websockets():
+        _need("websockets")
+        import asyncio
+
+        from websockets.asyncio.server import ServerConnection
+        from websockets.asyncio.server import broadcast as ws_broadcast
+        from websockets.protocol import State
+        from websockets.server import ServerProtocol
+
+        async def make():
+            conns = []
+            for _ in range(connections):
+                extensions = []
+                if compressed:
+                    from websockets.extensions.permessage_deflate import PerMessageDeflate
+
+                    extensions = [PerMessageDeflate(True, True, 15, 15)]
+                proto = ServerProtocol()
+                proto.state = State.OPEN
+                proto.extensions = extensions
+                conn = ServerConnection(proto, server=None)
+                conn.transport = _WsTransport()
+                conns.append(conn)
+            return conns
+
+        loop = asyncio.new_event_loop()
+        try:
+            conns = loop.run_until_complete(make())
+        finally:
+            loop.close()
+        ws_broadcast(conns, message)
+        sent = conns[0].transport.last
+        from wscodec._pure import MessageDecoder
+
+        (got,) = MessageDecoder(role="client", deflate=_nct_deflate() if compressed else None).feed(sent)
+        _check(got.data == message, "websockets' frame does not decode to the message")
+        return Call(ws_broadcast, conns, message), "websockets.broadcast: encodes per connection"
+
+    return [_wscodec(backends, "native", ours), _guarded("websockets", "peer", websockets)]
+
+
+class _WsTransport:
+    __slots__ = ("last",)
+
+    def __init__(self):
+        self.last = b""
+
+    def write(self, data):
+        self.last = data
+
+    def is_closing(self):
+        return False
+
+    def get_write_buffer_size(self):
+        return 0
+
+
+# --- the plan -------------------------------------------------------------------------
+
+
+def plan(workload_cls, quick, sections):
+    out = []
+    if "text" in sections:
+        for corpus in TEXT_CORPORA:
+            for size in (_data.KiB, 64 * _data.KiB):
+                out.append(workload_cls("text", f"decode_utf8 {corpus}", size, 1, "GB/s",
+                                        lambda b, c=corpus, s=size: text_to_str(b, c, s),
+                                        ("native", "pure", "bytes.decode")))
+    if "large" in sections:
+        size = (4 if quick else 16) * _data.MiB
+        for kind in LARGE_KINDS:
+            base = "copy" if kind in ("binary", "ascii") else "bytes.decode"
+            out.append(workload_cls("large", f"one message {kind}", size, 1, "GB/s",
+                                    lambda b, k=kind, s=size: large_message(b, k, s),
+                                    ("native", "pure", base)))
+    if "receive" in sections:
+        size = 64 * _data.KiB
+        count = 16 if quick else 64
+        out.append(workload_cls("receive", "receive binary masked (server)", size, count, "MB/s",
+                                lambda b, s=size, n=count: receive(b, s, n),
+                                ("native", "native feed(bytes)", "pure")))
+        out.append(workload_cls("receive", "receive binary masked (server) over loopback asyncio", size,
+                                count * 4, "MB/s",
+                                lambda b, s=size, n=count * 4: receive_loopback(b, s, n),
+                                ("native", "native feed(bytes)")))
+    if "broadcast" in sections:
+        connections = 1000 if quick else 10000
+        for compressed in (False, True):
+            op = f"broadcast text to {connections} {'compressed' if compressed else 'uncompressed'}"
+            out.append(workload_cls("broadcast", op, BROADCAST_SIZE, connections, "msg/s",
+                                    lambda b, n=connections, c=compressed: broadcast(b, n, c),
+                                    ("native", "websockets")))
+    return out

@@ -1,0 +1,24 @@
+# wscodec's C-level API for Cython code (a server compiled with Cython calls
+# these without a Python call in between):
+#
+#     from wscodec.api cimport ws_mask, ws_utf8_valid, ws_utf8_decode, ws_decoder_feed
+#
+# The functions live in the native backend's extension module and reach
+# your module through Cython's own cross-module tables at import, so there
+# is nothing to link against: compile against the installed package
+# (Cython finds this file on sys.path) and `import wscodec` at run time.
+# Needs the native backend (WSCODEC_NO_EXTENSIONS unset).
+#
+# ws_mask(dst, src, n, key, phase) -> next phase
+#     dst[i] = src[i] ^ key[(phase + i) % 4]; dst == src allowed.  nogil.
+# ws_utf8_valid(p, n) -> bool
+#     strict UTF-8 (RFC 3629), SIMD.  nogil.
+# ws_utf8_decode(p, n) -> str
+#     p[0..n).decode("utf-8") by the SIMD transcoder; UnicodeDecodeError
+#     as bytes.decode raises it.
+# ws_decoder_feed(decoder, p, n) -> list
+#     decoder.feed() of a FrameDecoder or MessageDecoder over p[0..n)
+#     (TypeError for anything else); the bytes are copied or consumed
+#     before it returns.
+
+from wscodec._native._ext cimport ws_decoder_feed, ws_mask, ws_utf8_decode, ws_utf8_valid
