@@ -58,7 +58,7 @@ run_twice() {
         local extra=()
         [ "$kind" = junit ] && extra=("--junitxml=$out/$label.xml")
         status=0
-        PYTHONSAFEPATH=1 "$python" -P -m wscodec.integrations._run "$runas" -m "$@" "${extra[@]}" \
+        "$python" -P -m wscodec.integrations._run "$runas" -m "$@" "${extra[@]}" \
             >"$out/$label.log" 2>&1 || status=$?
         echo "$name $label: exit status $status ($(tail -n1 "$out/$label.log"))"
         if [ "$label" = dropin ] && grep -q "^wscodec drop-in .*\(not installed\|swapped back\)" "$out/$label.log"; then
@@ -76,4 +76,10 @@ compare() {
     [ -f "$out/plain.txt" ] && ext=txt
     "$DROPIN_PYTHON" "$COMPARE" --min-passed "$min" ${exclude:+--exclude "$exclude"} \
         "$out/plain.$ext" "$out/dropin.$ext"
+}
+
+# free_port PYTHON: a port that was free on 127.0.0.1 a moment ago, for
+# servers of other projects that take a fixed port number.
+free_port() {
+    "$1" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }

@@ -48,6 +48,10 @@ def unittest_outcomes(path):
 
 
 def outcomes(path):
+    import os
+
+    if not os.path.exists(path):
+        sys.exit(f"{path}: no results (the run did not start; see the .log next to it)")
     return junit_outcomes(path) if path.endswith(".xml") else unittest_outcomes(path)
 
 

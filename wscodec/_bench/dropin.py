@@ -15,7 +15,8 @@ import time
 from . import timing
 
 # Module suffixes (dropin_<name>.py), in table order.
-LIBRARIES = ("wsproto", "autobahn", "websockets", "websockets_fallback", "aiohttp", "aiohttp_fallback")
+LIBRARIES = ("wsproto", "websocket_client", "tornado", "wsaccel", "autobahn", "websockets", "websockets_fallback",
+             "aiohttp", "aiohttp_fallback")
 
 SIZES = (20, 1024, 64 * 1024)
 STOCK, DROPIN = "stock", "install()"
@@ -25,15 +26,19 @@ class Case:
     """One row: ``make()`` returns the timing bench (``timing.Call`` or
     ``timing.Batch``) of the library's own code path; ``output()``, when
     given, returns what that path produced, which must be equal with and
-    without the drop-in (checked before timing)."""
+    without the drop-in (checked before timing).  ``make_dropin`` and
+    ``output_dropin`` are for a replacement that is called instead of the
+    original (a compat module) rather than installed into it."""
 
-    def __init__(self, op, size, work, make, output=None, unit="MB/s"):
+    def __init__(self, op, size, work, make, output=None, unit="MB/s", make_dropin=None, output_dropin=None):
         self.op = op
         self.size = size
         self.work = work  # payload bytes (MB/s) or operations (ops/s) per timed op
         self.make = make
         self.output = output
         self.unit = unit
+        self.make_dropin = make_dropin
+        self.output_dropin = output_dropin
 
 
 def frames_per_op(size, quick):
@@ -99,7 +104,7 @@ def _check(case, integration):
     stock = case.output()
     integration.install(force=True)
     try:
-        mine = case.output()
+        mine = (case.output_dropin or case.output)()
     finally:
         integration.uninstall()
     if stock != mine:
@@ -113,7 +118,9 @@ def run(quick=False, libraries=LIBRARIES, progress=None):
     results, skipped = [], []
     for name in libraries:
         bench_module = importlib.import_module(f"{__package__}.dropin_{name}")
-        integration = importlib.import_module(bench_module.INTEGRATION)
+        integration = bench_module.INTEGRATION
+        if isinstance(integration, str):
+            integration = importlib.import_module(integration)
         try:
             version = integration.installed_version()
             cases = bench_module.cases(quick)
@@ -128,9 +135,10 @@ def run(quick=False, libraries=LIBRARIES, progress=None):
             try:
                 _check(case, integration)
                 bench = case.make()
+                dropin = case.make_dropin() if case.make_dropin else bench
                 timed = timing.measure({
                     STOCK: _Toggled(bench, integration, False),
-                    DROPIN: _Toggled(bench, integration, True),
+                    DROPIN: _Toggled(dropin, integration, True),
                 }, settings)
                 result.ns = {k: ns for k, (ns, _samples) in timed.items()}
             except Exception as exc:  # noqa: BLE001 - reported in the table

@@ -28,7 +28,17 @@ def main(argv):
     sys.argv = [module] + argv[3:]
     code = 0
     try:
-        runpy.run_module(module, run_name="__main__", alter_sys=True)
+        if module == "pytest" and integrations:
+            # A plugin object, not "-p name": pytest would warn that the
+            # already imported module cannot be assertion-rewritten.
+            import pytest
+
+            from . import _pytest_plugin
+
+            _pytest_plugin.INTEGRATIONS[:] = list(zip(names, integrations))
+            code = pytest.main(argv[3:], plugins=[_pytest_plugin])
+        else:
+            runpy.run_module(module, run_name="__main__", alter_sys=True)
     except SystemExit as exc:
         code = exc.code
     lost = [name for name, i in zip(names, integrations) if not i.is_installed()]
@@ -36,6 +46,7 @@ def main(argv):
         sys.stderr.write(f"wscodec drop-in {', '.join(lost)}: swapped back during the run\n")
         return 4
     return code
+
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -10,6 +10,7 @@ the replacement up at once, in every connection, old and new.
 
 import importlib
 import re
+import sys
 import threading
 import warnings
 from importlib import metadata
@@ -23,7 +24,10 @@ class DropinVersionWarning(UserWarning):
 
 
 class Swap:
-    """Set ``module.name`` to ``replacement`` on install.  ``replacement``
+    """Set ``module.name`` to ``replacement`` on install; ``name`` may be
+    dotted (``"ABNF.mask"``: an attribute of a class in ``module``, taken
+    from the class's own ``__dict__`` so that a ``staticmethod`` is put back
+    as one).  ``replacement``
     may be a zero-argument callable flagged by ``lazy=True``: it is called
     once, at the first install, after ``module`` is imported (for a
     replacement that is built from the original, e.g. a subclass)."""
@@ -38,6 +42,24 @@ class Swap:
 
     def __repr__(self):
         return f"Swap({self.module}.{self.name})"
+
+
+_ABSENT = object()
+
+
+def _owner(module, dotted):
+    """The object that holds the last part of ``dotted``, and that part."""
+    owner = importlib.import_module(module)
+    *path, name = dotted.split(".")
+    for part in path:
+        owner = getattr(owner, part)
+    return owner, name
+
+
+def _current(owner, name):
+    if isinstance(owner, type):
+        return owner.__dict__.get(name, _ABSENT)
+    return getattr(owner, name, _ABSENT)
 
 
 _CLAUSE = re.compile(r"^\s*(>=|<|==)\s*([0-9]+(?:\.[0-9]+)*)\s*$")
@@ -89,7 +111,7 @@ class Integration:
         self.distribution = distribution
         self.tested = tested
         self._swaps = swaps
-        self._originals = None  # [(module object, name, original, replacement)]
+        self._originals = None  # [(swap, owner, name, original, replacement)]
         self._lock = threading.RLock()
 
     def installed_version(self):
@@ -125,11 +147,13 @@ class Integration:
             done = []
             try:
                 for swap in self._swaps():
-                    module = importlib.import_module(swap.module)
-                    original = getattr(module, swap.name)
+                    owner, name = _owner(swap.module, swap.name)
+                    original = _current(owner, name)
+                    if original is _ABSENT:
+                        raise AttributeError(f"{swap.module}.{swap.name} is gone: this version is not supported")
                     replacement = swap.replacement() if swap.lazy else swap.replacement
-                    setattr(module, swap.name, replacement)
-                    done.append((module, swap.name, original, replacement))
+                    setattr(owner, name, replacement)
+                    done.append((swap, owner, name, original, replacement))
             except BaseException:
                 self._revert(done)
                 raise
@@ -146,23 +170,38 @@ class Integration:
 
     @staticmethod
     def _revert(done):
-        for module, name, original, replacement in reversed(done):
+        for _swap, owner, name, original, replacement in reversed(done):
             # Someone who swapped the name again after us keeps theirs.
-            if getattr(module, name, None) is replacement:
-                setattr(module, name, original)
+            if _current(owner, name) is replacement:
+                setattr(owner, name, original)
 
     def is_installed(self):
         """True while every swap of this integration is in place."""
         with self._lock:
             if self._originals is None:
                 return False
-            return all(getattr(m, n, None) is r for m, n, _, r in self._originals)
+            # A test suite that re-imports a module (importlib.reload, or
+            # del sys.modules[...]) runs the library's own code again.
+            return all(
+                _current(owner, name) is r and _owner(swap.module, swap.name)[0] is owner
+                for swap, owner, name, _, r in self._originals
+            )
+
+    def reinstall(self):
+        """Install again after a re-import of the library's modules undid
+        the swaps (the originals are the re-imported module's)."""
+        with self._lock:
+            if self._originals is not None:
+                done, self._originals = self._originals, None
+                self._revert(done)
+            return self.install(force=True)
 
     def original(self, module, name):
         """The library's own object that ``install()`` replaced (for
         replacements that delegate the cases they do not handle)."""
         with self._lock:
-            for mod, n, orig, _ in self._originals or ():
-                if mod.__name__ == module and n == name:
-                    return orig
-        return getattr(importlib.import_module(module), name)
+            for swap, _, _, original, _ in self._originals or ():
+                if swap.module == module and swap.name == name:
+                    return original
+        owner, last = _owner(module, name)
+        return _current(owner, last)

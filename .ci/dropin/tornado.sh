@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# tornado's own test suite (shipped inside the package: tornado.test), run
+# by its own runner without and with wscodec.integrations.tornado.install().
+# Budget: about 2 minutes.
+source "$(dirname "$0")/_lib.sh"
+py=$(make_venv tornado tornado==6.6.1)
+cd "$DROPIN_WORK/tornado"
+# --verbose: one line per test, the pass set is read from it.
+run_twice tornado "$py" tornado unittest tornado.test.runtests --verbose
+compare tornado 1400

@@ -1,0 +1,25 @@
+"""pytest plugin of ``wscodec.integrations._run``: keeps the drop-ins in
+place for every test of a library's suite.  Some suites re-import the very
+modules that a drop-in patches (to test an import-time fallback); the
+re-imported module has the library's own functions again, so the drop-in is
+installed again after such a test, and the tests that did it are listed at
+the end of the run."""
+
+# Set by _run before pytest starts: [(name, integration module)].
+INTEGRATIONS = []
+_reinstalled = {}
+
+
+def pytest_runtest_logfinish(nodeid, location):
+    for name, integration in INTEGRATIONS:
+        if not integration.is_installed():
+            integration._integration.reinstall()
+            _reinstalled.setdefault(name, []).append(nodeid)
+
+
+def pytest_terminal_summary(terminalreporter):
+    for name, nodeids in _reinstalled.items():
+        terminalreporter.write_line(
+            f"wscodec drop-in {name}: installed again after {len(nodeids)} test(s) that re-import its modules: "
+            + ", ".join(nodeids)
+        )
