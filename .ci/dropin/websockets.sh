@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # websockets ships no tests in its sdist or wheel, so its own suite cannot run
-# here (docs/dropins.md gives the by-hand run over its repository and the
+# here (docs/dropin-websockets.md gives the by-hand run over its repository and the
 # counts).  What CI runs: wscodec's tests of the drop-in, which drive
 # websockets' own Sans-I/O protocol and asyncio connections with and without
 # install(), against websockets with its C extension (install() replaces

@@ -129,11 +129,9 @@ class _WebsocketsIntegration(Integration):
     def _legacy_loaded(self, module):
         with self._lock:
             self._stop_watching()
-            if self._originals is None or not _uses_fallback(module):
-                return
-            original = module.apply_mask
-            module.apply_mask = apply_mask
-            self._originals.append((module, "apply_mask", original, apply_mask))
+            if self._originals is not None and _uses_fallback(module):
+                # The module is in sys.modules now, so the swaps include it.
+                self.reinstall()
 
 
 _integration = _WebsocketsIntegration()
