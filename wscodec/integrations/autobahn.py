@@ -47,15 +47,12 @@ _REJECT = 1
 class XorMasker:
     """autobahn's masker interface over ``wscodec.apply_mask``."""
 
-    __slots__ = ("_keys", "_ptr")
+    __slots__ = ("_mask", "_ptr")
 
     def __init__(self, mask):
         # autobahn's own maskers assert the length too.
         assert len(mask) == 4
-        mask = bytes(mask)
-        # The key rotated by the position in the payload: one C call per
-        # chunk whatever offset the chunk starts at.
-        self._keys = tuple(mask[i:] + mask[:i] for i in range(4))
+        self._mask = bytes(mask)
         self._ptr = 0
 
     def pointer(self):
@@ -65,7 +62,11 @@ class XorMasker:
         self._ptr = 0
 
     def process(self, data):
-        masked = apply_mask(data, self._keys[self._ptr & 3])
+        mask, phase = self._mask, self._ptr & 3
+        if phase:
+            # A chunk that starts mid-key: the key rotated to that position.
+            mask = mask[phase:] + mask[:phase]
+        masked = apply_mask(data, mask)
         self._ptr += len(data)
         return masked
 
