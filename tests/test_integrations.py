@@ -146,7 +146,7 @@ _PAYLOADS = [b"", b"a", b"abc", bytes(range(256)) * 3] + [
 
 
 def test_wsproto_masker(backend, monkeypatch):
-    frame_protocol = pytest.importorskip("wsproto.frame_protocol")
+    pytest.importorskip("wsproto.frame_protocol")
     monkeypatch.setattr(wsproto_dropin, "mask_inplace", backend.mask_inplace)
     own = wsproto_dropin._integration.original("wsproto.frame_protocol", "XorMaskerSimple")
     for key in (b"\x00\x00\x00\x00", b"\x37\xfa\x21\x3d", bytearray(b"abcd")):

@@ -85,6 +85,7 @@ def main(argv=None):
     parser.add_argument("dropin")
     parser.add_argument("--min-passed", type=int, default=1)
     parser.add_argument("--exclude", help="file of test ids left out of the comparison, each with a reason")
+    parser.add_argument("--differing", help="write the ids of the tests whose outcome differs to this file")
     args = parser.parse_args(argv)
     plain, dropin = outcomes(args.plain), outcomes(args.dropin)
     excluded = read_exclusions(args.exclude)
@@ -99,6 +100,9 @@ def main(argv=None):
     for test in sorted(only_dropin):
         print(f"  passes only with install(): {test}  ({plain.get(test, 'not run')} without it)")
         status = 1
+    if args.differing:
+        with open(args.differing, "w", encoding="utf-8") as f:
+            f.writelines(f"{test}\n" for test in sorted(only_plain | only_dropin))
     unused = excluded - set(plain) - set(dropin)
     if unused:
         print(f"  exclusions that match no test (stale list?): {', '.join(sorted(unused))}")

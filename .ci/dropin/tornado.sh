@@ -7,4 +7,4 @@ py=$(make_venv tornado tornado==6.6.1)
 cd "$DROPIN_WORK/tornado"
 # --verbose: one line per test, the pass set is read from it.
 run_twice tornado "$py" tornado unittest tornado.test.runtests --verbose
-compare tornado 1400
+compare_unittest tornado 1400 "$py" tornado tornado.test.runtests --verbose

@@ -419,6 +419,7 @@ def main(quick=False, only=None, json_path=None, out=sys.stdout):
         from . import dropin
 
         dropin_status, dropin_json = dropin.main(quick, out=out, progress=_progress)
+        meta["seconds"] = round(time.perf_counter() - t0, 1)
     if json_path:
         doc = {
             "meta": meta,

@@ -10,7 +10,6 @@ the replacement up at once, in every connection, old and new.
 
 import importlib
 import re
-import sys
 import threading
 import warnings
 from importlib import metadata

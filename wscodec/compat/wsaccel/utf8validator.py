@@ -150,7 +150,7 @@ class Utf8Validator:
         return self.state
 
     def validate(self, buf):
-        data = _bytes_view(buf)
+        data = buf if type(buf) is bytes else _bytes_view(buf)
         n = len(data)
         state, start = self.state, 0
         if not n:

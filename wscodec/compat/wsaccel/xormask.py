@@ -37,10 +37,11 @@ class XorMaskerSimple:
     __slots__ = ("_mask", "_masker", "_ptr")
 
     def __init__(self, mask):
-        mask = _bytes_view(mask)
+        if type(mask) is not bytes:
+            mask = bytes(_bytes_view(mask))
         if len(mask) != 4:
             raise ValueError("mask should be 4byte.")
-        self._mask = bytes(mask)
+        self._mask = mask
         self._masker = Masker(self._mask)
         self._ptr = 0
 
@@ -52,7 +53,8 @@ class XorMaskerSimple:
         self._ptr = 0
 
     def process(self, data):
-        data = _bytes_view(data)
+        if type(data) is not bytes:
+            data = _bytes_view(data)
         self._ptr += len(data)
         return self._masker.process(data)
 
