@@ -8,7 +8,7 @@ them directly after ``install()`` gets the same objects:
 
 - ``Utf8Validator``: autobahn's default (NVX, a CFFI table walk of one byte
   per step) validates 64 KiB of text in about 0.3 ms; wscodec's SIMD
-  validator does it about 100 times faster.  ``validate`` keeps autobahn's
+  validator does it over 100 times faster.  ``validate`` keeps autobahn's
   exact contract: the 4-tuple ``(valid, endsOnCodePoint, currentIndex,
   totalIndex)``, and on invalid input the index of the very byte at which
   autobahn's own DFA (Bjoern Hoehrmann's) rejects, because autobahn puts
