@@ -3,7 +3,8 @@ with and without its wscodec drop-in installed, in one process.
 
 Every library has a module ``dropin_<library>.py`` here with ``LIBRARY``
 (the distribution name), ``INTEGRATION`` (the ``wscodec.integrations``
-module) and ``cases(plan) -> [Case]``.  The two contenders of a row run the
+module) and ``cases(plan) -> [Case]`` and, if it set the library up for its rows
+(e.g. bound a pure-Python fallback), ``finish()`` to put it back.  The two contenders of a row run the
 very same code; before each of its samples a contender installs or
 uninstalls the drop-in, so samples alternate and share the machine's noise.
 """
@@ -14,7 +15,8 @@ import time
 from . import timing
 
 # Module suffixes (dropin_<name>.py), in table order.
-LIBRARIES = ("wsproto", "websocket_client", "tornado", "wsaccel")
+LIBRARIES = ("wsproto", "websocket_client", "tornado", "wsaccel", "autobahn", "websockets", "websockets_fallback",
+             "aiohttp", "aiohttp_fallback")
 
 SIZES = (20, 1024, 64 * 1024)
 STOCK, DROPIN = "stock", "install()"
@@ -127,6 +129,8 @@ def run(quick=False, libraries=LIBRARIES, progress=None):
             rows.append(row)
             if progress:
                 progress(f" {time.perf_counter() - t0:.1f}s")
+        # A module that set the library up for its rows puts it back.
+        getattr(bench_module, "finish", lambda: None)()
     return rows, skipped
 
 

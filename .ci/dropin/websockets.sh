@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# websockets ships no tests in its sdist or wheel, so its own suite cannot run
+# here (docs/dropin-websockets.md gives the by-hand run over its repository and the
+# counts).  What CI runs: wscodec's tests of the drop-in, which drive
+# websockets' own Sans-I/O protocol and asyncio connections with and without
+# install(), against websockets with its C extension (install() replaces
+# nothing) and built without it (BUILD_EXTENSION=no, its pure-Python
+# fallback, where install() replaces the masker).  Budget: 1 minute
+# (measured: 70 s on a 2-core machine at load 13).
+source "$(dirname "$0")/_lib.sh"
+WEBSOCKETS=websockets==17.4
+TESTS=("$ROOT/tests/test_dropin_websockets.py")
+
+banner() {
+    printf '%s\n!!! websockets: its own test suite is not on the package registry; not run by CI\n%s\n' \
+        "$(printf '!%.0s' {1..72})" "$(printf '!%.0s' {1..72})"
+}
+
+sdist=$(unpack_sdist websockets "$WEBSOCKETS")
+if find "$sdist" -name 'test_*.py' | grep -q .; then
+    echo "websockets' sdist now ships tests: run them here instead of wscodec's own" >&2
+    exit 1
+fi
+banner
+
+cd "$DROPIN_WORK"
+for build in compiled pure; do
+    if [ "$build" = pure ]; then
+        py=$(BUILD_EXTENSION=no make_venv "websockets-$build" --no-binary websockets "$WEBSOCKETS" \
+            "pytest>=8.3,<9")
+        "$py" -I -c 'import importlib.util as u, sys; sys.exit(u.find_spec("websockets.speedups") is not None)' \
+            || { echo "websockets was built with its C extension" >&2; exit 1; }
+    else
+        py=$(make_venv "websockets-$build" "$WEBSOCKETS" "pytest>=8.3,<9")
+        "$py" -I -c 'import websockets.speedups'
+    fi
+    echo "websockets ($build):"
+    "$py" -I -m pytest -q -p no:cacheprovider -rs "${TESTS[@]}"
+done

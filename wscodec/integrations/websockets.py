@@ -1,0 +1,141 @@
+"""wscodec drop-in for websockets (its asyncio, threading and Sans-I/O
+layers, and the deprecated legacy one).
+
+websockets masks and unmasks every frame payload through ``apply_mask``: a C
+function from its ``websockets.speedups`` extension when that was built,
+else a pure-Python fallback (PyPy, or an install without a compiler, e.g.
+``BUILD_EXTENSION=no``).  There is no run-time switch between the two.
+
+- With the C extension ``install()`` changes nothing: websockets' C masker
+  is as fast as wscodec's (they trade places by a few percent), so there is
+  nothing to gain.  It still returns True and ``is_installed()`` is True.
+- On the fallback, ``install()`` rebinds ``apply_mask`` in
+  ``websockets.frames`` to wscodec's, with websockets' contract: any
+  bytes-like data (also a non-contiguous memoryview), ``ValueError`` for a
+  mask that is not 4 bytes.  ``websockets.legacy.framing`` binds its own
+  copy; importing ``websockets.legacy`` warns, so ``install()`` never
+  imports it: if it is already imported it is rebound at once, else right
+  after the application imports it.
+
+Not replaced: ``websockets.utils.apply_mask`` and
+``websockets.speedups.apply_mask`` (public functions that websockets' own
+tests check), and the frame parser: it is a generator whose partial reads,
+size limits and error texts (which become close reasons) are websockets'
+behaviour, and UTF-8 decoding is already ``bytes.decode``.
+"""
+
+import importlib.abc
+import importlib.machinery
+import sys
+
+from .. import apply_mask as _apply_mask
+from ._support import Integration, Swap
+
+__all__ = ["TESTED_VERSIONS", "apply_mask", "install", "uninstall", "is_installed", "installed_version"]
+
+TESTED_VERSIONS = ">=17.0,<18"
+
+_FRAMES = "websockets.frames"
+_LEGACY = "websockets.legacy.framing"
+
+
+def apply_mask(data, mask):
+    """websockets' ``apply_mask(data, mask) -> bytes``."""
+    try:
+        return _apply_mask(data, mask)
+    except BufferError:
+        # websockets takes non-contiguous memoryviews; its own fallback copies
+        # them to bytes too.
+        return _apply_mask(bytes(data), bytes(mask))
+
+
+def _uses_fallback(module):
+    from websockets.utils import apply_mask as fallback
+
+    return module.apply_mask is fallback
+
+
+def _swaps():
+    frames = importlib.import_module(_FRAMES)
+    if not _uses_fallback(frames):
+        return []
+    swaps = [Swap(_FRAMES, "apply_mask", apply_mask)]
+    legacy = sys.modules.get(_LEGACY)
+    if legacy is not None and _uses_fallback(legacy):
+        swaps.append(Swap(_LEGACY, "apply_mask", apply_mask))
+    return swaps
+
+
+class _LegacyFramingLoader(importlib.abc.Loader):
+    """Runs websockets' own loader, then rebinds the new module's masker."""
+
+    def __init__(self, loader, on_loaded):
+        self._loader = loader
+        self._on_loaded = on_loaded
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        self._on_loaded(module)
+
+    def __getattr__(self, name):
+        # get_source, get_resource_reader...: whatever the real loader offers.
+        return getattr(self._loader, name)
+
+
+class _LegacyFramingFinder(importlib.abc.MetaPathFinder):
+    """Watches for the first import of ``websockets.legacy.framing``."""
+
+    def __init__(self, on_loaded):
+        self._on_loaded = on_loaded
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != _LEGACY:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _LegacyFramingLoader(spec.loader, self._on_loaded)
+        return spec
+
+
+class _WebsocketsIntegration(Integration):
+    """The swaps of ``Integration``, plus the deferred one of the legacy
+    framing module: it is added to the installed swaps when it is imported."""
+
+    def __init__(self):
+        super().__init__("websockets", TESTED_VERSIONS, _swaps)
+        self._finder = _LegacyFramingFinder(self._legacy_loaded)
+
+    def install(self, *, force=False):
+        with self._lock:
+            if not super().install(force=force):
+                return False
+            waiting = self._originals and _LEGACY not in sys.modules
+            if waiting and self._finder not in sys.meta_path:
+                sys.meta_path.insert(0, self._finder)
+            return True
+
+    def uninstall(self):
+        with self._lock:
+            self._stop_watching()
+            super().uninstall()
+
+    def _stop_watching(self):
+        if self._finder in sys.meta_path:
+            sys.meta_path.remove(self._finder)
+
+    def _legacy_loaded(self, module):
+        with self._lock:
+            self._stop_watching()
+            if self._originals is not None and _uses_fallback(module):
+                # The module is in sys.modules now, so the swaps include it.
+                self.reinstall()
+
+
+_integration = _WebsocketsIntegration()
+install = _integration.install
+uninstall = _integration.uninstall
+is_installed = _integration.is_installed
+installed_version = _integration.installed_version
