@@ -8,11 +8,16 @@ from libc.string cimport memcpy
 
 
 cdef inline int mask_key(object mask, uint8_t key[4]) except -1:
-    """The 4 mask bytes into key, or ValueError."""
-    cdef Py_buffer view
+    """The 4 mask bytes into key, or ValueError.  The bytes case is inline:
+    a call costs as much as the copy."""
     if PyBytes_CheckExact(mask) and PyBytes_GET_SIZE(mask) == 4:
         memcpy(key, PyBytes_AS_STRING(mask), 4)
         return 0
+    return _mask_key_from_buffer(mask, key)
+
+
+cdef int _mask_key_from_buffer(object mask, uint8_t key[4]) except -1:
+    cdef Py_buffer view
     PyObject_GetBuffer(mask, &view, PyBUF_SIMPLE)
     try:
         if view.len != 4:
