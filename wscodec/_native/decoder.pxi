@@ -18,6 +18,7 @@
 # frame layer and message layer share the header, payload and buffer state,
 # and splitting them would put half of each step in another file.
 
+from cpython.bytearray cimport PyByteArray_AS_STRING
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_XDECREF
 
