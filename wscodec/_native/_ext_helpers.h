@@ -95,4 +95,62 @@ static int wsc_add_member(PyTypeObject *tp, PyMemberDef *def, const char *name, 
     return r;
 }
 
+/* A user can delete a field (the member descriptor stores NULL), and
+ * Cython's own `self.x = v` drops the old value without a NULL check, so
+ * __init__ stores through this instead. */
+static inline void wsc_replace_field(PyObject *obj, Py_ssize_t offset, PyObject *value)
+{
+    PyObject **slot = (PyObject **)((char *)obj + offset);
+    PyObject *old = *slot;
+    Py_INCREF(value);
+    *slot = value;
+    Py_XDECREF(old);
+}
+
+/* `Frame.__new__(Frame)` from Python leaves every field unset, as the pure
+ * twin's __slots__ do, so reading one raises AttributeError on both
+ * backends.  Only the type's tp_new slot (what Python calls) is wrapped:
+ * the decoders call Cython's allocator directly and fill every field. */
+#define WSC_MAX_FIELDS 6
+
+typedef struct {
+    newfunc base;
+    Py_ssize_t offsets[WSC_MAX_FIELDS];
+    int count;
+} wsc_unset_new;
+
+static wsc_unset_new wsc_frame_new_info, wsc_message_new_info;
+
+static PyObject *wsc_new_unset(const wsc_unset_new *info, PyTypeObject *tp, PyObject *args, PyObject *kw)
+{
+    PyObject *obj = info->base(tp, args, kw);
+    int i;
+    if (obj != NULL)
+        for (i = 0; i < info->count; i++)
+            Py_CLEAR(*(PyObject **)((char *)obj + info->offsets[i]));
+    return obj;
+}
+
+static PyObject *wsc_frame_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
+{
+    return wsc_new_unset(&wsc_frame_new_info, tp, args, kw);
+}
+
+static PyObject *wsc_message_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
+{
+    return wsc_new_unset(&wsc_message_new_info, tp, args, kw);
+}
+
+/* Called at import, before any instance or subclass exists. */
+static void wsc_leave_fields_unset(PyTypeObject *tp, int is_frame, const Py_ssize_t *offsets, int count)
+{
+    wsc_unset_new *info = is_frame ? &wsc_frame_new_info : &wsc_message_new_info;
+    int i;
+    info->base = tp->tp_new;
+    info->count = count;
+    for (i = 0; i < count && i < WSC_MAX_FIELDS; i++)
+        info->offsets[i] = offsets[i];
+    tp->tp_new = is_frame ? wsc_frame_new : wsc_message_new;
+}
+
 #endif /* WSCODEC_EXT_HELPERS_H */

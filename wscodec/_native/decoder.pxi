@@ -207,6 +207,8 @@ cdef class _Decoder:
     def feed(self, data):
         """Decode ``data`` (any C-contiguous buffer); return what it completed."""
         cdef Py_buffer view
+        # Not initialised, in use or failed: said before any complaint about data.
+        self._check_ready()
         if PyBytes_CheckExact(data):
             return self._feed(<const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
         # A bad argument raises here and leaves the decoder as it was.
@@ -217,12 +219,17 @@ cdef class _Decoder:
             PyBuffer_Release(&view)
 
     @cython.final
-    cdef list _feed(self, const uint8_t *p, Py_ssize_t n):
-        cdef list out
+    cdef inline int _check_ready(self) except -1:
         if self._state != _IDLE:
             raise not_initialised(self) if self._state == _UNSET else in_use(self)
         if self._failed:
             raise already_failed(self._failed)
+        return 0
+
+    @cython.final
+    cdef list _feed(self, const uint8_t *p, Py_ssize_t n):
+        cdef list out
+        self._check_ready()
         out = []
         self._state = _BUSY
         try:

@@ -18,6 +18,8 @@ cdef extern from "_ext_helpers.h":
     ctypedef struct PyMemberDef:
         pass
     int wsc_add_member(type tp, PyMemberDef *slot, const char *name, Py_ssize_t offset) except -1
+    void wsc_replace_field(object obj, Py_ssize_t offset, object value)
+    void wsc_leave_fields_unset(type tp, bint is_frame, const Py_ssize_t *offsets, int count)
 
 # C expressions, emitted where they are used (after the structs exist).
 cdef extern from *:
@@ -55,12 +57,15 @@ cdef public class Frame [object wsc_FrameObject, type wsc_FrameType]:
     cdef object rsv3
 
     def __init__(self, opcode, payload=b"", fin=True, rsv1=False, rsv2=False, rsv3=False):
-        self.opcode = _OPCODES[frame_opcode(opcode)]
-        self.payload = as_bytes(payload)
-        self.fin = bool(fin)
-        self.rsv1 = bool(rsv1)
-        self.rsv2 = bool(rsv2)
-        self.rsv3 = bool(rsv3)
+        # Through wsc_replace_field: a field may have been deleted (NULL).
+        opcode = _OPCODES[frame_opcode(opcode)]
+        payload = as_bytes(payload)
+        wsc_replace_field(self, _FRAME_OPCODE, opcode)
+        wsc_replace_field(self, _FRAME_PAYLOAD, payload)
+        wsc_replace_field(self, _FRAME_FIN, bool(fin))
+        wsc_replace_field(self, _FRAME_RSV1, bool(rsv1))
+        wsc_replace_field(self, _FRAME_RSV2, bool(rsv2))
+        wsc_replace_field(self, _FRAME_RSV3, bool(rsv3))
 
     __hash__ = None
 
@@ -106,10 +111,11 @@ cdef public class Message [object wsc_MessageObject, type wsc_MessageType]:
     def __init__(self, opcode, data, close_code=None, close_reason=None):
         if opcode.__class__ is not Opcode or opcode is Opcode.CONTINUATION:
             opcode = message_opcode(opcode)
-        self.opcode = opcode
-        self.data = data
-        self.close_code = close_code
-        self.close_reason = close_reason
+        # Through wsc_replace_field: a field may have been deleted (NULL).
+        wsc_replace_field(self, _MESSAGE_OPCODE, opcode)
+        wsc_replace_field(self, _MESSAGE_DATA, data)
+        wsc_replace_field(self, _MESSAGE_CLOSE_CODE, close_code)
+        wsc_replace_field(self, _MESSAGE_CLOSE_REASON, close_reason)
 
     __hash__ = None
 
@@ -156,6 +162,12 @@ cdef int _expose_fields() except -1:
     wsc_add_member(Message, &_message_members[1], "data", _MESSAGE_DATA)
     wsc_add_member(Message, &_message_members[2], "close_code", _MESSAGE_CLOSE_CODE)
     wsc_add_member(Message, &_message_members[3], "close_reason", _MESSAGE_CLOSE_REASON)
+    cdef Py_ssize_t frame_offsets[6]
+    cdef Py_ssize_t message_offsets[4]
+    frame_offsets[:] = [_FRAME_OPCODE, _FRAME_PAYLOAD, _FRAME_FIN, _FRAME_RSV1, _FRAME_RSV2, _FRAME_RSV3]
+    message_offsets[:] = [_MESSAGE_OPCODE, _MESSAGE_DATA, _MESSAGE_CLOSE_CODE, _MESSAGE_CLOSE_REASON]
+    wsc_leave_fields_unset(Frame, True, frame_offsets, 6)
+    wsc_leave_fields_unset(Message, False, message_offsets, 4)
     PyType_Modified(Frame)
     PyType_Modified(Message)
     return 0
