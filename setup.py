@@ -40,11 +40,20 @@ def _compile_args():
     return ["-O3", "-g0", "-std=c99", "-fno-strict-aliasing"]
 
 
+def _define_macros():
+    # A debug interpreter (Py_DEBUG) is there to find bugs: keep assert() on
+    # against it, so that CPython's inline header functions check their
+    # arguments in our code too.
+    if hasattr(sys, "gettotalrefcount"):
+        return []
+    return [("NDEBUG", None)]
+
+
 def _extensions():
     common = dict(
         include_dirs=["src"],
         extra_compile_args=_compile_args(),
-        define_macros=[("NDEBUG", None)],
+        define_macros=_define_macros(),
     )
     sources = _core_sources()
     modules = [
