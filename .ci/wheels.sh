@@ -186,8 +186,8 @@ sdist() {
     echo "built $(basename "$sd")"
     tar -tzf "$sd" | sed 's|^[^/]*/||' | grep -v '/$' | sort >"$WORK/logs/sdist-contents.txt"
     for want in pyproject.toml setup.py MANIFEST.in README.md PKG-INFO 'src/[^/]*\.c' 'src/[^/]*\.h' \
-        'wscodec/_native/_speedups\.pyx' 'wscodec/_native/_codec\.pyx' 'wscodec/_native/[^/]*\.pxd' \
-        'wscodec/_native/_speedups\.pyi' 'wscodec/_native/_codec\.pyi' 'wscodec/__init__\.pyi' \
+        'wscodec/_native/_ext\.pyx' 'wscodec/_native/[^/]*\.pxi' 'wscodec/_native/[^/]*\.pxd' \
+        'wscodec/_native/_ext_helpers\.h' 'wscodec/_native/_ext\.pyi' 'wscodec/__init__\.pyi' \
         'wscodec/py\.typed' 'wscodec/_version\.py' tests/conftest.py 'tests/test_[^/]*\.py' 'docs/[^/]*\.md'; do
         grep -Eq "^${want}\$" "$WORK/logs/sdist-contents.txt" || {
             echo "sdist lacks: $want"
@@ -226,19 +226,19 @@ check_listing() { # check_listing WHEEL native|pure
     local whl=$1 kind=$2 list bad=0 want n
     list=$("$TOOLS/bin/python" -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$whl")
     for want in wscodec/__init__.py wscodec/_pure/__init__.py wscodec/_native/__init__.py wscodec/py.typed \
-        wscodec/__init__.pyi wscodec/_native/_speedups.pyi wscodec/_native/_codec.pyi; do
+        wscodec/__init__.pyi wscodec/_native/_ext.pyi; do
         grep -qx "$want" <<<"$list" || {
             echo "$(basename "$whl") lacks $want"
             bad=1
         }
     done
-    if grep -E '\.(c|h|cpp|pyx|pxd|o|obj|html|pyc)$|__pycache__|^(tests|src|benchmarks|docs)/' <<<"$list"; then
+    if grep -E '\.(c|h|cpp|pyx|pxi|pxd|o|obj|html|pyc)$|__pycache__|^(tests|src|benchmarks|docs)/' <<<"$list"; then
         echo "$(basename "$whl") carries build leftovers or files that are not the package (above)"
         bad=1
     fi
-    n=$(grep -cE '^wscodec/_native/_(speedups|codec)\.[^/]*\.(so|pyd)$' <<<"$list" || true)
-    if [ "$kind" = native ] && [ "$n" -ne 2 ]; then
-        echo "expected the 2 extension modules, found $n"
+    n=$(grep -cE '^wscodec/.*\.(so|pyd)$' <<<"$list" || true)
+    if [ "$kind" = native ] && { [ "$n" -ne 1 ] || ! grep -qE '^wscodec/_native/_ext\.[^/]*\.(so|pyd)$' <<<"$list"; }; then
+        echo "expected one extension module, wscodec/_native/_ext, found $n compiled files"
         bad=1
     fi
     if [ "$kind" = pure ] && [ "$n" -ne 0 ]; then
@@ -405,7 +405,7 @@ stubs() {
     quiet "$vpy" -m pip install "$whl" mypy
     mkdir -p "$WORK/run/stubs"
     cd "$WORK/run/stubs"
-    "$vpy" -m mypy.stubtest --allowlist "$ROOT/.ci/stubtest-allowlist.txt" wscodec._native._speedups wscodec._native._codec
+    "$vpy" -m mypy.stubtest --allowlist "$ROOT/.ci/stubtest-allowlist.txt" wscodec._native._ext
     cat >typing_check.py <<'EOF'
 import wscodec
 from wscodec import Frame, Message, Opcode

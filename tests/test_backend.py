@@ -25,13 +25,21 @@ def test_selected_backend_is_the_expected_one():
         assert wscodec.SIMD in {"avx2", "ssse3", "sse2", "neon", "scalar"}
 
 
-def test_native_modules_are_compiled():
+def test_native_backend_is_one_compiled_module():
+    # One module links the C core once: one SIMD dispatch state, which
+    # WSCODEC_SIMD and _set_simd force for every path.
     if PURE_LANE:
         pytest.skip("pure lane")
-    from wscodec._native import _codec, _speedups
+    import wscodec._native as native
+    from wscodec._native import _ext
 
-    for module in (_codec, _speedups):
-        assert module.__file__.endswith((".so", ".pyd")), module.__file__
+    assert _ext.__file__.endswith((".so", ".pyd")), _ext.__file__
+    folder = os.path.dirname(_ext.__file__)
+    compiled = [name for name in os.listdir(folder) if name.endswith((".so", ".pyd"))]
+    assert compiled == [os.path.basename(_ext.__file__)], compiled
+    shared = {"Opcode", "CloseCode", "ProtocolError", "PerMessageDeflate", "accept_key", "BACKEND", "SIMD"}
+    for name in set(BACKEND_NAMES) - shared:
+        assert getattr(native, name) is getattr(_ext, name), name
 
 
 def test_both_backends_export_the_contract(backend):

@@ -21,7 +21,7 @@ INSTALLED = os.environ.get("WSCODEC_EXPECT_INSTALLED") == "1"
 def test_typing_marker_and_stubs_are_present():
     assert (PACKAGE / "py.typed").is_file()
     assert (PACKAGE / "__init__.pyi").is_file()
-    for stub in ("_speedups.pyi", "_codec.pyi"):
+    for stub in ("_ext.pyi",):
         assert (PACKAGE / "_native" / stub).is_file(), stub
 
 
@@ -38,7 +38,7 @@ def test_installed_package_has_no_build_leftovers():
     leftovers = sorted(
         str(p.relative_to(PACKAGE))
         for p in PACKAGE.rglob("*")
-        if p.suffix in {".c", ".h", ".pyx", ".pxd", ".o", ".obj", ".html"}
+        if p.suffix in {".c", ".h", ".pyx", ".pxi", ".pxd", ".o", ".obj", ".html"}
     )
     assert not leftovers, leftovers
 
@@ -61,7 +61,7 @@ def test_installed_wheel_matches_the_lane():
         # The pure wheel: no extension, a universal tag.
         assert tags == ["py3-none-any"], tags
         return
-    assert len(compiled) == 2, compiled
+    assert len(compiled) == 1, compiled
     assert all(not tag.startswith("py3-none") for tag in tags), tags
 
 
@@ -83,7 +83,7 @@ def test_free_threaded_build_keeps_the_gil_off():
     code = (
         "import sys, warnings\n"
         "warnings.simplefilter('error')\n"
-        "import wscodec._native._speedups, wscodec._native._codec, wscodec\n"
+        "import wscodec._native._ext, wscodec\n"
         "assert wscodec.BACKEND == 'native', wscodec.BACKEND\n"
         "sys.exit(1 if sys._is_gil_enabled() else 0)\n"
     )

@@ -6,21 +6,19 @@
 
 from typing import Literal
 
-from ._native._codec import (
+from ._native._ext import (
     Frame,
     FrameDecoder,
+    Masker,
     Message,
     MessageDecoder,
     MessageEncoder,
-    encode_close_payload,
-    encode_frame,
-    parse_close_payload,
-)
-from ._native._speedups import (
-    Masker,
     Utf8Validator,
     apply_mask,
+    encode_close_payload,
+    encode_frame,
     mask_inplace,
+    parse_close_payload,
     validate_utf8,
 )
 from ._types import CloseCode, Opcode, ProtocolError

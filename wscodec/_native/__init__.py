@@ -1,6 +1,6 @@
-"""The native backend: Cython bindings over the C core in ``src/``.
+"""The native backend: the extension module ``_ext`` over the C core in ``src/``.
 
-Importing it raises ImportError when the extension modules were not built;
+Importing it raises ImportError when the extension was not built;
 ``wscodec`` then falls back to the pure backend.
 """
 
@@ -9,34 +9,38 @@ import os as _os
 from .._types import CloseCode, Opcode, ProtocolError
 from ..deflate import PerMessageDeflate
 from ..handshake import accept_key
-from . import _codec, _speedups
-from ._codec import (
+from ._ext import (
     Frame,
     FrameDecoder,
+    Masker,
     Message,
     MessageDecoder,
     MessageEncoder,
+    Utf8Validator,
+    _select_simd,
+    _simd_name,
+    apply_mask,
     encode_close_payload,
     encode_frame,
+    mask_inplace,
     parse_close_payload,
+    validate_utf8,
 )
-from ._speedups import Masker, Utf8Validator, apply_mask, mask_inplace, validate_utf8
 
 BACKEND = "native"
 
 
 def _set_simd(name):
-    """Force a SIMD level in every extension module (tests; see WSCODEC_SIMD).
+    """Force a SIMD level for every native path (tests; see WSCODEC_SIMD).
 
     Raises ValueError when the name is unknown or this CPU lacks the level.
     Returns the level now in use.  Not thread-safe: call before any work.
     """
-    for module in (_speedups, _codec):
-        module._select_simd(name)
-    return _speedups._simd_name()
+    _select_simd(name)
+    return _simd_name()
 
 
 if _os.environ.get("WSCODEC_SIMD"):
     _set_simd(_os.environ["WSCODEC_SIMD"])
 
-SIMD = _speedups._simd_name()
+SIMD = _simd_name()

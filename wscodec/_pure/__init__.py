@@ -3,10 +3,12 @@
 from .._types import CloseCode, Opcode, ProtocolError
 from ..deflate import PerMessageDeflate
 from ..handshake import accept_key
-from .encoder import MessageEncoder, encode_close_payload, encode_frame
-from .frames import Frame, FrameDecoder, Message, MessageDecoder, parse_close_payload
+from .close import encode_close_payload, parse_close_payload
+from .decoder import FrameDecoder, MessageDecoder
+from .encoder import MessageEncoder, encode_frame
 from .masking import Masker, apply_mask, mask_inplace
 from .utf8 import Utf8Validator, validate_utf8
+from .values import Frame, Message
 
 BACKEND = "pure"
 SIMD = "none"

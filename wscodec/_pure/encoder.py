@@ -1,13 +1,15 @@
-"""Frame and message encoding (RFC 6455 section 5) in pure Python."""
+"""Frame and message encoding (RFC 6455 section 5) in pure Python
+(twin: _native/encoder.pxi)."""
 
 import os
 import struct
 
-from .._types import CONTROL_MAX_PAYLOAD, Opcode, is_sendable_close_code
+from .._types import CONTROL_MAX_PAYLOAD, Opcode
 from ._buffers import byte_view, mask_key
+from .close import encode_close_payload
 from .masking import xor_mask
 
-__all__ = ["encode_frame", "MessageEncoder", "encode_close_payload"]
+__all__ = ["encode_frame", "MessageEncoder"]
 
 _TEXT = 1  # plain ints: the opcode only goes into the first header byte
 _BINARY = 2
@@ -40,7 +42,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_keys.clear)
 
 
-def _frame(b0, payload, key):
+def _encode(b0, payload, key):
     """The wire bytes of one frame whose fields are already checked."""
     length = len(payload)
     b1 = 0 if key is None else 0x80
@@ -74,27 +76,13 @@ def encode_frame(opcode, payload=b"", *, fin=True, rsv1=False, mask=None):
         key = _fresh_key()
     else:
         key = mask_key(mask)
-    return _frame(opcode | (0x80 if fin else 0) | (0x40 if rsv1 else 0), payload, key)
-
-
-def encode_close_payload(code, reason=""):
-    """The payload of a CLOSE frame; ``ValueError`` for what may not be sent."""
-    if not isinstance(code, int) or isinstance(code, bool):
-        raise TypeError(f"close code must be an int, not {type(code).__name__}")
-    if not is_sendable_close_code(code):
-        raise ValueError(f"close code {code} may not be sent on the wire")
-    if not isinstance(reason, str):
-        raise TypeError(f"close reason must be a str, not {type(reason).__name__}")
-    payload = code.to_bytes(2, "big") + reason.encode("utf-8")
-    if len(payload) > CONTROL_MAX_PAYLOAD:
-        raise ValueError(f"close reason too long: {len(payload) - 2} bytes (at most {CONTROL_MAX_PAYLOAD - 2})")
-    return payload
+    return _encode(opcode | (0x80 if fin else 0) | (0x40 if rsv1 else 0), payload, key)
 
 
 class MessageEncoder:
     """Turn messages into wire bytes for one side of one connection."""
 
-    __slots__ = ("_mask", "_max_frame", "_compressor", "_min_size")
+    __slots__ = ("_client", "_max_frame", "_compressor", "_min_size")
 
     def __init__(self, *, role="server", max_frame_size=None, deflate=None):
         if role not in ("server", "client"):
@@ -106,7 +94,7 @@ class MessageEncoder:
                 # Zero would leave no room for any payload byte.
                 raise ValueError(f"max_frame_size must be None or >= 1, not {max_frame_size}")
         # RFC 6455 section 5.3: a client masks every frame, a server none.
-        self._mask = role == "client"
+        self._client = role == "client"
         self._max_frame = max_frame_size
         if deflate is None:
             self._compressor = None
@@ -126,10 +114,10 @@ class MessageEncoder:
         return self._message(_BINARY, data)
 
     def ping(self, data=b""):
-        return encode_frame(Opcode.PING, data, mask=self._mask)
+        return encode_frame(Opcode.PING, data, mask=self._client)
 
     def pong(self, data=b""):
-        return encode_frame(Opcode.PONG, data, mask=self._mask)
+        return encode_frame(Opcode.PONG, data, mask=self._client)
 
     def close(self, code=1000, reason=""):
         if code is None:
@@ -138,7 +126,7 @@ class MessageEncoder:
             payload = b""
         else:
             payload = encode_close_payload(code, reason)
-        return encode_frame(Opcode.CLOSE, payload, mask=self._mask)
+        return encode_frame(Opcode.CLOSE, payload, mask=self._client)
 
     def _message(self, opcode, payload):
         rsv1 = 0
@@ -146,13 +134,13 @@ class MessageEncoder:
             payload = self._compressor.compress(payload)
             rsv1 = 0x40
         size = self._max_frame
-        mask = self._mask
+        mask = self._client
         if size is None or len(payload) <= size:
-            return _frame(0x80 | rsv1 | opcode, payload, _fresh_key() if mask else None)
+            return _encode(0x80 | rsv1 | opcode, payload, _fresh_key() if mask else None)
         chunks = [payload[start : start + size] for start in range(0, len(payload), size)]
         last = len(chunks) - 1
         return b"".join(
-            _frame(
+            _encode(
                 (opcode | rsv1 if i == 0 else 0) | (0x80 if i == last else 0),
                 chunk,
                 _fresh_key() if mask else None,
@@ -161,4 +149,4 @@ class MessageEncoder:
         )
 
     def __repr__(self):
-        return f"<MessageEncoder role={'client' if self._mask else 'server'}>"
+        return f"<MessageEncoder role={'client' if self._client else 'server'}>"

@@ -1,13 +1,16 @@
-"""Type stubs for the compiled module ``wscodec._native._codec``.
+"""Type stubs for the compiled module ``wscodec._native._ext``.
 
-Frame and message encoding/decoding (RFC 6455, RFC 7692); the behaviour is
-pinned by ``docs/codec-rules.md`` and shared with ``wscodec._pure``.  Every
-``data``/``payload`` argument takes any C-contiguous buffer.
+Masking (RFC 6455 section 5.3), UTF-8 validation (RFC 3629) and frame and
+message encoding/decoding (RFC 6455, RFC 7692) over the SIMD C core; the
+behaviour is pinned by ``docs/codec-rules.md`` and shared with
+``wscodec._pure``.  Every ``data``/``mask``/``payload`` argument takes any
+C-contiguous buffer (``bytes``, ``bytearray``, ``memoryview``, ``array``,
+``mmap``).
 """
 
 from typing import ClassVar, Literal, TypeAlias, final
 
-from _typeshed import ReadableBuffer
+from _typeshed import ReadableBuffer, WriteableBuffer
 
 from .._types import Opcode
 from ..deflate import PerMessageDeflate
@@ -15,18 +18,52 @@ from ..deflate import PerMessageDeflate
 __all__ = [
     "Frame",
     "FrameDecoder",
+    "Masker",
     "Message",
     "MessageDecoder",
     "MessageEncoder",
+    "Utf8Validator",
+    "apply_mask",
     "encode_close_payload",
     "encode_frame",
+    "mask_inplace",
     "parse_close_payload",
+    "validate_utf8",
 ]
 
 _Role: TypeAlias = Literal["server", "client"]
 
 def _simd_name() -> str: ...
 def _select_simd(name: str) -> None: ...
+
+# -- masking.pxi, utf8.pxi
+
+def apply_mask(data: ReadableBuffer, mask: ReadableBuffer) -> bytes:
+    """``data`` XOR the 4-byte ``mask`` repeated; a mask of another length is ValueError."""
+
+def mask_inplace(buf: WriteableBuffer, mask: ReadableBuffer, offset: int = 0) -> int:
+    """XOR ``buf`` in place from mask byte ``offset % 4``; returns ``(offset + len(buf)) % 4``."""
+
+@final
+class Masker:
+    """Streaming masker: ``process`` keeps the mask position across calls."""
+
+    def __init__(self, mask: ReadableBuffer) -> None: ...
+    def process(self, data: ReadableBuffer) -> bytes: ...
+
+def validate_utf8(data: ReadableBuffer) -> bool:
+    """True if ``data`` is complete, valid UTF-8."""
+
+@final
+class Utf8Validator:
+    """Incremental validator: ``feed`` fails as soon as the input is impossible."""
+
+    def __init__(self) -> None: ...
+    def feed(self, data: ReadableBuffer) -> bool: ...
+    def finish(self) -> bool: ...
+    def reset(self) -> None: ...
+
+# -- values.pxi, decoder.pxi, encoder.pxi, close.pxi
 
 @final
 class Frame:

@@ -1,4 +1,5 @@
-"""Frame and message decoding (RFC 6455 section 5) in pure Python.
+"""Frame and message decoding (RFC 6455 section 5) in pure Python
+(twin: _native/decoder.pxi).
 
 This is the reference the native backend is held to, so it follows
 docs/codec-rules.md to the letter, including *when* each error is raised:
@@ -12,139 +13,24 @@ inline loop for the common case of whole single-frame messages.
 
 import zlib
 
-from .._types import (
-    DEFAULT_MAX_MESSAGE_SIZE,
-    CloseCode,
-    Opcode,
-    ProtocolError,
-    is_sendable_close_code,
-)
+from .._types import DEFAULT_MAX_MESSAGE_SIZE, CloseCode, Opcode, ProtocolError
 from ._buffers import byte_view
+from .close import _check_close_prefix, parse_close_payload
 from .masking import xor_mask
 from .utf8 import Utf8Validator
+from .values import OPCODES as _OPCODES
+from .values import Frame, Message
 
-__all__ = ["Frame", "Message", "FrameDecoder", "MessageDecoder", "parse_close_payload"]
+__all__ = ["FrameDecoder", "MessageDecoder"]
 
 _PROTOCOL_ERROR = CloseCode.PROTOCOL_ERROR
 _INVALID_DATA = CloseCode.INVALID_DATA
 _TOO_BIG = CloseCode.MESSAGE_TOO_BIG
 
-_CONTINUATION = Opcode.CONTINUATION
 _TEXT = Opcode.TEXT
 _BINARY = Opcode.BINARY
 _CLOSE = Opcode.CLOSE
-# Index by opcode value: the member when known, else the plain int.
-_OPCODES = tuple(Opcode(v) if v in Opcode._value2member_map_ else v for v in range(16))
-_MESSAGE_OPCODES = {op: op for op in Opcode if op is not Opcode.CONTINUATION}
-
-_REPR_LIMIT = 64
 _from_bytes = int.from_bytes
-
-
-def _short_repr(value):
-    if len(value) <= _REPR_LIMIT:
-        return repr(value)
-    unit = "chars" if isinstance(value, str) else "bytes"
-    return f"{value[:_REPR_LIMIT]!r}...({len(value)} {unit})"
-
-
-class Frame:
-    """One WebSocket frame; ``payload`` is already unmasked."""
-
-    __slots__ = ("opcode", "payload", "fin", "rsv1", "rsv2", "rsv3")
-    __hash__ = None  # mutable value object
-
-    def __init__(self, opcode, payload=b"", fin=True, rsv1=False, rsv2=False, rsv3=False):
-        if not isinstance(opcode, int) or isinstance(opcode, bool):
-            raise TypeError(f"opcode must be an int, not {type(opcode).__name__}")
-        if not 0 <= opcode <= 15:
-            raise ValueError(f"opcode must be 0-15, not {opcode}")
-        self.opcode = _OPCODES[opcode]
-        self.payload = payload if type(payload) is bytes else bytes(byte_view(payload))
-        self.fin = bool(fin)
-        self.rsv1 = bool(rsv1)
-        self.rsv2 = bool(rsv2)
-        self.rsv3 = bool(rsv3)
-
-    def __eq__(self, other):
-        if not isinstance(other, Frame):
-            return NotImplemented
-        return (
-            self.opcode == other.opcode
-            and self.payload == other.payload
-            and self.fin == other.fin
-            and self.rsv1 == other.rsv1
-            and self.rsv2 == other.rsv2
-            and self.rsv3 == other.rsv3
-        )
-
-    def __repr__(self):
-        return (
-            f"Frame(opcode={self.opcode!r}, payload={_short_repr(self.payload)}, fin={self.fin}, "
-            f"rsv1={self.rsv1}, rsv2={self.rsv2}, rsv3={self.rsv3})"
-        )
-
-
-class Message:
-    """One whole message: a reassembled data message or a control frame."""
-
-    __slots__ = ("opcode", "data", "close_code", "close_reason")
-    __hash__ = None
-
-    def __init__(self, opcode, data, close_code=None, close_reason=None):
-        if opcode.__class__ is not Opcode or opcode is _CONTINUATION:
-            try:
-                opcode = _MESSAGE_OPCODES[opcode]
-            except (KeyError, TypeError):
-                raise ValueError(f"not a message opcode: {opcode!r}") from None
-        self.opcode = opcode
-        self.data = data
-        self.close_code = close_code
-        self.close_reason = close_reason
-
-    def __eq__(self, other):
-        if not isinstance(other, Message):
-            return NotImplemented
-        return (
-            self.opcode == other.opcode
-            and self.data == other.data
-            and self.close_code == other.close_code
-            and self.close_reason == other.close_reason
-        )
-
-    def __repr__(self):
-        text = f"Message(opcode={self.opcode!r}, data={_short_repr(self.data)}"
-        if self.opcode is _CLOSE:
-            text += f", close_code={self.close_code!r}, close_reason={self.close_reason!r}"
-        return text + ")"
-
-
-def parse_close_payload(payload):
-    """``(code, reason)`` from a CLOSE payload; ``ProtocolError`` if the peer broke the rules."""
-    view = byte_view(payload)
-    if not view:
-        return 1005, ""
-    return _check_close_prefix(view, True)
-
-
-def _check_close_prefix(view, final):
-    """Check the part of a CLOSE payload that has arrived; the code and the
-    reason when ``final`` (the same checks, in payload order, either way)."""
-    if len(view) == 1:
-        if final:
-            raise ProtocolError("close frame with a 1-byte payload", _PROTOCOL_ERROR)
-        return None, None
-    code = view[0] << 8 | view[1]
-    if not is_sendable_close_code(code):
-        raise ProtocolError(f"close code {code} may not be sent on the wire", _PROTOCOL_ERROR)
-    if final:
-        try:
-            return code, bytes(view[2:]).decode()
-        except UnicodeDecodeError:
-            raise ProtocolError("close reason is not valid UTF-8", _INVALID_DATA) from None
-    if not Utf8Validator().feed(view[2:]):
-        raise ProtocolError("close reason is not valid UTF-8", _INVALID_DATA)
-    return code, None
 
 
 def _first_byte_errors(allow_rsv1):
@@ -180,15 +66,15 @@ def _check_limit(name, value):
     return value
 
 
-class _Reader:
+class _Decoder:
     """The frame layer shared by both decoders.
 
-    Subclasses supply ``_on_header`` (the checks of step 5, from the header
+    Subclasses supply ``_check_message_header`` (the checks of step 5, from the header
     alone), ``_on_frame`` (a whole frame that arrived in one piece) and
-    ``_on_start``/``_on_piece`` (a frame whose payload streams in).
+    ``_on_start``/``_take_piece`` (a frame whose payload streams in).
     """
 
-    __slots__ = ("_buf", "_mask_bit", "_b0_errors", "_max_frame", "_left", "_key", "_b0", "_failed", "_msg_op")
+    __slots__ = ("_hdr", "_mask_bit", "_b0_errors", "_max_frame", "_left", "_key", "_b0", "_failed", "_msg_op")
 
     def __init__(self, role, max_frame_size, allow_rsv1):
         if role == "server":
@@ -199,7 +85,7 @@ class _Reader:
             raise ValueError(f"role must be 'server' or 'client', not {role!r}")
         self._max_frame = _check_limit("max_frame_size", max_frame_size)
         self._b0_errors = _B0_RSV1 if allow_rsv1 else _B0_STRICT
-        self._buf = bytearray()
+        self._hdr = bytearray()
         self._left = -1  # payload bytes still due in the current frame; -1: at a header
         self._key = None  # mask of the current frame, rotated to the next byte
         self._b0 = 0
@@ -215,7 +101,7 @@ class _Reader:
         # more than the caller's data, once per feed.
         if type(data) is not bytes:
             data = byte_view(data)
-        stored = self._buf
+        stored = self._hdr
         if stored:
             buf = bytes(stored) + data
             stored.clear()
@@ -228,7 +114,7 @@ class _Reader:
             pos = self._run(buf, 0, out)
         except ProtocolError as exc:
             self._failed = exc.close_code
-            self._buf = bytearray()
+            self._hdr = bytearray()
             exc.completed = out
             raise
         if pos < len(buf):
@@ -243,7 +129,7 @@ class _Reader:
         mask_bit = self._mask_bit
         b0_errors = self._b0_errors
         max_frame = self._max_frame
-        on_header = self._on_header
+        check_message_header = self._check_message_header
         on_frame = self._on_frame
         while True:
             if left < 0:
@@ -280,7 +166,7 @@ class _Reader:
                     head = 10
                 if max_frame is not None and length > max_frame:
                     raise ProtocolError(f"frame of {length} bytes over the {max_frame}-byte limit", _TOO_BIG)
-                on_header(b0, length)
+                check_message_header(b0, length)
                 if mask_bit:
                     head += 4
                     if avail < head:
@@ -320,9 +206,9 @@ class _Reader:
                 shift = take & 3
                 if shift:
                     self._key = key[shift:] + key[:shift]
-            # Store the state first: _on_piece may raise, and must see it.
+            # Store the state first: _take_piece may raise, and must see it.
             self._left = left if left else -1
-            self._on_piece(piece, not left, out)
+            self._take_piece(piece, not left, out)
             left = self._left
             if single and left < 0 and self._msg_op is None:
                 break
@@ -333,7 +219,7 @@ class _Reader:
         pass
 
 
-class FrameDecoder(_Reader):
+class FrameDecoder(_Decoder):
     """Split a byte stream into ``Frame`` objects, checking the frame-level rules."""
 
     __slots__ = ("_payload",)
@@ -342,13 +228,13 @@ class FrameDecoder(_Reader):
         super().__init__(role, max_frame_size, allow_rsv1)
         self._payload = bytearray()
 
-    def _on_header(self, b0, length):
+    def _check_message_header(self, b0, length):
         pass
 
     def _on_frame(self, b0, payload, out):
         out.append(Frame(_OPCODES[b0 & 0x0F], payload, b0 & 0x80, b0 & 0x40))
 
-    def _on_piece(self, piece, last, out):
+    def _take_piece(self, piece, last, out):
         self._payload += piece
         if last:
             payload = bytes(self._payload)
@@ -359,7 +245,7 @@ class FrameDecoder(_Reader):
         return f"<FrameDecoder role={'server' if self._mask_bit else 'client'}>"
 
 
-class MessageDecoder(_Reader):
+class MessageDecoder(_Decoder):
     """Reassemble messages from a byte stream, streaming payloads through the
     UTF-8 check and the inflater so every error surfaces as early as possible."""
 
@@ -398,7 +284,7 @@ class MessageDecoder(_Reader):
         while True:
             if self._left < 0 and self._msg_op is None:
                 pos = self._run_simple(buf, pos, out)
-            done = _Reader._run(self, buf, pos, out, True)
+            done = _Decoder._run(self, buf, pos, out, True)
             if done == pos or done == n:
                 return done
             pos = done
@@ -450,7 +336,7 @@ class MessageDecoder(_Reader):
             append(Message(_TEXT, text if decode_text else bytes(payload)))
         return pos
 
-    def _on_header(self, b0, length):
+    def _check_message_header(self, b0, length):
         opcode = b0 & 0x0F
         if opcode >= 8:
             if b0 & 0x40:
@@ -492,7 +378,7 @@ class MessageDecoder(_Reader):
             return
         self._on_start(b0, len(payload))
         self._b0 = b0
-        self._on_piece(payload, True, out)
+        self._take_piece(payload, True, out)
 
     def _control_message(self, opcode, payload):
         payload = bytes(payload)
@@ -507,7 +393,7 @@ class MessageDecoder(_Reader):
             self._msg_op = _OPCODES[opcode]
             self._compressed = bool(b0 & 0x40)
 
-    def _on_piece(self, piece, last, out):
+    def _take_piece(self, piece, last, out):
         b0 = self._b0
         opcode = b0 & 0x0F
         if opcode >= 8:
@@ -524,7 +410,7 @@ class MessageDecoder(_Reader):
                 piece = self._inflater.decompress(piece, self._room())
             except zlib.error:
                 raise ProtocolError("corrupt deflate data", _INVALID_DATA) from None
-        self._take(piece)
+        self._append(piece)
         if last and b0 & 0x80:
             self._end_message(out)
 
@@ -533,7 +419,7 @@ class MessageDecoder(_Reader):
         limit = self._max_message
         return None if limit is None else limit - len(self._data) + 1
 
-    def _take(self, chunk):
+    def _append(self, chunk):
         data = self._data
         text = self._msg_op is _TEXT
         limit = self._max_message
@@ -552,7 +438,7 @@ class MessageDecoder(_Reader):
                 tail = self._inflater.end_message(self._room())
             except zlib.error:
                 raise ProtocolError("corrupt deflate data", _INVALID_DATA) from None
-            self._take(tail)
+            self._append(tail)
         opcode = self._msg_op
         data = self._data
         self._data = bytearray()

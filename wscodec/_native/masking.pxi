@@ -1,0 +1,118 @@
+# RFC 6455 section 5.3 masking (twin: _pure/masking.py).  Small inputs are
+# the common case for high-frequency traffic, so every entry point allocates
+# nothing but its result.
+
+from cpython.buffer cimport PyBUF_WRITABLE, PyObject_CheckBuffer
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_CheckExact, PyByteArray_GET_SIZE
+
+from wscodec._native._core cimport wsc_mask
+
+
+cdef bytes _xor(const uint8_t *src, Py_ssize_t n, const uint8_t *key, unsigned phase):
+    """src XOR the key repeated from key byte ``phase``, as new bytes."""
+    cdef bytes out = PyBytes_FromStringAndSize(NULL, n)
+    cdef uint8_t *dst = <uint8_t *>PyBytes_AS_STRING(out)
+    if n >= NOGIL_THRESHOLD:
+        with nogil:
+            wsc_mask(dst, src, n, key, phase)
+    else:
+        wsc_mask(dst, src, n, key, phase)
+    return out
+
+
+def apply_mask(data, mask):
+    """apply_mask(data, mask) -> bytes
+
+    ``data`` XOR the 4-byte ``mask`` repeated (RFC 6455 section 5.3).
+    """
+    cdef uint8_t key[4]
+    cdef Py_buffer view
+    mask_key(mask, key)
+    if PyBytes_CheckExact(data):
+        return _xor(<const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), key, 0)
+    PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+    try:
+        return _xor(<const uint8_t *>view.buf, view.len, key, 0)
+    finally:
+        PyBuffer_Release(&view)
+
+
+def mask_inplace(buf, mask, Py_ssize_t offset=0):
+    """mask_inplace(buf, mask, offset=0) -> int
+
+    XOR a writable buffer in place starting at mask byte ``offset % 4``;
+    returns ``(offset + len(buf)) % 4`` for the next piece.
+    """
+    cdef uint8_t key[4]
+    cdef Py_buffer view
+    cdef unsigned phase = <unsigned>(offset & 3)  # two's complement: equals offset % 4
+    cdef Py_ssize_t n
+    mask_key(mask, key)
+    if PyByteArray_CheckExact(buf):
+        n = PyByteArray_GET_SIZE(buf)
+        if n < NOGIL_THRESHOLD:
+            # Without the GIL released nothing can resize the bytearray under us.
+            return wsc_mask(<uint8_t *>PyByteArray_AS_STRING(buf),
+                            <const uint8_t *>PyByteArray_AS_STRING(buf), n, key, phase)
+    try:
+        PyObject_GetBuffer(buf, &view, PyBUF_WRITABLE)
+    except BufferError:
+        if PyObject_CheckBuffer(buf):
+            raise TypeError(f"mask_inplace needs a writable buffer, not {type(buf).__name__}") from None
+        raise
+    try:
+        if view.len >= NOGIL_THRESHOLD:
+            with nogil:
+                phase = wsc_mask(<uint8_t *>view.buf, <const uint8_t *>view.buf, view.len, key, phase)
+        else:
+            phase = wsc_mask(<uint8_t *>view.buf, <const uint8_t *>view.buf, view.len, key, phase)
+    finally:
+        PyBuffer_Release(&view)
+    return phase
+
+
+cdef class Masker:
+    """Masker(mask): streaming masker; ``process`` keeps the mask position."""
+
+    cdef uint8_t _key[4]
+    cdef unsigned _phase
+
+    def __cinit__(self, mask):
+        mask_key(mask, self._key)
+        self._phase = 0
+
+    def process(self, data):
+        cdef Py_buffer view
+        cdef bytes out
+        PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+        try:
+            out = _xor(<const uint8_t *>view.buf, view.len, self._key, self._phase)
+            self._phase = (self._phase + <unsigned>(view.len & 3)) & 3
+        finally:
+            PyBuffer_Release(&view)
+        return out
+
+    def __repr__(self):
+        return f"Masker(mask={PyBytes_FromStringAndSize(<char *>self._key, 4)!r}, phase={self._phase})"
+
+
+# -- payloads of received frames ----------------------------------------------
+
+cdef inline void _unmask(uint8_t *dst, const uint8_t *src, Py_ssize_t n,
+                         const uint8_t *key) noexcept:
+    """Copy n payload bytes, unmasking when key is not NULL."""
+    if key == NULL:
+        memcpy(dst, src, n)
+    elif n <= 64:
+        wsc_small_unmask_ascii(dst, src, n, key)
+    elif n >= NOGIL_THRESHOLD:
+        with nogil:
+            wsc_mask(dst, src, n, key, 0)
+    else:
+        wsc_mask(dst, src, n, key, 0)
+
+
+cdef inline bytes _payload_bytes(const uint8_t *src, Py_ssize_t n, const uint8_t *key):
+    cdef bytes b = PyBytes_FromStringAndSize(NULL, n)
+    _unmask(<uint8_t *>PyBytes_AS_STRING(b), src, n, key)
+    return b

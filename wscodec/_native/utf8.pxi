@@ -1,0 +1,151 @@
+# Strict UTF-8 validation (twin: _pure/utf8.py), and the str of a text
+# payload, built only after its bytes validated.
+
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_DecodeUTF8, PyUnicode_New
+
+from wscodec._native._core cimport (
+    WSC_UTF8_REJECT,
+    wsc_ascii_prefix,
+    wsc_utf8_stream,
+    wsc_utf8_stream_feed,
+    wsc_utf8_stream_finish,
+    wsc_utf8_stream_init,
+    wsc_utf8_valid,
+)
+
+
+cdef inline bint _valid(const uint8_t *p, Py_ssize_t n) noexcept:
+    cdef int ok
+    if n >= NOGIL_THRESHOLD:
+        with nogil:
+            ok = wsc_utf8_valid(p, n)
+        return ok
+    return wsc_utf8_valid(p, n)
+
+
+def validate_utf8(data):
+    """validate_utf8(data) -> bool: True if ``data`` is complete, valid UTF-8."""
+    cdef Py_buffer view
+    if PyBytes_CheckExact(data):
+        return _valid(<const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
+    PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+    try:
+        return _valid(<const uint8_t *>view.buf, view.len)
+    finally:
+        PyBuffer_Release(&view)
+
+
+cdef class Utf8Validator:
+    """Incremental validator: ``feed`` fails as soon as the input is impossible."""
+
+    cdef wsc_utf8_stream _stream
+
+    def __cinit__(self):
+        wsc_utf8_stream_init(&self._stream)
+
+    def feed(self, data):
+        """feed(data) -> bool: False once the bytes so far cannot start valid UTF-8."""
+        cdef Py_buffer view
+        cdef int ok
+        if PyBytes_CheckExact(data):
+            return wsc_utf8_stream_feed(&self._stream, <const uint8_t *>PyBytes_AS_STRING(data),
+                                        PyBytes_GET_SIZE(data)) != 0
+        PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+        try:
+            ok = wsc_utf8_stream_feed(&self._stream, <const uint8_t *>view.buf, view.len)
+        finally:
+            PyBuffer_Release(&view)
+        return ok != 0
+
+    def finish(self):
+        """finish() -> bool: all input valid and ending on a character boundary."""
+        return wsc_utf8_stream_finish(&self._stream) != 0
+
+    def reset(self):
+        wsc_utf8_stream_init(&self._stream)
+
+    def __repr__(self):
+        if self._stream.state == WSC_UTF8_REJECT:
+            return "<Utf8Validator invalid>"
+        return "<Utf8Validator valid>" if self._stream.state == 0 else "<Utf8Validator mid-character>"
+
+
+# -- text payloads of received frames -----------------------------------------
+
+cdef inline bint _valid_after_ascii(const uint8_t *p, Py_ssize_t n, size_t *ascii) noexcept nogil:
+    """Validate p[0..n); the ASCII prefix is reported so callers can take
+    the cheap str path.  A run of ASCII ends on a character boundary, so
+    only the rest needs the full validator."""
+    cdef size_t a = wsc_ascii_prefix(p, n)
+    ascii[0] = a
+    return a == <size_t>n or wsc_utf8_valid(p + a, n - a)
+
+
+cdef int _bad_text() except -1:
+    raise ProtocolError("invalid UTF-8 in a text message", _INVALID_DATA)
+
+
+cdef str _ascii_str(const uint8_t *p, Py_ssize_t n):
+    # A compact ASCII str filled by memcpy: cheaper than the UTF-8 decoder.
+    cdef str s = PyUnicode_New(n, 127)
+    memcpy(PyUnicode_DATA(s), p, n)
+    return s
+
+
+cdef str _text(const uint8_t *src, Py_ssize_t n, const uint8_t *key):
+    """The str of a whole text payload, validated first (1007 if invalid)."""
+    cdef uint8_t *d
+    cdef size_t a
+    cdef bint ok
+    cdef str s
+    if key != NULL or n <= 64:
+        # Unmask (or copy) straight into a compact ASCII str: for ASCII text,
+        # the common case, that is the only copy.  Otherwise the str serves
+        # as scratch space for the decoder and is dropped.
+        s = PyUnicode_New(n, 127)
+        d = <uint8_t *>PyUnicode_DATA(s)
+        if n <= 64:
+            if wsc_small_unmask_ascii(d, src, n, key):
+                return s
+            ok = wsc_utf8_valid(d, n)
+        elif n >= NOGIL_THRESHOLD:
+            with nogil:
+                wsc_mask(d, src, n, key, 0)
+                ok = _valid_after_ascii(d, n, &a)
+            if a == <size_t>n:
+                return s
+        else:
+            wsc_mask(d, src, n, key, 0)
+            ok = _valid_after_ascii(d, n, &a)
+            if a == <size_t>n:
+                return s
+        if not ok:
+            _bad_text()
+        return PyUnicode_DecodeUTF8(<char *>d, n, NULL)
+    # Unmasked and large: check first, so non-ASCII text costs no scratch.
+    if n >= NOGIL_THRESHOLD:
+        with nogil:
+            ok = _valid_after_ascii(src, n, &a)
+    else:
+        ok = _valid_after_ascii(src, n, &a)
+    if a == <size_t>n:
+        return _ascii_str(src, n)
+    if not ok:
+        _bad_text()
+    return PyUnicode_DecodeUTF8(<char *>src, n, NULL)
+
+
+cdef bytes _text_bytes(const uint8_t *src, Py_ssize_t n, const uint8_t *key):
+    """decode_text=False: the payload as bytes, still fully validated."""
+    cdef bytes b = _payload_bytes(src, n, key)
+    cdef const uint8_t *d = <const uint8_t *>PyBytes_AS_STRING(b)
+    cdef size_t a
+    cdef bint ok
+    if n >= NOGIL_THRESHOLD:
+        with nogil:
+            ok = _valid_after_ascii(d, n, &a)
+    else:
+        ok = _valid_after_ascii(d, n, &a)
+    if not ok:
+        _bad_text()
+    return b
