@@ -115,7 +115,9 @@ declare -A ROOT_CHECK=(
 # ---------------------------------------------------------------- root tools
 # in_root DIR CMD...: CMD inside the root, with /dev and /proc mounted in a
 # private mount namespace (they vanish with it: nothing to clean up), the
-# host's DNS and CA bundle, and a clean environment.
+# host's DNS and CA bundle, and a clean environment.  PIP_NO_COMPILE: pip's
+# byte-compiling of every file it installs costs minutes under emulation, and
+# Python compiles what it imports anyway.
 in_root() {
     local dir=$1
     shift
@@ -129,7 +131,8 @@ in_root() {
             PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
             HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
             PIP_CERT=/etc/host-ca-certificates.crt PIP_DISABLE_PIP_VERSION_CHECK=1 \
-            PIP_NO_INPUT=1 PIP_ROOT_USER_ACTION=ignore WSCODEC_REQUIRE_EXTENSIONS=1 \
+            PIP_NO_INPUT=1 PIP_ROOT_USER_ACTION=ignore PIP_NO_COMPILE=1 \
+            WSCODEC_REQUIRE_EXTENSIONS=1 \
             "$@"' _ "$dir" "$@"
 }
 
@@ -332,8 +335,6 @@ if wants_aarch64; then
 fi
 
 mkdir -p "$CACHE"
-exec 9>"$CACHE/.lock"
-flock 9
 
 timed "sdist" build_sdist
 SDIST=$(ls "$WORK"/dist/*.tar.gz 2>/dev/null || true)
@@ -343,7 +344,10 @@ SDIST=$(ls "$WORK"/dist/*.tar.gz 2>/dev/null || true)
 # output to logs/chain-ROOT.log, outcomes to logs/chain-ROOT.summary.
 chain() {
     local name=${LANE_ROOT[$1]} t0=$SECONDS rc=0 lane simd counts
-    local out=$WORK/logs/chain-$name
+    local out=$WORK/logs/chain-$name lock
+    # One run at a time per root: another would rebuild it under our feet.
+    exec {lock}>"$CACHE/$name.lock"
+    flock "$lock"
     {
         printf '\n==== root %s\n' "$name"
         ensure_root "$name" || rc=$?
