@@ -5,26 +5,53 @@ working pure-Python install, with a warning.  Builds that are meant to be
 native (CI, cibuildwheel) set WSCODEC_REQUIRE_EXTENSIONS=1 (cibuildwheel's
 own CIBUILDWHEEL=1 counts too) and then any build failure is fatal.
 WSCODEC_NO_EXTENSIONS=1 skips the extension and builds the pure wheel.
+On PyPy and every other interpreter that is not CPython the extension is
+not attempted: it uses CPython internals, and the pure backend is what
+those interpreters are fast at.
+
+Everything that needs setuptools runs under ``__main__`` (pip and
+``python setup.py`` both run it so), so tests can import build_plan alone.
 """
 
 import glob
 import os
 import sys
 
-from setuptools import Extension, setup
-from setuptools.command.build_ext import build_ext
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+# Every Cython directive of the module, in one place.
+COMPILER_DIRECTIVES = {
+    "language_level": 3,
+    "boundscheck": False,
+    "wraparound": False,
+    "initializedcheck": False,
+    "cdivision": True,
+    "embedsignature": True,
+    # Signatures as __text_signature__, which inspect and stubtest read.
+    "embedsignature.format": "clinic",
+    "freethreading_compatible": True,
+    # Plain builtin functions and methods, which the interpreter calls more
+    # cheaply than Cython function objects (~7% of a small masked frame).
+    "binding": False,
+}
 
-def _flag(name):
-    return os.environ.get(name, "") not in ("", "0")
+
+def _flag(environ, name):
+    return environ.get(name, "") not in ("", "0")
 
 
-NO_EXTENSIONS = _flag("WSCODEC_NO_EXTENSIONS")
-REQUIRE_EXTENSIONS = _flag("WSCODEC_REQUIRE_EXTENSIONS") or _flag("CIBUILDWHEEL")
-if NO_EXTENSIONS and REQUIRE_EXTENSIONS:
-    sys.exit("WSCODEC_NO_EXTENSIONS and WSCODEC_REQUIRE_EXTENSIONS contradict each other")
+def build_plan(implementation, environ):
+    """Whether to build the extension and whether a failure is fatal:
+    ``(build, required)``.  Exits with a message for contradictory asks."""
+    no_extensions = _flag(environ, "WSCODEC_NO_EXTENSIONS")
+    required = _flag(environ, "WSCODEC_REQUIRE_EXTENSIONS") or _flag(environ, "CIBUILDWHEEL")
+    if no_extensions and required:
+        sys.exit("WSCODEC_NO_EXTENSIONS and WSCODEC_REQUIRE_EXTENSIONS contradict each other")
+    if implementation != "cpython":
+        if required:
+            sys.exit(f"the native backend needs CPython; {implementation} gets the pure backend")
+        return False, False
+    return not no_extensions, required
 
 
 def _core_sources():
@@ -49,22 +76,10 @@ def _define_macros():
     return [("NDEBUG", None)]
 
 
-# Every Cython directive of the module, in one place.
-COMPILER_DIRECTIVES = {
-    "language_level": 3,
-    "boundscheck": False,
-    "wraparound": False,
-    "initializedcheck": False,
-    "cdivision": True,
-    "embedsignature": True,
-    "freethreading_compatible": True,
-    # Plain builtin functions and methods, which the interpreter calls more
-    # cheaply than Cython function objects (~7% of a small masked frame).
-    "binding": False,
-}
-
-
 def _extensions():
+    from Cython.Build import cythonize
+    from setuptools import Extension
+
     # One module: the C core is linked once, so there is one SIMD dispatch
     # state.  _ext.pyx includes the .pxi rooms beside it.
     native = "wscodec/_native"
@@ -77,38 +92,49 @@ def _extensions():
         extra_compile_args=_compile_args(),
         define_macros=_define_macros(),
     )
-    from Cython.Build import cythonize
-
     return cythonize([ext], compiler_directives=COMPILER_DIRECTIVES)
 
 
-class OptionalBuildExt(build_ext):
-    """Turn a failed compile into a warning unless a native build was asked for."""
+def _optional_build_ext(required):
+    from setuptools.command.build_ext import build_ext
 
-    def run(self):
-        try:
-            super().run()
-        except Exception as exc:  # noqa: BLE001 - any build failure means "no compiler"
-            self._give_up(exc)
+    class OptionalBuildExt(build_ext):
+        """Turn a failed compile into a warning unless a native build was asked for."""
 
-    def build_extension(self, ext):
-        try:
-            super().build_extension(ext)
-        except Exception as exc:  # noqa: BLE001
-            self._give_up(exc)
+        def run(self):
+            try:
+                super().run()
+            except Exception as exc:  # noqa: BLE001 - any build failure means "no compiler"
+                self._give_up(exc)
 
-    def _give_up(self, exc):
-        if REQUIRE_EXTENSIONS:
-            raise
-        banner = "*" * 72
-        sys.stderr.write(
-            f"\n{banner}\nWARNING: wscodec's native backend could not be built ({exc}).\n"
-            "Installing the pure-Python backend: same API, much slower.\n"
-            f"{banner}\n\n"
-        )
+        def build_extension(self, ext):
+            try:
+                super().build_extension(ext)
+            except Exception as exc:  # noqa: BLE001
+                self._give_up(exc)
+
+        def _give_up(self, exc):
+            if required:
+                raise
+            banner = "*" * 72
+            sys.stderr.write(
+                f"\n{banner}\nWARNING: wscodec's native backend could not be built ({exc}).\n"
+                "Installing the pure-Python backend: same API, much slower.\n"
+                f"{banner}\n\n"
+            )
+
+    return OptionalBuildExt
 
 
-if NO_EXTENSIONS:
-    setup(ext_modules=[])
-else:
-    setup(ext_modules=_extensions(), cmdclass={"build_ext": OptionalBuildExt})
+def main():
+    from setuptools import setup
+
+    build, required = build_plan(sys.implementation.name, os.environ)
+    if build:
+        setup(ext_modules=_extensions(), cmdclass={"build_ext": _optional_build_ext(required)})
+    else:
+        setup(ext_modules=[])
+
+
+if __name__ == "__main__":
+    main()

@@ -20,8 +20,8 @@
 # 6. cibuildwheel --print-build-identifiers for linux, macos and windows;
 #    one suite run has WSCODEC_REQUIRE_CIBUILDWHEEL=1, so that
 #    tests/test_build_matrix.py fails instead of skipping without it;
-# 7. mypy stubtest of the .pyi stubs against the installed extension modules,
-#    and a strict mypy run of a snippet typed through wscodec/__init__.pyi;
+# 7. .ci/typecheck.sh against the installed wheel: mypy strict over the
+#    package, stubtest of the extension's stub, a strict user snippet;
 # 8. a wheel size report and a summary.  Exits non-zero if any step failed.
 #
 # abi3audit is not run: these wheels are version-specific (cpXY-cpXY), not
@@ -187,7 +187,7 @@ sdist() {
     tar -tzf "$sd" | sed 's|^[^/]*/||' | grep -v '/$' | sort >"$WORK/logs/sdist-contents.txt"
     for want in pyproject.toml setup.py MANIFEST.in README.md PKG-INFO 'src/[^/]*\.c' 'src/[^/]*\.h' \
         'wscodec/_native/_ext\.pyx' 'wscodec/_native/[^/]*\.pxi' 'wscodec/_native/[^/]*\.pxd' \
-        'wscodec/_native/_ext_helpers\.h' 'wscodec/_native/_ext\.pyi' 'wscodec/__init__\.pyi' \
+        'wscodec/_native/_ext_helpers\.h' 'wscodec/_native/_ext\.pyi' \
         'wscodec/py\.typed' 'wscodec/_version\.py' tests/conftest.py 'tests/test_[^/]*\.py' 'docs/[^/]*\.md'; do
         grep -Eq "^${want}\$" "$WORK/logs/sdist-contents.txt" || {
             echo "sdist lacks: $want"
@@ -226,7 +226,7 @@ check_listing() { # check_listing WHEEL native|pure
     local whl=$1 kind=$2 list bad=0 want n
     list=$("$TOOLS/bin/python" -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$whl")
     for want in wscodec/__init__.py wscodec/_pure/__init__.py wscodec/_native/__init__.py wscodec/py.typed \
-        wscodec/__init__.pyi wscodec/_native/_ext.pyi; do
+        wscodec/_native/_ext.pyi; do
         grep -qx "$want" <<<"$list" || {
             echo "$(basename "$whl") lacks $want"
             bad=1
@@ -391,9 +391,9 @@ run_step test-sdist "sdist install: suite ($(pytag "$NEWEST_PY"))" sdist_suite
 run_step test-pure "pure wheel: fresh venv, suite with WSCODEC_NO_EXTENSIONS=1 ($(pytag "$OLDEST_PY"))" pure_suite
 
 # ---------------------------------------------------------------- stubs
-# The .pyi stubs against the installed extension modules (mypy stubtest,
-# allowlist: .ci/stubtest-allowlist.txt), and a strict mypy run of a snippet
-# that uses the top-level API through wscodec/__init__.pyi.
+# The type checks of .ci/typecheck.sh (mypy strict over the package,
+# stubtest of wscodec/_native/_ext.pyi, a strict user snippet) against the
+# installed wheel.
 stubs() {
     local tag whl vpy
     tag=$(pytag "$TOOLS_PY")
@@ -402,30 +402,8 @@ stubs() {
         return 1
     }
     vpy=$(fresh_venv "$TOOLS_PY" stubs)
-    quiet "$vpy" -m pip install "$whl" mypy
-    mkdir -p "$WORK/run/stubs"
-    cd "$WORK/run/stubs"
-    "$vpy" -m mypy.stubtest --allowlist "$ROOT/.ci/stubtest-allowlist.txt" wscodec._native._ext
-    cat >typing_check.py <<'EOF'
-import wscodec
-from wscodec import Frame, Message, Opcode
-
-masked: bytes = wscodec.apply_mask(b"abcd", b"\x00\x01\x02\x03")
-phase: int = wscodec.mask_inplace(bytearray(8), b"abcd", 3)
-ok: bool = wscodec.validate_utf8(memoryview(b"caf\xc3\xa9")) and wscodec.Utf8Validator().feed(b"x")
-frames: list[Frame] = wscodec.FrameDecoder(role="client").feed(wscodec.encode_frame(Opcode.TEXT, b"hi"))
-messages: list[Message] = wscodec.MessageDecoder(max_message_size=None).feed(b"")
-encoder = wscodec.MessageEncoder(role="client", max_frame_size=1024)
-wire: bytes = encoder.text("hi") + encoder.binary(b"\x00") + encoder.close(1000, "bye")
-code, reason = wscodec.parse_close_payload(wscodec.encode_close_payload(1000, "bye"))
-total: int = code + len(reason) + len(wscodec.Masker(b"abcd").process(b"xy"))
-backend: str = wscodec.BACKEND + wscodec.SIMD + wscodec.__version__
-try:
-    wscodec.MessageDecoder().feed(b"\xff")
-except wscodec.ProtocolError as exc:
-    close_code: int = exc.close_code
-EOF
-    "$vpy" -m mypy --strict --no-incremental typing_check.py
+    quiet "$vpy" -m pip install "$whl"
+    bash "$ROOT/.ci/typecheck.sh" "$vpy"
 }
 run_step stubs "stubs: mypy stubtest and a strict mypy run against the installed wheel" stubs
 

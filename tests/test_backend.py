@@ -1,5 +1,5 @@
 """Guards against a silent fallback to the pure backend, and checks that both
-backends export the whole contract of API.md."""
+backends export the whole contract of docs/api.md."""
 
 import importlib
 import os
@@ -70,6 +70,33 @@ def test_env_var_forces_pure_backend(tmp_path):
         env=env, cwd=tmp_path, capture_output=True, text=True, check=True,
     )
     assert out.stdout.split() == ["pure", "none"]
+
+
+# A child whose native extension cannot be imported (as on a machine where
+# it was not built): sys.modules[name] = None makes its import fail.
+_BROKEN_NATIVE = (
+    "import sys; sys.modules['wscodec._native._ext'] = None\n"
+    "try:\n"
+    "    import wscodec\n"
+    "except ImportError:\n"
+    "    print('ImportError')\n"
+    "else:\n"
+    "    print(wscodec.BACKEND)\n"
+)
+
+
+@pytest.mark.parametrize("require, no_extensions, expected", [
+    ("", "", "pure"),  # a missing extension falls back to the pure backend
+    ("1", "", "ImportError"),  # unless the native one is required
+    ("1", "1", "pure"),  # and WSCODEC_NO_EXTENSIONS still wins
+])
+def test_required_extension_that_fails_to_import(tmp_path, require, no_extensions, expected):
+    package_parent = os.path.dirname(os.path.dirname(wscodec.__file__))
+    env = dict(os.environ, WSCODEC_REQUIRE_EXTENSIONS=require, WSCODEC_NO_EXTENSIONS=no_extensions,
+               PYTHONPATH=package_parent)
+    out = subprocess.run([sys.executable, "-c", _BROKEN_NATIVE], env=env, cwd=tmp_path,
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == expected
 
 
 def test_package_is_the_installed_one_when_testing_a_wheel():

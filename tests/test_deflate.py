@@ -453,7 +453,7 @@ def test_output_is_bounded_and_the_overage_is_visible(size):
 
 
 def test_output_over_the_limit_in_the_flush():
-    # websockets issue 1715: the overage may only come out of the final
+    # websockets#1715: the overage may only come out of the final
     # flush; end_message must report it within the same limit rule.
     data = bytes(range(256)) * 64
     pmd = PerMessageDeflate()

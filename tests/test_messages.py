@@ -371,7 +371,7 @@ def test_compressed_invalid_text_fails_mid_frame(backend):
 
 @pytest.mark.parametrize("over", [0, 1, 2, 1000])
 def test_compressed_size_limit_is_exact(backend, over):
-    # websockets issue 1715: one or two bytes over must not slip through.
+    # websockets#1715: one or two bytes over must not slip through.
     limit = 5000
     payload = deflated(b"y" * (limit + over))
     decoder = backend.MessageDecoder(deflate=backend.PerMessageDeflate(), max_message_size=limit)

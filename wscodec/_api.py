@@ -1,4 +1,4 @@
-"""The names every backend exports (the contract of ../shared/API.md)."""
+"""The names every backend exports (the contract of docs/api.md)."""
 
 BACKEND_NAMES = (
     # masking

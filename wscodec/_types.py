@@ -5,7 +5,10 @@ They live in one place so that ``except wscodec.ProtocolError`` and
 produced the error or the message.
 """
 
+from __future__ import annotations
+
 from enum import IntEnum
+from typing import Any
 
 __all__ = [
     "Opcode",
@@ -58,16 +61,16 @@ class ProtocolError(Exception):
     sent correctly is lost.
     """
 
-    def __init__(self, message, close_code=CloseCode.PROTOCOL_ERROR, completed=None):
+    def __init__(self, message: str, close_code: int = CloseCode.PROTOCOL_ERROR, completed: list[Any] | None = None) -> None:
         super().__init__(message)
         self.close_code = int(close_code)
-        self.completed = [] if completed is None else completed
+        self.completed: list[Any] = [] if completed is None else completed
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[ProtocolError], tuple[str, int, list[Any]]]:
         return (type(self), (self.args[0] if self.args else "", self.close_code, self.completed))
 
 
-def is_sendable_close_code(code):
+def is_sendable_close_code(code: int) -> bool:
     """True for codes that may appear in a close frame on the wire.
 
     RFC 6455 section 7.4 and the IANA registry: 1000-1003 and 1007-1014 are

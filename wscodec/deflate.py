@@ -18,12 +18,27 @@ Negotiation failures raise :class:`NegotiationError`, a ``HandshakeError``
 400.  A server never raises for a bad *offer*: RFC 7692 section 5 says to
 decline it, so the next offer is tried; only a header that does not parse at
 all is an error.
+
+The module is over 600 lines because it is one unit in three sections (the
+``Sec-WebSocket-Extensions`` grammar, the zlib codecs, the parameters and
+their negotiation) that only make sense together; each section is short.
 """
+
+from __future__ import annotations
 
 import io
 import zlib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
+from ._rules import role_is_server
 from .handshake import HandshakeError
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
+#: One parsed ``Sec-WebSocket-Extensions`` element: its name and parameters.
+Extension = tuple[str, list[tuple[str, "str | None"]]]
 
 __all__ = [
     "PerMessageDeflate",
@@ -44,7 +59,6 @@ _TAIL = b"\x00\x00\xff\xff"
 #: rejected.  Larger outputs are collected in a BytesIO instead.
 _STEP = 32 * 1024
 
-_ROLES = ("server", "client")
 
 # RFC 7692 section 7.1.2: "1*DIGIT" without leading zeros, 8 to 15.
 _WINDOW_BITS_VALUES = {str(bits): bits for bits in range(8, 16)}
@@ -71,21 +85,21 @@ class NegotiationError(HandshakeError, ValueError):
     connection; a server answers with ``status`` (400).
     """
 
-    def __init__(self, message, status=400, headers=()):
+    def __init__(self, message: str, status: int | None = 400, headers: Iterable[tuple[str, str]] = ()) -> None:
         super().__init__(message, status=status, headers=headers)
 
 
 # -- header syntax (RFC 6455 section 9.1) ------------------------------------
 
 
-def _skip_ows(text, pos):
+def _skip_ows(text: str, pos: int) -> int:
     end = len(text)
     while pos < end and text[pos] in _OWS:
         pos += 1
     return pos
 
 
-def _token(text, pos):
+def _token(text: str, pos: int) -> tuple[str, int]:
     start = pos
     end = len(text)
     while pos < end and text[pos] in _TCHAR:
@@ -95,11 +109,11 @@ def _token(text, pos):
     return text[start:pos], pos
 
 
-def _quoted_string(text, pos):
+def _quoted_string(text: str, pos: int) -> tuple[str, int]:
     # RFC 7230 quoted-string; RFC 6455 9.1 requires the unescaped value to
     # be a token, which the caller checks.
     pos += 1
-    out = []
+    out: list[str] = []
     end = len(text)
     while pos < end:
         char = text[pos]
@@ -115,7 +129,7 @@ def _quoted_string(text, pos):
     raise NegotiationError(f"unterminated quoted string in {text!r}")
 
 
-def parse_extensions(values):
+def parse_extensions(values: str | bytes | Iterable[str | bytes]) -> list[Extension]:
     """Parse ``Sec-WebSocket-Extensions`` header values.
 
     ``values`` is one header value or a list of them (a header repeated on
@@ -127,10 +141,9 @@ def parse_extensions(values):
     """
     if isinstance(values, (str, bytes)):
         values = [values]
-    extensions = []
-    for text in values:
-        if isinstance(text, bytes):
-            text = text.decode("latin-1")
+    extensions: list[Extension] = []
+    for raw in values:
+        text = raw.decode("latin-1") if isinstance(raw, bytes) else raw
         pos = 0
         end = len(text)
         while True:
@@ -141,13 +154,13 @@ def parse_extensions(values):
                 pos += 1
                 continue
             name, pos = _token(text, pos)
-            params = []
+            params: list[tuple[str, str | None]] = []
             pos = _skip_ows(text, pos)
             while pos < end and text[pos] == ";":
                 pos = _skip_ows(text, pos + 1)
                 param, pos = _token(text, pos)
                 pos = _skip_ows(text, pos)
-                value = None
+                value: str | None = None
                 if pos < end and text[pos] == "=":
                     pos = _skip_ows(text, pos + 1)
                     if pos < end and text[pos] == '"':
@@ -170,14 +183,14 @@ def parse_extensions(values):
     return extensions
 
 
-def _read_params(params, *, offer):
+def _read_params(params: list[tuple[str, str | None]], *, offer: bool) -> dict[str, int]:
     """Check one permessage-deflate parameter list; return a dict of it.
 
     Keys present are the parameters given; values are True for the flags,
     an int for window bits, or True for a value-less client_max_window_bits
     (allowed in an offer only).
     """
-    found = {}
+    found: dict[str, int] = {}
     for name, value in params:
         if name not in _PARAMS:
             raise NegotiationError(f"unknown permessage-deflate parameter {name!r}")
@@ -199,23 +212,18 @@ def _read_params(params, *, offer):
     return found
 
 
-def _check_bool(name, value):
+def _check_bool(name: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"{name} must be a bool, not {type(value).__name__}")
     return value
 
 
-def _check_int(name, value, low, high):
+def _check_int(name: str, value: object, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
     if not low <= value <= high:
         raise ValueError(f"{name} must be from {low} to {high}, got {value}")
     return value
-
-
-def _check_role(role):
-    if role not in _ROLES:
-        raise ValueError(f"role must be 'server' or 'client', not {role!r}")
 
 
 # -- the codecs ----------------------------------------------------------------
@@ -226,7 +234,7 @@ class _Compressor:
 
     __slots__ = ("_zobj", "_flush")
 
-    def __init__(self, window_bits, no_context_takeover, level, mem_level):
+    def __init__(self, window_bits: int, no_context_takeover: bool, level: int, mem_level: int) -> None:
         # zlib refuses a raw deflate window of 8 bits.  Compressing with 9 is
         # still valid for a peer that inflates with 8: zlib never emits a
         # distance over w_size - 262 = 250 bytes with a 512-byte window, and
@@ -239,7 +247,7 @@ class _Compressor:
         # ~256 KiB of deflate state for every message.
         self._flush = zlib.Z_FULL_FLUSH if no_context_takeover else zlib.Z_SYNC_FLUSH
 
-    def compress(self, data):
+    def compress(self, data: ReadableBuffer) -> bytes:
         """Compress one whole message payload; the trailing 00 00 ff ff is removed."""
         zobj = self._zobj
         # compress() first even for b"": a flush right after a flush with no
@@ -253,12 +261,12 @@ class _Decompressor:
 
     __slots__ = ("_zobj", "_wbits", "_reset")
 
-    def __init__(self, window_bits, no_context_takeover):
+    def __init__(self, window_bits: int, no_context_takeover: bool) -> None:
         self._wbits = -window_bits
         self._reset = no_context_takeover
         self._zobj = zlib.decompressobj(self._wbits)
 
-    def decompress(self, data, max_length=None):
+    def decompress(self, data: ReadableBuffer, max_length: int | None = None) -> bytes:
         """Inflate the next piece of a message: at most ``max_length`` bytes.
 
         Output that reaches ``max_length`` means the caller's limit is
@@ -288,7 +296,7 @@ class _Decompressor:
             return out
         return self._inflate_more(out, max_length)
 
-    def _inflate_more(self, out, max_length):
+    def _inflate_more(self, out: bytes, max_length: int) -> bytes:
         # Big output: accumulate in a BytesIO, which grows in place and hands
         # its buffer over without a copy, so a message of N bytes peaks near
         # 1.1 N rather than the 2 N of one big decompress() call.
@@ -310,13 +318,13 @@ class _Decompressor:
             self._check_eof()
         return buf.getvalue()
 
-    def _check_eof(self):
+    def _check_eof(self) -> None:
         # A peer may end a message with a BFINAL block (RFC 7692 7.2.3.4).
         # Anything after it in the same message is garbage.
         if self._zobj.unused_data:
             raise zlib.error("data after the end of the deflate stream")
 
-    def end_message(self, max_length=None):
+    def end_message(self, max_length: int | None = None) -> bytes:
         """Finish a message: feed 00 00 ff ff and return the last output."""
         zobj = self._zobj
         if zobj.eof:
@@ -381,14 +389,14 @@ class PerMessageDeflate:
     def __init__(
         self,
         *,
-        server_no_context_takeover=False,
-        client_no_context_takeover=False,
-        server_max_window_bits=15,
-        client_max_window_bits=15,
-        compress_level=6,
-        mem_level=8,
-        min_size=32,
-    ):
+        server_no_context_takeover: bool = False,
+        client_no_context_takeover: bool = False,
+        server_max_window_bits: int = 15,
+        client_max_window_bits: int = 15,
+        compress_level: int = 6,
+        mem_level: int = 8,
+        min_size: int = 32,
+    ) -> None:
         self._server_no_context_takeover = _check_bool(
             "server_no_context_takeover", server_no_context_takeover
         )
@@ -403,15 +411,35 @@ class PerMessageDeflate:
             raise ValueError(f"min_size must be an int >= 0, got {min_size!r}")
         self._min_size = min_size
 
-    server_no_context_takeover = property(lambda self: self._server_no_context_takeover)
-    client_no_context_takeover = property(lambda self: self._client_no_context_takeover)
-    server_max_window_bits = property(lambda self: self._server_max_window_bits)
-    client_max_window_bits = property(lambda self: self._client_max_window_bits)
-    compress_level = property(lambda self: self._compress_level)
-    mem_level = property(lambda self: self._mem_level)
-    min_size = property(lambda self: self._min_size)
+    @property
+    def server_no_context_takeover(self) -> bool:
+        return self._server_no_context_takeover
 
-    def _key(self):
+    @property
+    def client_no_context_takeover(self) -> bool:
+        return self._client_no_context_takeover
+
+    @property
+    def server_max_window_bits(self) -> int:
+        return self._server_max_window_bits
+
+    @property
+    def client_max_window_bits(self) -> int:
+        return self._client_max_window_bits
+
+    @property
+    def compress_level(self) -> int:
+        return self._compress_level
+
+    @property
+    def mem_level(self) -> int:
+        return self._mem_level
+
+    @property
+    def min_size(self) -> int:
+        return self._min_size
+
+    def _key(self) -> tuple[bool, bool, int, int, int, int, int]:
         return (
             self._server_no_context_takeover,
             self._client_no_context_takeover,
@@ -422,8 +450,8 @@ class PerMessageDeflate:
             self._min_size,
         )
 
-    def _replace(self, **changes):
-        kwargs = dict(
+    def _replace(self, **changes: Any) -> PerMessageDeflate:
+        kwargs: dict[str, Any] = dict(
             server_no_context_takeover=self._server_no_context_takeover,
             client_no_context_takeover=self._client_no_context_takeover,
             server_max_window_bits=self._server_max_window_bits,
@@ -435,15 +463,15 @@ class PerMessageDeflate:
         kwargs.update(changes)
         return PerMessageDeflate(**kwargs)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, PerMessageDeflate):
             return NotImplemented
         return self._key() == other._key()
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(self._key())
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             "PerMessageDeflate("
             f"server_no_context_takeover={self._server_no_context_takeover}, "
@@ -455,24 +483,22 @@ class PerMessageDeflate:
             f"min_size={self._min_size})"
         )
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, tuple[bool, bool, int, int, int, int, int]]:
         return (_rebuild, self._key())
 
     # -- codecs -----------------------------------------------------------
 
-    def make_compressor(self, role):
+    def make_compressor(self, role: str) -> _Compressor:
         """A fresh compressor for the messages that ``role`` sends."""
-        _check_role(role)
-        if role == "server":
+        if role_is_server(role):
             bits, reset = self._server_max_window_bits, self._server_no_context_takeover
         else:
             bits, reset = self._client_max_window_bits, self._client_no_context_takeover
         return _Compressor(bits, reset, self._compress_level, self._mem_level)
 
-    def make_decompressor(self, role):
+    def make_decompressor(self, role: str) -> _Decompressor:
         """A fresh decompressor for the messages that ``role`` receives."""
-        _check_role(role)
-        if role == "server":
+        if role_is_server(role):
             bits, reset = self._client_max_window_bits, self._client_no_context_takeover
         else:
             bits, reset = self._server_max_window_bits, self._server_no_context_takeover
@@ -480,7 +506,7 @@ class PerMessageDeflate:
 
     # -- negotiation ------------------------------------------------------
 
-    def response(self, *, server_bits_offered=False, client_bits_offered=False):
+    def response(self, *, server_bits_offered: bool = False, client_bits_offered: bool = False) -> str:
         """These parameters as a server's ``Sec-WebSocket-Extensions`` value.
 
         Window sizes of 15 are left out (the RFC 7692 default) unless the
@@ -489,7 +515,7 @@ class PerMessageDeflate:
         """
         return self._header(server_bits_offered, client_bits_offered)
 
-    def offer(self):
+    def offer(self) -> str:
         """A client's ``Sec-WebSocket-Extensions`` value asking for these wishes.
 
         ``client_max_window_bits`` is always offered (without a value at 15),
@@ -497,7 +523,7 @@ class PerMessageDeflate:
         """
         return self._header(False, True, client_bits_bare=self._client_max_window_bits == 15)
 
-    def _header(self, server_bits, client_bits, client_bits_bare=False):
+    def _header(self, server_bits: bool, client_bits: bool, client_bits_bare: bool = False) -> str:
         # A window size is written when it is not the default or the caller
         # says it must be; client_bits_bare writes the name alone.
         parts = [EXTENSION_NAME]
@@ -513,7 +539,9 @@ class PerMessageDeflate:
             parts.append(f"client_max_window_bits={self._client_max_window_bits}")
         return "; ".join(parts)
 
-    def accept_offers(self, values):
+    def accept_offers(
+        self, values: str | bytes | Iterable[str | bytes]
+    ) -> tuple[PerMessageDeflate, str] | None:
         """Server side: pick the first acceptable permessage-deflate offer.
 
         ``values`` are the client's ``Sec-WebSocket-Extensions`` header values
@@ -554,7 +582,7 @@ class PerMessageDeflate:
                 return accepted, header
         return None
 
-    def _meet(self, offer):
+    def _meet(self, offer: dict[str, int]) -> PerMessageDeflate | None:
         server_bits = min(offer.get("server_max_window_bits", 15), self._server_max_window_bits)
         client_offer = offer.get("client_max_window_bits")
         if client_offer is None:
@@ -572,7 +600,7 @@ class PerMessageDeflate:
             client_max_window_bits=client_bits,
         )
 
-    def accept_response(self, values):
+    def accept_response(self, values: str | bytes | Iterable[str | bytes] | None) -> PerMessageDeflate | None:
         """Client side: check the server's answer to :meth:`offer`.
 
         ``values`` are the response's ``Sec-WebSocket-Extensions`` header
@@ -625,7 +653,9 @@ class PerMessageDeflate:
         )
 
 
-def _rebuild(snct, cnct, sbits, cbits, level, mem, min_size):
+def _rebuild(
+    snct: bool, cnct: bool, sbits: int, cbits: int, level: int, mem: int, min_size: int
+) -> PerMessageDeflate:
     return PerMessageDeflate(
         server_no_context_takeover=snct,
         client_no_context_takeover=cnct,

@@ -28,11 +28,25 @@ pairs, with names in any case.  Headers that are lists (``Connection``,
 come on several lines; the others must come once.
 """
 
+from __future__ import annotations
+
 import base64
 import binascii
 import hashlib
 import os
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, NamedTuple, Union
+
+if TYPE_CHECKING:
+    from .deflate import PerMessageDeflate
+
+#: A header name or value as the handshake accepts it.
+_Text = Union[str, bytes]
+#: Headers: a mapping (a value may be a list for a repeated header) or pairs.
+HeadersLike = Union[
+    Mapping[_Text, Union[_Text, "list[_Text]", "tuple[_Text, ...]"]],
+    Iterable["tuple[_Text, _Text]"],
+]
 
 __all__ = [
     "HandshakeError",
@@ -90,12 +104,12 @@ class HandshakeError(Exception):
     answer, the client just closes the connection.
     """
 
-    def __init__(self, message, status=400, headers=()):
+    def __init__(self, message: str, status: int | None = 400, headers: Iterable[tuple[str, str]] = ()) -> None:
         super().__init__(message)
         self.status = status
         self.headers = list(headers)
 
-    def response(self):
+    def response(self) -> bytes:
         """The HTTP response a server sends for this error (``Connection: close``)."""
         status = 400 if self.status is None else self.status
         body = f"{self}\n".encode("utf-8", "replace")
@@ -106,23 +120,23 @@ class HandshakeError(Exception):
         ]
         return encode_response(status, headers, body=body)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[HandshakeError], tuple[str, int | None, list[tuple[str, str]]]]:
         return (type(self), (self.args[0] if self.args else "", self.status, self.headers))
 
 
-def accept_key(key):
+def accept_key(key: str | bytes) -> str:
     """The ``Sec-WebSocket-Accept`` value for a ``Sec-WebSocket-Key`` (RFC 6455 1.3)."""
     if isinstance(key, str):
         key = key.encode("ascii")
     return base64.b64encode(hashlib.sha1(key + _GUID).digest()).decode("ascii")
 
 
-def generate_key():
+def generate_key() -> str:
     """A fresh ``Sec-WebSocket-Key``: 16 bytes from ``os.urandom``, base64."""
     return base64.b64encode(os.urandom(16)).decode("ascii")
 
 
-def _valid_key(key):
+def _valid_key(key: str) -> bool:
     try:
         raw = base64.b64decode(key.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError):
@@ -133,7 +147,8 @@ def _valid_key(key):
 # -- headers ---------------------------------------------------------------
 
 
-def _pairs(headers):
+def _pairs(headers: HeadersLike) -> Iterator[tuple[_Text, _Text]]:
+    items: Iterable[tuple[_Text, _Text | list[_Text] | tuple[_Text, ...]]]
     items = headers.items() if hasattr(headers, "items") else headers
     for name, value in items:
         if isinstance(value, (list, tuple)):
@@ -146,8 +161,8 @@ def _pairs(headers):
 class _Headers:
     """Case-insensitive view of the headers the handshake looks at."""
 
-    def __init__(self, headers):
-        self._values = {}
+    def __init__(self, headers: HeadersLike) -> None:
+        self._values: dict[str, list[str]] = {}
         for name, value in _pairs(headers):
             if isinstance(name, bytes):
                 name = name.decode("latin-1")
@@ -155,7 +170,7 @@ class _Headers:
                 value = value.decode("latin-1")
             self._values.setdefault(name.lower(), []).append(value.strip(" \t"))
 
-    def get_list(self, name):
+    def get_list(self, name: str) -> list[str]:
         """All comma-separated elements of a list header, stripped, empties dropped."""
         return [
             item.strip(" \t")
@@ -164,11 +179,11 @@ class _Headers:
             if item.strip(" \t")
         ]
 
-    def get_raw(self, name):
+    def get_raw(self, name: str) -> list[str]:
         """The header's lines, untouched (for Sec-WebSocket-Extensions)."""
         return list(self._values.get(name, ()))
 
-    def get_one(self, name, error):
+    def get_one(self, name: str, error: Callable[[int], HandshakeError]) -> str:
         """The value of a header that must appear exactly once, else ``error``."""
         values = self._values.get(name, ())
         if len(values) != 1:
@@ -176,7 +191,7 @@ class _Headers:
         return values[0]
 
 
-def _tokens_lower(values):
+def _tokens_lower(values: list[str]) -> list[str]:
     return [value.lower() for value in values]
 
 
@@ -187,14 +202,20 @@ class ServerHandshake(NamedTuple):
     """What :func:`server_handshake` accepted."""
 
     #: Headers for the ``101 Switching Protocols`` response.
-    headers: list
+    headers: list[tuple[str, str]]
     #: The negotiated ``PerMessageDeflate``, or None.
-    deflate: object
+    deflate: PerMessageDeflate | None
     #: The chosen subprotocol, or None.
-    subprotocol: object
+    subprotocol: str | None
 
 
-def server_handshake(headers, *, method="GET", deflate=None, subprotocols=None):
+def server_handshake(
+    headers: HeadersLike,
+    *,
+    method: str = "GET",
+    deflate: PerMessageDeflate | None = None,
+    subprotocols: Iterable[str] | None = None,
+) -> ServerHandshake:
     """Check a client's upgrade request; return the response to send.
 
     ``deflate`` is the server's ``PerMessageDeflate`` wish (None: never
@@ -209,8 +230,8 @@ def server_handshake(headers, *, method="GET", deflate=None, subprotocols=None):
         )
     view = _Headers(headers)
 
-    def once(name):
-        def error(count):
+    def once(name: str) -> str:
+        def error(count: int) -> HandshakeError:
             what = "missing" if count == 0 else f"given {count} times"
             return HandshakeError(f"{name} header {what}")
 
@@ -242,7 +263,7 @@ def server_handshake(headers, *, method="GET", deflate=None, subprotocols=None):
         ("Sec-WebSocket-Accept", accept_key(key)),
     ]
 
-    negotiated = None
+    negotiated: PerMessageDeflate | None = None
     if deflate is not None:
         offers = view.get_raw("sec-websocket-extensions")
         if offers:
@@ -251,7 +272,7 @@ def server_handshake(headers, *, method="GET", deflate=None, subprotocols=None):
                 negotiated, value = accepted
                 response.append(("Sec-WebSocket-Extensions", value))
 
-    chosen = None
+    chosen: str | None = None
     if subprotocols:
         offered = view.get_list("sec-websocket-protocol")
         chosen = next((p for p in subprotocols if p in offered), None)
@@ -268,12 +289,19 @@ class ClientHandshake(NamedTuple):
     """What :func:`client_handshake` found in the server's response."""
 
     #: The negotiated ``PerMessageDeflate``, or None.
-    deflate: object
+    deflate: PerMessageDeflate | None
     #: The subprotocol the server chose, or None.
-    subprotocol: object
+    subprotocol: str | None
 
 
-def client_request_headers(host, *, key, deflate=None, subprotocols=None, origin=None):
+def client_request_headers(
+    host: str,
+    *,
+    key: str,
+    deflate: PerMessageDeflate | None = None,
+    subprotocols: Iterable[str] | None = None,
+    origin: str | None = None,
+) -> list[tuple[str, str]]:
     """Headers for a client's upgrade request (RFC 6455 section 4.1).
 
     ``host`` is the ``Host`` value (with ``:port`` unless it is the
@@ -297,7 +325,14 @@ def client_request_headers(host, *, key, deflate=None, subprotocols=None, origin
     return headers
 
 
-def client_handshake(status, headers, *, key, deflate=None, subprotocols=None):
+def client_handshake(
+    status: int,
+    headers: HeadersLike,
+    *,
+    key: str,
+    deflate: PerMessageDeflate | None = None,
+    subprotocols: Iterable[str] | None = None,
+) -> ClientHandshake:
     """Check the server's response to a request built with the same arguments.
 
     Returns a :class:`ClientHandshake`; raises :class:`HandshakeError`
@@ -317,7 +352,7 @@ def client_handshake(status, headers, *, key, deflate=None, subprotocols=None):
     if accepts != [accept_key(key)]:
         raise HandshakeError(f"wrong Sec-WebSocket-Accept {accepts!r}", None)
 
-    negotiated = None
+    negotiated: PerMessageDeflate | None = None
     extensions = view.get_raw("sec-websocket-extensions")
     if deflate is not None:
         try:
@@ -328,7 +363,7 @@ def client_handshake(status, headers, *, key, deflate=None, subprotocols=None):
     elif any(value.strip(" \t,") for value in extensions):
         raise HandshakeError(f"server accepted extensions that were not offered: {extensions!r}", None)
 
-    chosen = None
+    chosen: str | None = None
     protocols = view.get_list("sec-websocket-protocol")
     if protocols:
         if len(protocols) != 1 or not subprotocols or protocols[0] not in subprotocols:
@@ -343,16 +378,16 @@ def client_handshake(status, headers, *, key, deflate=None, subprotocols=None):
 class Request(NamedTuple):
     method: str
     target: str
-    headers: list
+    headers: list[tuple[str, str]]
 
 
 class Response(NamedTuple):
     status: int
     reason: str
-    headers: list
+    headers: list[tuple[str, str]]
 
 
-def _parse_header_lines(lines, error_status):
+def _parse_header_lines(lines: list[bytes], error_status: int | None) -> list[tuple[str, str]]:
     headers = []
     for line in lines:
         if line[:1] in (b" ", b"\t"):
@@ -368,7 +403,7 @@ def _parse_header_lines(lines, error_status):
     return headers
 
 
-def _split_head(data, error_status):
+def _split_head(data: bytes | bytearray | memoryview, error_status: int | None) -> tuple[bytes, list[bytes]]:
     data = bytes(data)
     end = data.find(b"\r\n\r\n")
     if end >= 0:
@@ -381,7 +416,7 @@ def _split_head(data, error_status):
     return lines[0], lines[1:]
 
 
-def parse_request(data):
+def parse_request(data: bytes | bytearray | memoryview) -> Request:
     """Parse an HTTP/1.1 request head (bytes up to, optionally with, ``\\r\\n\\r\\n``).
 
     Raises :class:`HandshakeError` (400) for anything malformed and for
@@ -399,7 +434,7 @@ def parse_request(data):
     return Request(method.decode("ascii"), target.decode("latin-1"), _parse_header_lines(lines, 400))
 
 
-def parse_response(data):
+def parse_response(data: bytes | bytearray | memoryview) -> Response:
     """Parse an HTTP/1.1 response head; raises :class:`HandshakeError` (status None)."""
     start, lines = _split_head(data, None)
     parts = start.split(b" ", 2)
@@ -409,16 +444,16 @@ def parse_response(data):
     return Response(int(parts[1]), reason, _parse_header_lines(lines, None))
 
 
-def _encode_headers(headers):
+def _encode_headers(headers: HeadersLike) -> str:
     out = []
     for name, value in _pairs(headers):
         if any(c in str(name) + str(value) for c in "\r\n\0"):
             raise ValueError(f"header {name!r} contains a line break or NUL")
-        out.append(f"{name}: {value}\r\n")
+        out.append(str(name) + ": " + str(value) + "\r\n")  # str(): as given, bytes included
     return "".join(out)
 
 
-def encode_request(target, headers, method="GET"):
+def encode_request(target: str, headers: HeadersLike, method: str = "GET") -> bytes:
     """Serialise a request head: ``GET target HTTP/1.1`` plus headers."""
     if any(c in target for c in " \r\n\0") or not target:
         raise ValueError(f"invalid request target {target!r}")
@@ -426,12 +461,14 @@ def encode_request(target, headers, method="GET"):
     return head.encode("latin-1")
 
 
-def encode_response(status, headers, *, reason=None, body=b""):
+def encode_response(
+    status: int, headers: HeadersLike, *, reason: str | None = None, body: bytes | bytearray | memoryview = b""
+) -> bytes:
     """Serialise a response: status line, headers, ``Content-Length`` if a body."""
     if reason is None:
         reason = _REASONS.get(status, "")
-    headers = list(_pairs(headers))
+    pairs = list(_pairs(headers))
     if body or status >= 200:
-        headers.append(("Content-Length", str(len(body))))
-    head = f"HTTP/1.1 {status} {reason}\r\n{_encode_headers(headers)}\r\n"
+        pairs.append(("Content-Length", str(len(body))))
+    head = f"HTTP/1.1 {status} {reason}\r\n{_encode_headers(pairs)}\r\n"
     return head.encode("latin-1") + bytes(body)

@@ -5,6 +5,7 @@ Importing it raises ImportError when the extension was not built;
 """
 
 import os as _os
+from typing import Literal
 
 from .._types import CloseCode, Opcode, ProtocolError
 from ..deflate import PerMessageDeflate
@@ -27,10 +28,10 @@ from ._ext import (
     validate_utf8,
 )
 
-BACKEND = "native"
+BACKEND: Literal["native", "pure"] = "native"
 
 
-def _set_simd(name):
+def _set_simd(name: str) -> str:
     """Force a SIMD level for every native path (tests; see WSCODEC_SIMD).
 
     Raises ValueError when the name is unknown or this CPU lacks the level.
@@ -43,4 +44,4 @@ def _set_simd(name):
 if _os.environ.get("WSCODEC_SIMD"):
     _set_simd(_os.environ["WSCODEC_SIMD"])
 
-SIMD = _simd_name()
+SIMD: str = _simd_name()

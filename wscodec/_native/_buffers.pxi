@@ -16,7 +16,7 @@ cdef inline int mask_key(object mask, uint8_t key[4]) except -1:
     PyObject_GetBuffer(mask, &view, PyBUF_SIMPLE)
     try:
         if view.len != 4:
-            raise ValueError(f"mask must be exactly 4 bytes, not {view.len}")
+            raise mask_length(view.len)
         memcpy(key, view.buf, 4)
     finally:
         PyBuffer_Release(&view)

@@ -15,22 +15,6 @@ from _typeshed import ReadableBuffer, WriteableBuffer
 from .._types import Opcode
 from ..deflate import PerMessageDeflate
 
-__all__ = [
-    "Frame",
-    "FrameDecoder",
-    "Masker",
-    "Message",
-    "MessageDecoder",
-    "MessageEncoder",
-    "Utf8Validator",
-    "apply_mask",
-    "encode_close_payload",
-    "encode_frame",
-    "mask_inplace",
-    "parse_close_payload",
-    "validate_utf8",
-]
-
 _Role: TypeAlias = Literal["server", "client"]
 
 def _simd_name() -> str: ...

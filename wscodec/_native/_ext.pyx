@@ -25,7 +25,32 @@ from wscodec._native._core cimport wsc_simd_init, wsc_simd_name, wsc_simd_select
 
 import os as _os
 
-from .._types import CONTROL_MAX_PAYLOAD, DEFAULT_MAX_MESSAGE_SIZE, Opcode, ProtocolError, is_sendable_close_code
+# The rules and the texts of errors, shared with the pure backend.
+from .._rules import (
+    already_failed,
+    check_close_code,
+    check_close_reason,
+    check_control_payload,
+    check_encoder_frame_size,
+    check_limit,
+    close_reason_too_long,
+    close_reason_without_code,
+    control_not_fragmented,
+    frame_opcode,
+    mask_length,
+    mask_phase,
+    message_opcode,
+    not_a_str,
+    not_writable,
+    opcode_to_send,
+    protocol_error,
+    role_is_server,
+)
+from .._types import DEFAULT_MAX_MESSAGE_SIZE as _DEFAULT_MAX_MESSAGE_SIZE
+from .._types import Opcode, ProtocolError, is_sendable_close_code
+
+cdef extern from "Python.h":
+    long PyLong_AsLongAndOverflow(object v, int *overflow) except? -1
 
 cdef extern from "_ext_helpers.h":
     bint wsc_small_unmask_ascii(uint8_t *dst, const uint8_t *src, size_t n, const uint8_t *key) noexcept nogil

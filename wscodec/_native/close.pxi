@@ -12,12 +12,12 @@ cdef tuple _parse_close(const uint8_t *d, Py_ssize_t n):
     if n == 0:
         return (1005, _EMPTY_STR)
     if n == 1:
-        raise ProtocolError("close frame with a 1-byte payload", _PROTOCOL_ERROR)
+        raise protocol_error("close_one_byte")
     code = (d[0] << 8) | d[1]
     if not is_sendable_close_code(code):
-        raise ProtocolError(f"close code {code} may not be sent on the wire", _PROTOCOL_ERROR)
+        raise protocol_error("close_code_not_sendable", code=code)
     if not wsc_utf8_valid(d + 2, n - 2):
-        raise ProtocolError("close reason is not valid UTF-8", _INVALID_DATA)
+        raise protocol_error("close_reason_invalid")
     return (code, PyUnicode_DecodeUTF8(<char *>d + 2, n - 2, NULL))
 
 
@@ -30,10 +30,10 @@ cdef int _check_close_prefix(const uint8_t *d, Py_ssize_t n) except -1:
         return 0
     code = (d[0] << 8) | d[1]
     if not is_sendable_close_code(code):
-        raise ProtocolError(f"close code {code} may not be sent on the wire", _PROTOCOL_ERROR)
+        raise protocol_error("close_code_not_sendable", code=code)
     wsc_utf8_stream_init(&s)
     if not wsc_utf8_stream_feed(&s, d + 2, n - 2):
-        raise ProtocolError("close reason is not valid UTF-8", _INVALID_DATA)
+        raise protocol_error("close_reason_invalid")
     return 0
 
 
@@ -49,16 +49,12 @@ def parse_close_payload(payload):
 
 def encode_close_payload(code, reason=""):
     """The payload of a CLOSE frame; ``ValueError`` for what may not be sent."""
-    if not isinstance(code, int) or isinstance(code, bool):
-        raise TypeError(f"close code must be an int, not {type(code).__name__}")
-    if not is_sendable_close_code(code):
-        raise ValueError(f"close code {code} may not be sent on the wire")
-    if not isinstance(reason, str):
-        raise TypeError(f"close reason must be a str, not {type(reason).__name__}")
+    check_close_code(code)
+    check_close_reason(reason)
     cdef bytes raw = PyUnicode_AsUTF8String(reason)
     cdef Py_ssize_t n = PyBytes_GET_SIZE(raw)
     if n + 2 > _CONTROL_MAX:
-        raise ValueError(f"close reason too long: {n} bytes (at most {CONTROL_MAX_PAYLOAD - 2})")
+        raise close_reason_too_long(n)
     cdef bytes payload = PyBytes_FromStringAndSize(NULL, n + 2)
     cdef uint8_t *d = <uint8_t *>PyBytes_AS_STRING(payload)
     cdef int c = code

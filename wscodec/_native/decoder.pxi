@@ -54,24 +54,10 @@ cdef Message _control_message(unsigned op, const uint8_t *d, Py_ssize_t n):
     return _new_message(_OPCODES[op], payload)
 
 
-cdef uint64_t _check_limit(str name, value) except? 0:
-    if value is None:
-        return _NO_LIMIT
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{name} must be None or an int, not {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name} must be None or >= 0, not {value}")
-    if value >= 0x7FFFFFFFFFFFFFFF:
-        return _NO_LIMIT  # no frame can declare more than 2**63 - 1 bytes anyway
-    return <uint64_t>value
-
-
-cdef bint _role_is_server(role) except -1:
-    if role == "server":
-        return True
-    if role == "client":
-        return False
-    raise ValueError(f"role must be 'server' or 'client', not {role!r}")
+cdef uint64_t _limit(str name, value) except? 0:
+    """A limit checked by the shared rules, _NO_LIMIT for None."""
+    value = check_limit(name, value)
+    return _NO_LIMIT if value is None else <uint64_t>value
 
 
 cdef class _Decoder:
@@ -160,7 +146,7 @@ cdef class _Decoder:
         cdef Py_buffer view
         cdef list out
         if self._failed:
-            raise ProtocolError(f"decoder already failed with close code {self._failed}", self._failed)
+            raise already_failed(self._failed)
         out = []
         if PyBytes_CheckExact(data):
             try:
@@ -273,26 +259,23 @@ cdef class _Decoder:
         cdef Py_ssize_t head
         if b0 & 0x70:
             if b0 & 0x30:
-                raise ProtocolError("RSV2 or RSV3 set", _PROTOCOL_ERROR)
+                raise protocol_error("rsv2_rsv3")
             if not self._allow_rsv1:
-                raise ProtocolError("RSV1 set without a negotiated extension", _PROTOCOL_ERROR)
+                raise protocol_error("rsv1_not_negotiated")
         if op - 3u < 5u or op > 10u:
-            raise ProtocolError(f"reserved opcode {op}", _PROTOCOL_ERROR)
+            raise protocol_error("reserved_opcode", opcode=op)
         if op >= 8 and not (b0 & 0x80):
-            raise ProtocolError("fragmented control frame", _PROTOCOL_ERROR)
+            raise protocol_error("fragmented_control")
         if avail < 2:
             return 0
         b1 = q[1]
         if (b1 >> 7) != <unsigned>self._server:
-            raise ProtocolError(
-                "unmasked frame from a client" if self._server else "masked frame from a server",
-                _PROTOCOL_ERROR,
-            )
+            raise protocol_error("unmasked_from_client" if self._server else "masked_from_server")
         length = b1 & 0x7F
         head = 2
         if length >= 126:
             if op >= 8:
-                raise ProtocolError("control frame payload over 125 bytes", _PROTOCOL_ERROR)
+                raise protocol_error("control_too_long")
             if length == 126:
                 if avail < 4:
                     return 0
@@ -300,13 +283,13 @@ cdef class _Decoder:
                 head = 4
             else:
                 if avail > 2 and q[2] & 0x80:
-                    raise ProtocolError("64-bit payload length with the top bit set", _PROTOCOL_ERROR)
+                    raise protocol_error("length_top_bit")
                 if avail < 10:
                     return 0
                 length = _be64(q + 2)
                 head = 10
         if length > self._max_frame:
-            raise ProtocolError(f"frame of {length} bytes over the {self._max_frame}-byte limit", _TOO_BIG)
+            raise protocol_error("frame_too_big", length=length, limit=self._max_frame)
         if not self._frames:
             self._check_message_header(b0, length)
         if self._server:
@@ -328,24 +311,24 @@ cdef class _Decoder:
         cdef bint compressed
         if op >= 8:
             if b0 & 0x40:
-                raise ProtocolError("RSV1 set on a control frame", _PROTOCOL_ERROR)
+                raise protocol_error("rsv1_on_control")
             if op == 8 and length == 1:
-                raise ProtocolError("close frame with a 1-byte payload", _PROTOCOL_ERROR)
+                raise protocol_error("close_one_byte")
             return 0
         if op:
             if self._msg_op:
-                raise ProtocolError("new data frame while a fragmented message is unfinished", _PROTOCOL_ERROR)
+                raise protocol_error("data_while_fragmented")
             size = 0
             compressed = b0 & 0x40
         else:
             if b0 & 0x40:
-                raise ProtocolError("RSV1 set on a continuation frame", _PROTOCOL_ERROR)
+                raise protocol_error("rsv1_on_continuation")
             if not self._msg_op:
-                raise ProtocolError("continuation frame with no message started", _PROTOCOL_ERROR)
+                raise protocol_error("continuation_without_start")
             size = <uint64_t>self._data_len
             compressed = self._compressed
         if not compressed and size + length > self._max_message:
-            raise ProtocolError(f"message over the {self._max_message}-byte limit", _TOO_BIG)
+            raise protocol_error("message_too_big", limit=self._max_message)
         return 0
 
     @cython.final
@@ -570,14 +553,14 @@ cdef class _Decoder:
             try:
                 tail = self._inflater.end_message(self._room())
             except _ZlibError:
-                raise ProtocolError("corrupt deflate data", _INVALID_DATA) from None
+                raise protocol_error("corrupt_deflate") from None
             self._take_inflated(tail)
         op = self._msg_op
         self._msg_op = 0
         self._compressed = False
         if op == 1:
             if not wsc_utf8_stream_finish(&self._utf8):
-                raise ProtocolError("text message ends mid-character", _INVALID_DATA)
+                raise protocol_error("text_ends_mid_character")
             out.append(_new_message(_TEXT, self._take_str() if self._decode_text else self._take_bytes()))
         else:
             out.append(_new_message(_BINARY, self._take_bytes()))
@@ -599,7 +582,7 @@ cdef class _Decoder:
         try:
             out = self._inflater.decompress(piece, self._room())
         except _ZlibError:
-            raise ProtocolError("corrupt deflate data", _INVALID_DATA) from None
+            raise protocol_error("corrupt_deflate") from None
         return self._take_inflated(out)
 
     @cython.final
@@ -618,7 +601,7 @@ cdef class _Decoder:
                 fit = <Py_ssize_t>(self._max_message - <uint64_t>self._data_len)
                 if text and not self._feed_text(d, fit):
                     _bad_text()
-                raise ProtocolError(f"message over the {self._max_message}-byte limit", _TOO_BIG)
+                raise protocol_error("message_too_big", limit=self._max_message)
             if text and k and not self._feed_text(d, k):
                 _bad_text()
             if k:
@@ -634,9 +617,9 @@ cdef class FrameDecoder(_Decoder):
     """Split a byte stream into ``Frame`` objects, checking the frame-level rules."""
 
     def __init__(self, *, role="server", max_frame_size=None, allow_rsv1=False):
-        self._server = _role_is_server(role)
+        self._server = role_is_server(role)
         self._frames = True
-        self._max_frame = _check_limit("max_frame_size", max_frame_size)
+        self._max_frame = _limit("max_frame_size", max_frame_size)
         self._max_message = _NO_LIMIT
         self._allow_rsv1 = bool(allow_rsv1)
 
@@ -652,15 +635,15 @@ cdef class MessageDecoder(_Decoder):
         self,
         *,
         role="server",
-        max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
+        max_message_size=_DEFAULT_MAX_MESSAGE_SIZE,
         max_frame_size=None,
         deflate=None,
         decode_text=True,
     ):
-        self._server = _role_is_server(role)
+        self._server = role_is_server(role)
         self._frames = False
-        self._max_frame = _check_limit("max_frame_size", max_frame_size)
-        self._max_message = _check_limit("max_message_size", max_message_size)
+        self._max_frame = _limit("max_frame_size", max_frame_size)
+        self._max_message = _limit("max_message_size", max_message_size)
         self._allow_rsv1 = deflate is not None
         self._decode_text = bool(decode_text)
         self._inflater = None if deflate is None else deflate.make_decompressor(role)

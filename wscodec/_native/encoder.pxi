@@ -8,7 +8,6 @@ cdef extern from "Python.h":
 cdef enum:
     _POOL_SIZE = 4096  # bytes of secure randomness per refill: 1024 keys
 
-cdef dict _ENCODE_OPCODES = {op: op for op in Opcode}
 cdef object _urandom = _os.urandom
 
 
@@ -113,15 +112,13 @@ cdef inline bytes _encode(unsigned b0, const uint8_t *src, Py_ssize_t n, const u
 
 
 cdef unsigned _opcode_value(opcode) except? 0xFFFF:
+    cdef int overflow = 0
     cdef long op
-    if type(opcode) is int or isinstance(opcode, Opcode):
-        op = opcode
-        if 0 <= op <= 2 or 8 <= op <= 10:
+    if type(opcode) is int or type(opcode) is Opcode:
+        op = PyLong_AsLongAndOverflow(opcode, &overflow)
+        if not overflow and (0 <= op <= 2 or 8 <= op <= 10):
             return <unsigned>op
-    try:
-        return <unsigned>int(_ENCODE_OPCODES[opcode])
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown opcode {opcode!r}") from None
+    return <unsigned>opcode_to_send(opcode)
 
 
 cdef bytes _encode_frame(unsigned op, const uint8_t *src, Py_ssize_t n, fin, rsv1, mask):
@@ -130,9 +127,9 @@ cdef bytes _encode_frame(unsigned op, const uint8_t *src, Py_ssize_t n, fin, rsv
     cdef unsigned b0
     if op >= 8:
         if n > _CONTROL_MAX:
-            raise ValueError(f"control frame payload of {n} bytes (at most {CONTROL_MAX_PAYLOAD})")
+            check_control_payload(n)
         if not fin:
-            raise ValueError("control frames cannot be fragmented")
+            raise control_not_fragmented()
     b0 = op | (0x80 if fin else 0) | (0x40 if rsv1 else 0)
     if mask is None or mask is False:
         pass
@@ -169,16 +166,9 @@ cdef class MessageEncoder:
     cdef _KeyPool _keys            # client only; per encoder, so no contention
 
     def __init__(self, *, role="server", max_frame_size=None, deflate=None):
-        self._client = not _role_is_server(role)
-        if max_frame_size is not None:
-            if not isinstance(max_frame_size, int) or isinstance(max_frame_size, bool):
-                raise TypeError(f"max_frame_size must be None or an int, not {type(max_frame_size).__name__}")
-            if max_frame_size < 1:
-                # Zero would leave no room for any payload byte.
-                raise ValueError(f"max_frame_size must be None or >= 1, not {max_frame_size}")
-            self._max_frame = min(max_frame_size, 0x7FFFFFFFFFFFFFFF)
-        else:
-            self._max_frame = 0
+        self._client = not role_is_server(role)
+        max_frame_size = check_encoder_frame_size(max_frame_size)
+        self._max_frame = 0 if max_frame_size is None else max_frame_size
         if deflate is None:
             self._compressor = None
             self._min_size = 0
@@ -194,7 +184,7 @@ cdef class MessageEncoder:
         """A TEXT message (strict UTF-8: lone surrogates raise UnicodeEncodeError)."""
         cdef bytes raw
         if not PyUnicode_Check(data):
-            raise TypeError(f"text() takes a str, not {type(data).__name__}")
+            raise not_a_str(data)
         if PyUnicode_IS_COMPACT_ASCII(data):
             # ASCII is its own UTF-8: encode straight from the str's buffer.
             return self._message(1, <const uint8_t *>PyUnicode_DATA(data), PyUnicode_GET_LENGTH(data), data)
@@ -221,7 +211,7 @@ cdef class MessageEncoder:
     def close(self, code=1000, reason=""):
         if code is None:
             if reason:
-                raise ValueError("a close reason needs a close code")
+                raise close_reason_without_code()
             payload = b""
         else:
             payload = encode_close_payload(code, reason)
@@ -234,7 +224,7 @@ cdef class MessageEncoder:
         PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
         try:
             if view.len > _CONTROL_MAX:
-                raise ValueError(f"control frame payload of {view.len} bytes (at most {CONTROL_MAX_PAYLOAD})")
+                check_control_payload(view.len)
             if self._client:
                 self._keys.take(key)
                 kp = key

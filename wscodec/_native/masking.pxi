@@ -21,10 +21,7 @@ cdef bytes _xor(const uint8_t *src, Py_ssize_t n, const uint8_t *key, unsigned p
 
 
 def apply_mask(data, mask):
-    """apply_mask(data, mask) -> bytes
-
-    ``data`` XOR the 4-byte ``mask`` repeated (RFC 6455 section 5.3).
-    """
+    """``data`` XOR the 4-byte ``mask`` repeated (RFC 6455 section 5.3), as bytes."""
     cdef uint8_t key[4]
     cdef Py_buffer view
     mask_key(mask, key)
@@ -37,17 +34,27 @@ def apply_mask(data, mask):
         PyBuffer_Release(&view)
 
 
-def mask_inplace(buf, mask, Py_ssize_t offset=0):
-    """mask_inplace(buf, mask, offset=0) -> int
+cdef inline unsigned _phase(object offset) except? 4:
+    """offset % 4: any int (a huge one too), by the shared rule."""
+    cdef int overflow = 0
+    cdef long v
+    if type(offset) is int:
+        v = PyLong_AsLongAndOverflow(offset, &overflow)
+        if not overflow:
+            return <unsigned>(v & 3)  # two's complement: equals v % 4
+    return <unsigned>mask_phase(offset)
 
-    XOR a writable buffer in place starting at mask byte ``offset % 4``;
+
+def mask_inplace(buf, mask, offset=0):
+    """XOR a writable buffer in place starting at mask byte ``offset % 4``;
     returns ``(offset + len(buf)) % 4`` for the next piece.
     """
     cdef uint8_t key[4]
     cdef Py_buffer view
-    cdef unsigned phase = <unsigned>(offset & 3)  # two's complement: equals offset % 4
+    cdef unsigned phase
     cdef Py_ssize_t n
     mask_key(mask, key)
+    phase = _phase(offset)
     if PyByteArray_CheckExact(buf):
         n = PyByteArray_GET_SIZE(buf)
         if n < NOGIL_THRESHOLD:
@@ -58,7 +65,7 @@ def mask_inplace(buf, mask, Py_ssize_t offset=0):
         PyObject_GetBuffer(buf, &view, PyBUF_WRITABLE)
     except BufferError:
         if PyObject_CheckBuffer(buf):
-            raise TypeError(f"mask_inplace needs a writable buffer, not {type(buf).__name__}") from None
+            raise not_writable(buf) from None
         raise
     try:
         if view.len >= NOGIL_THRESHOLD:

@@ -24,7 +24,7 @@ cdef inline bint _valid(const uint8_t *p, Py_ssize_t n) noexcept:
 
 
 def validate_utf8(data):
-    """validate_utf8(data) -> bool: True if ``data`` is complete, valid UTF-8."""
+    """True if ``data`` is complete, valid UTF-8."""
     cdef Py_buffer view
     if PyBytes_CheckExact(data):
         return _valid(<const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
@@ -44,7 +44,7 @@ cdef class Utf8Validator:
         wsc_utf8_stream_init(&self._stream)
 
     def feed(self, data):
-        """feed(data) -> bool: False once the bytes so far cannot start valid UTF-8."""
+        """False once the bytes so far cannot start valid UTF-8."""
         cdef Py_buffer view
         cdef int ok
         if PyBytes_CheckExact(data):
@@ -58,7 +58,7 @@ cdef class Utf8Validator:
         return ok != 0
 
     def finish(self):
-        """finish() -> bool: all input valid and ending on a character boundary."""
+        """True if all input is valid and ends on a character boundary."""
         return wsc_utf8_stream_finish(&self._stream) != 0
 
     def reset(self):
@@ -82,7 +82,7 @@ cdef inline bint _valid_after_ascii(const uint8_t *p, Py_ssize_t n, size_t *asci
 
 
 cdef int _bad_text() except -1:
-    raise ProtocolError("invalid UTF-8 in a text message", _INVALID_DATA)
+    raise protocol_error("invalid_text")
 
 
 cdef str _ascii_str(const uint8_t *p, Py_ssize_t n):

@@ -33,7 +33,6 @@ cdef extern from "_ext_helpers.h":
     int wsc_install_members(type tp, PyMemberDef *defs, Py_ssize_t base) except -1
     void wsc_set_field(PyObject **field, object value) noexcept
 
-cdef dict _MESSAGE_OPCODES = {op: op for op in Opcode if op is not Opcode.CONTINUATION}
 cdef int _REPR_LIMIT = 64
 
 
@@ -52,11 +51,7 @@ cdef class Frame:
     cdef wsc_frame_fields f
 
     def __init__(self, opcode, payload=b"", fin=True, rsv1=False, rsv2=False, rsv3=False):
-        if not isinstance(opcode, int) or isinstance(opcode, bool):
-            raise TypeError(f"opcode must be an int, not {type(opcode).__name__}")
-        if not 0 <= opcode <= 15:
-            raise ValueError(f"opcode must be 0-15, not {opcode}")
-        wsc_set_field(&self.f.opcode, _OPCODES[opcode])
+        wsc_set_field(&self.f.opcode, _OPCODES[frame_opcode(opcode)])
         wsc_set_field(&self.f.payload, as_bytes(payload))
         wsc_set_field(&self.f.fin, bool(fin))
         wsc_set_field(&self.f.rsv1, bool(rsv1))
@@ -111,10 +106,7 @@ cdef class Message:
 
     def __init__(self, opcode, data, close_code=None, close_reason=None):
         if opcode.__class__ is not Opcode or opcode is Opcode.CONTINUATION:
-            try:
-                opcode = _MESSAGE_OPCODES[opcode]
-            except (KeyError, TypeError):
-                raise ValueError(f"not a message opcode: {opcode!r}") from None
+            opcode = message_opcode(opcode)
         wsc_set_field(&self.f.opcode, opcode)
         wsc_set_field(&self.f.data, data)
         wsc_set_field(&self.f.close_code, close_code)

@@ -1,5 +1,9 @@
 """The pure-Python backend: the reference the native backend is tested against."""
 
+from __future__ import annotations
+
+from typing import Literal
+
 from .._types import CloseCode, Opcode, ProtocolError
 from ..deflate import PerMessageDeflate
 from ..handshake import accept_key
@@ -10,5 +14,5 @@ from .masking import Masker, apply_mask, mask_inplace
 from .utf8 import Utf8Validator, validate_utf8
 from .values import Frame, Message
 
-BACKEND = "pure"
-SIMD = "none"
+BACKEND: Literal["native", "pure"] = "pure"
+SIMD: str = "none"

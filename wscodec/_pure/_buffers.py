@@ -1,13 +1,26 @@
-"""Buffer-protocol helpers that give the pure backend the native one's rules."""
+"""Buffer-protocol helpers that give the pure backend the native one's rules
+(twin: _native/_buffers.pxi)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._rules import mask_length, not_a_buffer
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 
-def byte_view(obj):
+def byte_view(obj: ReadableBuffer) -> memoryview:
     """A flat unsigned-byte memoryview of any C-contiguous buffer.
 
     Raises TypeError for objects without the buffer protocol (str included)
     and BufferError for non-contiguous buffers, as the native backend does.
     """
-    view = memoryview(obj)
+    try:
+        view = memoryview(obj)
+    except TypeError:
+        raise not_a_buffer(obj) from None
     if not view.c_contiguous:
         raise BufferError("wscodec needs a C-contiguous buffer")
     if view.format != "B" or view.ndim != 1:
@@ -15,9 +28,9 @@ def byte_view(obj):
     return view
 
 
-def mask_key(mask):
+def mask_key(mask: ReadableBuffer) -> bytes:
     """The 4 mask bytes, or ValueError (the contract of apply_mask)."""
     key = bytes(byte_view(mask))
     if len(key) != 4:
-        raise ValueError(f"mask must be exactly 4 bytes, not {len(key)}")
+        raise mask_length(len(key))
     return key

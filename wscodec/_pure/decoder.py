@@ -11,9 +11,13 @@ passes (masking.xor_mask), CPython's UTF-8 decoder for validation, and an
 inline loop for the common case of whole single-frame messages.
 """
 
-import zlib
+from __future__ import annotations
 
-from .._types import DEFAULT_MAX_MESSAGE_SIZE, CloseCode, Opcode, ProtocolError
+import zlib
+from typing import TYPE_CHECKING, Any, Literal
+
+from .._rules import already_failed, check_limit, protocol_error, role_is_server
+from .._types import DEFAULT_MAX_MESSAGE_SIZE, Opcode, ProtocolError
 from ._buffers import byte_view
 from .close import _check_close_prefix, parse_close_payload
 from .masking import xor_mask
@@ -21,11 +25,16 @@ from .utf8 import Utf8Validator
 from .values import OPCODES as _OPCODES
 from .values import Frame, Message
 
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
+    from ..deflate import PerMessageDeflate
+
+# A broken rule of _rules.PROTOCOL_ERRORS and the values of its text.
+_RuleBroken = tuple[str, dict[str, int]]
+
 __all__ = ["FrameDecoder", "MessageDecoder"]
 
-_PROTOCOL_ERROR = CloseCode.PROTOCOL_ERROR
-_INVALID_DATA = CloseCode.INVALID_DATA
-_TOO_BIG = CloseCode.MESSAGE_TOO_BIG
 
 _TEXT = Opcode.TEXT
 _BINARY = Opcode.BINARY
@@ -33,37 +42,35 @@ _CLOSE = Opcode.CLOSE
 _from_bytes = int.from_bytes
 
 
-def _first_byte_errors(allow_rsv1):
-    """Step 1 of the header checks for every possible first byte (None: fine)."""
-    table = []
+def _first_byte_errors(allow_rsv1: bool) -> tuple[_RuleBroken | None, ...]:
+    """Step 1 of the header checks for every possible first byte: the rule
+    it breaks and that rule's values, or None."""
+    table: list[_RuleBroken | None] = []
     for b0 in range(256):
         opcode = b0 & 0x0F
+        error: _RuleBroken | None
         if b0 & 0x30:
-            error = "RSV2 or RSV3 set"
+            error = ("rsv2_rsv3", {})
         elif b0 & 0x40 and not allow_rsv1:
-            error = "RSV1 set without a negotiated extension"
+            error = ("rsv1_not_negotiated", {})
         elif opcode not in Opcode._value2member_map_:
-            error = f"reserved opcode {opcode}"
+            error = ("reserved_opcode", {"opcode": opcode})
         elif opcode >= 8 and not b0 & 0x80:
-            error = "fragmented control frame"
+            error = ("fragmented_control", {})
         else:
             error = None
         table.append(error)
     return tuple(table)
 
 
+def _first_byte_error(error: _RuleBroken | None) -> ProtocolError:
+    assert error is not None
+    rule, values = error
+    return protocol_error(rule, **values)
+
+
 _B0_STRICT = _first_byte_errors(False)
 _B0_RSV1 = _first_byte_errors(True)
-
-
-def _check_limit(name, value):
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{name} must be None or an int, not {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name} must be None or >= 0, not {value}")
-    return value
 
 
 class _Decoder:
@@ -76,25 +83,20 @@ class _Decoder:
 
     __slots__ = ("_hdr", "_mask_bit", "_b0_errors", "_max_frame", "_left", "_key", "_b0", "_failed", "_msg_op")
 
-    def __init__(self, role, max_frame_size, allow_rsv1):
-        if role == "server":
-            self._mask_bit = 0x80
-        elif role == "client":
-            self._mask_bit = 0
-        else:
-            raise ValueError(f"role must be 'server' or 'client', not {role!r}")
-        self._max_frame = _check_limit("max_frame_size", max_frame_size)
+    def __init__(self, role: str, max_frame_size: int | None, allow_rsv1: bool) -> None:
+        self._mask_bit = 0x80 if role_is_server(role) else 0
+        self._max_frame = check_limit("max_frame_size", max_frame_size)
         self._b0_errors = _B0_RSV1 if allow_rsv1 else _B0_STRICT
         self._hdr = bytearray()
         self._left = -1  # payload bytes still due in the current frame; -1: at a header
-        self._key = None  # mask of the current frame, rotated to the next byte
+        self._key: bytes | None = None  # mask of the current frame, rotated to the next byte
         self._b0 = 0
-        self._failed = None
-        self._msg_op = None  # MessageDecoder: opcode of the unfinished data message
+        self._failed: int | None = None
+        self._msg_op: Opcode | None = None  # MessageDecoder: opcode of the unfinished data message
 
-    def feed(self, data):
+    def feed(self, data: ReadableBuffer) -> list[Any]:
         if self._failed is not None:
-            raise ProtocolError(f"decoder already failed with close code {self._failed}", self._failed)
+            raise already_failed(self._failed)
         # Parse a bytes object: int.from_bytes and slicing are faster on bytes
         # than on a bytearray.  The leftover is at most a partial header
         # (payloads stream out as they arrive), so the join copies little
@@ -102,14 +104,15 @@ class _Decoder:
         if type(data) is not bytes:
             data = byte_view(data)
         stored = self._hdr
+        buf: bytes
         if stored:
             buf = bytes(stored) + data
             stored.clear()
         elif type(data) is bytes:
             buf = data
         else:
-            buf = data.tobytes()
-        out = []
+            buf = data.tobytes()  # type: ignore[union-attr]  # a memoryview from byte_view
+        out: list[Any] = []
         try:
             pos = self._run(buf, 0, out)
         except ProtocolError as exc:
@@ -121,7 +124,7 @@ class _Decoder:
             stored += memoryview(buf)[pos:]
         return out
 
-    def _run(self, buf, pos, out, single=False):
+    def _run(self, buf: bytes, pos: int, out: list[Any], single: bool = False) -> int:
         """Decode from ``buf[pos:]``; return where it stopped.  With ``single``,
         stop after a frame that leaves no message unfinished."""
         n = len(buf)
@@ -136,22 +139,19 @@ class _Decoder:
                 avail = n - pos
                 if avail < 2:
                     if avail and b0_errors[buf[pos]] is not None:
-                        raise ProtocolError(b0_errors[buf[pos]], _PROTOCOL_ERROR)
+                        raise _first_byte_error(b0_errors[buf[pos]])
                     break
                 b0 = buf[pos]
                 b1 = buf[pos + 1]
                 if b0_errors[b0] is not None:
-                    raise ProtocolError(b0_errors[b0], _PROTOCOL_ERROR)
+                    raise _first_byte_error(b0_errors[b0])
                 if b1 & 0x80 != mask_bit:
-                    raise ProtocolError(
-                        "unmasked frame from a client" if mask_bit else "masked frame from a server",
-                        _PROTOCOL_ERROR,
-                    )
+                    raise protocol_error("unmasked_from_client" if mask_bit else "masked_from_server")
                 length = b1 & 0x7F
                 if length < 126:
                     head = 2
                 elif b0 & 0x08:
-                    raise ProtocolError("control frame payload over 125 bytes", _PROTOCOL_ERROR)
+                    raise protocol_error("control_too_long")
                 elif length == 126:
                     if avail < 4:
                         break
@@ -159,13 +159,13 @@ class _Decoder:
                     head = 4
                 else:
                     if avail > 2 and buf[pos + 2] & 0x80:
-                        raise ProtocolError("64-bit payload length with the top bit set", _PROTOCOL_ERROR)
+                        raise protocol_error("length_top_bit")
                     if avail < 10:
                         break
                     length = _from_bytes(buf[pos + 2 : pos + 10], "big")
                     head = 10
                 if max_frame is not None and length > max_frame:
-                    raise ProtocolError(f"frame of {length} bytes over the {max_frame}-byte limit", _TOO_BIG)
+                    raise protocol_error("frame_too_big", length=length, limit=max_frame)
                 check_message_header(b0, length)
                 if mask_bit:
                     head += 4
@@ -179,7 +179,7 @@ class _Decoder:
                 pos += head
                 end = pos + length
                 if end <= n:
-                    payload = buf[pos:end]
+                    payload: bytes | bytearray = buf[pos:end]
                     if key is not None and length:
                         payload = xor_mask(payload, key)
                     pos = end
@@ -197,7 +197,7 @@ class _Decoder:
                 take = left
             if not take:
                 break
-            piece = buf[pos : pos + take]
+            piece: bytes | bytearray = buf[pos : pos + take]
             pos += take
             left -= take
             key = self._key
@@ -215,8 +215,19 @@ class _Decoder:
         self._left = left
         return pos
 
-    def _on_start(self, b0, length):
+    def _on_start(self, b0: int, length: int) -> None:
         pass
+
+    # The layers above the frame layer (FrameDecoder, MessageDecoder).
+
+    def _check_message_header(self, b0: int, length: int) -> None:
+        raise NotImplementedError
+
+    def _on_frame(self, b0: int, payload: bytes | bytearray, out: list[Any]) -> None:
+        raise NotImplementedError
+
+    def _take_piece(self, piece: bytes | bytearray, last: bool, out: list[Any]) -> None:
+        raise NotImplementedError
 
 
 class FrameDecoder(_Decoder):
@@ -224,24 +235,31 @@ class FrameDecoder(_Decoder):
 
     __slots__ = ("_payload",)
 
-    def __init__(self, *, role="server", max_frame_size=None, allow_rsv1=False):
+    def __init__(
+        self,
+        *,
+        role: Literal["server", "client"] = "server",
+        max_frame_size: int | None = None,
+        allow_rsv1: bool = False,
+    ) -> None:
         super().__init__(role, max_frame_size, allow_rsv1)
         self._payload = bytearray()
 
-    def _check_message_header(self, b0, length):
+    def _check_message_header(self, b0: int, length: int) -> None:
         pass
 
-    def _on_frame(self, b0, payload, out):
-        out.append(Frame(_OPCODES[b0 & 0x0F], payload, b0 & 0x80, b0 & 0x40))
+    def _on_frame(self, b0: int, payload: bytes | bytearray, out: list[Any]) -> None:
+        # fin and rsv1 as ints: Frame takes any truth value and stores a bool.
+        out.append(Frame(_OPCODES[b0 & 0x0F], payload, b0 & 0x80, b0 & 0x40))  # type: ignore[arg-type]
 
-    def _take_piece(self, piece, last, out):
+    def _take_piece(self, piece: bytes | bytearray, last: bool, out: list[Any]) -> None:
         self._payload += piece
         if last:
             payload = bytes(self._payload)
             self._payload = bytearray()
             self._on_frame(self._b0, payload, out)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<FrameDecoder role={'server' if self._mask_bit else 'client'}>"
 
 
@@ -262,22 +280,22 @@ class MessageDecoder(_Decoder):
     def __init__(
         self,
         *,
-        role="server",
-        max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
-        max_frame_size=None,
-        deflate=None,
-        decode_text=True,
-    ):
+        role: Literal["server", "client"] = "server",
+        max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
+        max_frame_size: int | None = None,
+        deflate: PerMessageDeflate | None = None,
+        decode_text: bool = True,
+    ) -> None:
         super().__init__(role, max_frame_size, deflate is not None)
-        self._max_message = _check_limit("max_message_size", max_message_size)
+        self._max_message = check_limit("max_message_size", max_message_size)
         self._decode_text = bool(decode_text)
-        self._inflater = None if deflate is None else deflate.make_decompressor(role)
+        self._inflater: Any = None if deflate is None else deflate.make_decompressor(role)
         self._compressed = False
         self._data = bytearray()
         self._utf8 = Utf8Validator()
         self._control = bytearray()
 
-    def _run(self, buf, pos, out):
+    def _run(self, buf: bytes, pos: int, out: list[Any], single: bool = False) -> int:
         # Alternate: the fast loop takes every run of simple frames, the
         # general one each frame in between (and a frame split across feeds).
         n = len(buf)
@@ -289,7 +307,7 @@ class MessageDecoder(_Decoder):
                 return done
             pos = done
 
-    def _run_simple(self, buf, pos, out):
+    def _run_simple(self, buf: bytes, pos: int, out: list[Any]) -> int:
         """Decode the common case inline: whole, unfragmented, uncompressed
         TEXT or BINARY frames with a 7-bit length and the right mask bit.
         Stops, leaving the rest to the general loop, at the first frame that
@@ -332,35 +350,35 @@ class MessageDecoder(_Decoder):
             try:
                 text = payload.decode()
             except UnicodeDecodeError:
-                raise ProtocolError("invalid UTF-8 in a text message", _INVALID_DATA) from None
+                raise protocol_error("invalid_text") from None
             append(Message(_TEXT, text if decode_text else bytes(payload)))
         return pos
 
-    def _check_message_header(self, b0, length):
+    def _check_message_header(self, b0: int, length: int) -> None:
         opcode = b0 & 0x0F
         if opcode >= 8:
             if b0 & 0x40:
-                raise ProtocolError("RSV1 set on a control frame", _PROTOCOL_ERROR)
+                raise protocol_error("rsv1_on_control")
             if opcode == 8 and length == 1:
-                raise ProtocolError("close frame with a 1-byte payload", _PROTOCOL_ERROR)
+                raise protocol_error("close_one_byte")
             return
         if opcode:
             if self._msg_op is not None:
-                raise ProtocolError("new data frame while a fragmented message is unfinished", _PROTOCOL_ERROR)
+                raise protocol_error("data_while_fragmented")
             size = 0
             compressed = b0 & 0x40
         else:
             if b0 & 0x40:
-                raise ProtocolError("RSV1 set on a continuation frame", _PROTOCOL_ERROR)
+                raise protocol_error("rsv1_on_continuation")
             if self._msg_op is None:
-                raise ProtocolError("continuation frame with no message started", _PROTOCOL_ERROR)
+                raise protocol_error("continuation_without_start")
             size = len(self._data)
             compressed = self._compressed
         limit = self._max_message
         if not compressed and limit is not None and size + length > limit:
-            raise ProtocolError(f"message over the {limit}-byte limit", _TOO_BIG)
+            raise protocol_error("message_too_big", limit=limit)
 
-    def _on_frame(self, b0, payload, out):
+    def _on_frame(self, b0: int, payload: bytes | bytearray, out: list[Any]) -> None:
         opcode = b0 & 0x0F
         # The common case: a whole uncompressed single-frame message.
         if b0 & 0xC0 == 0x80 and (opcode == 1 or opcode == 2):
@@ -370,7 +388,7 @@ class MessageDecoder(_Decoder):
             try:
                 text = payload.decode()
             except UnicodeDecodeError:
-                raise ProtocolError("invalid UTF-8 in a text message", _INVALID_DATA) from None
+                raise protocol_error("invalid_text") from None
             out.append(Message(_TEXT, text if self._decode_text else bytes(payload)))
             return
         if opcode >= 8:
@@ -380,20 +398,20 @@ class MessageDecoder(_Decoder):
         self._b0 = b0
         self._take_piece(payload, True, out)
 
-    def _control_message(self, opcode, payload):
+    def _control_message(self, opcode: int, payload: bytes | bytearray) -> Message:
         payload = bytes(payload)
         if opcode == 8:
             code, reason = parse_close_payload(payload)
             return Message(_CLOSE, payload, code, reason)
         return Message(_OPCODES[opcode], payload)
 
-    def _on_start(self, b0, length):
+    def _on_start(self, b0: int, length: int) -> None:
         opcode = b0 & 0x0F
         if opcode and opcode < 8:
-            self._msg_op = _OPCODES[opcode]
+            self._msg_op = _OPCODES[opcode]  # type: ignore[assignment]  # TEXT or BINARY
             self._compressed = bool(b0 & 0x40)
 
-    def _take_piece(self, piece, last, out):
+    def _take_piece(self, piece: bytes | bytearray, last: bool, out: list[Any]) -> None:
         b0 = self._b0
         opcode = b0 & 0x0F
         if opcode >= 8:
@@ -409,35 +427,35 @@ class MessageDecoder(_Decoder):
             try:
                 piece = self._inflater.decompress(piece, self._room())
             except zlib.error:
-                raise ProtocolError("corrupt deflate data", _INVALID_DATA) from None
+                raise protocol_error("corrupt_deflate") from None
         self._append(piece)
         if last and b0 & 0x80:
             self._end_message(out)
 
-    def _room(self):
+    def _room(self) -> int | None:
         """``max_length`` for the inflater: one byte over the limit exposes any excess."""
         limit = self._max_message
         return None if limit is None else limit - len(self._data) + 1
 
-    def _append(self, chunk):
+    def _append(self, chunk: bytes | bytearray) -> None:
         data = self._data
         text = self._msg_op is _TEXT
         limit = self._max_message
         if limit is not None and len(data) + len(chunk) > limit:
             # Validate what fits first: the error must follow stream order.
             if text and not self._utf8.feed(memoryview(chunk)[: limit - len(data)]):
-                raise ProtocolError("invalid UTF-8 in a text message", _INVALID_DATA)
-            raise ProtocolError(f"message over the {limit}-byte limit", _TOO_BIG)
+                raise protocol_error("invalid_text")
+            raise protocol_error("message_too_big", limit=limit)
         if text and chunk and not self._utf8.feed(chunk):
-            raise ProtocolError("invalid UTF-8 in a text message", _INVALID_DATA)
+            raise protocol_error("invalid_text")
         data += chunk
 
-    def _end_message(self, out):
+    def _end_message(self, out: list[Any]) -> None:
         if self._compressed:
             try:
                 tail = self._inflater.end_message(self._room())
             except zlib.error:
-                raise ProtocolError("corrupt deflate data", _INVALID_DATA) from None
+                raise protocol_error("corrupt_deflate") from None
             self._append(tail)
         opcode = self._msg_op
         data = self._data
@@ -449,10 +467,11 @@ class MessageDecoder(_Decoder):
             complete = utf8.finish()
             utf8.reset()
             if not complete:
-                raise ProtocolError("text message ends mid-character", _INVALID_DATA)
+                raise protocol_error("text_ends_mid_character")
             out.append(Message(_TEXT, data.decode() if self._decode_text else bytes(data)))
         else:
+            assert opcode is not None
             out.append(Message(opcode, bytes(data)))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<MessageDecoder role={'server' if self._mask_bit else 'client'}>"

@@ -1,20 +1,36 @@
 """Frame and message encoding (RFC 6455 section 5) in pure Python
 (twin: _native/encoder.pxi)."""
 
+from __future__ import annotations
+
 import os
 import struct
+from typing import TYPE_CHECKING, Literal
 
-from .._types import CONTROL_MAX_PAYLOAD, Opcode
+from .._rules import (
+    SENDABLE_OPCODES,
+    check_control_payload,
+    check_encoder_frame_size,
+    close_reason_without_code,
+    control_not_fragmented,
+    not_a_str,
+    opcode_to_send,
+    role_is_server,
+)
+from .._types import Opcode
 from ._buffers import byte_view, mask_key
 from .close import encode_close_payload
 from .masking import xor_mask
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
+    from ..deflate import PerMessageDeflate
 
 __all__ = ["encode_frame", "MessageEncoder"]
 
 _TEXT = 1  # plain ints: the opcode only goes into the first header byte
 _BINARY = 2
-# Indexed by opcode value, so a known opcode is one comparison and one index.
-_KNOWN = tuple(v in Opcode._value2member_map_ for v in range(16))
 _pack_short = struct.Struct("!BB").pack
 _pack_medium = struct.Struct("!BBH").pack
 _pack_long = struct.Struct("!BBQ").pack
@@ -22,13 +38,13 @@ _pack_long = struct.Struct("!BBQ").pack
 # Masking keys must be unpredictable (RFC 6455 section 10.3), so they come
 # from os.urandom; one syscall per 4 KiB pool rather than one per frame.
 _POOL_SIZE = 4096
-_keys = []
+_keys: list[bytes] = []
 # list.pop is atomic, so two threads never get the same key; a refill race
 # only adds keys.
 _pop_key = _keys.pop
 
 
-def _fresh_key():
+def _fresh_key() -> bytes:
     try:
         return _pop_key()
     except IndexError:
@@ -42,7 +58,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_keys.clear)
 
 
-def _encode(b0, payload, key):
+def _encode(b0: int, payload: bytes, key: bytes | None) -> bytes:
     """The wire bytes of one frame whose fields are already checked."""
     length = len(payload)
     b1 = 0 if key is None else 0x80
@@ -59,17 +75,24 @@ def _encode(b0, payload, key):
     return header + key + xor_mask(payload, key)  # XOR masks as it unmasks
 
 
-def encode_frame(opcode, payload=b"", *, fin=True, rsv1=False, mask=None):
+def encode_frame(
+    opcode: int,
+    payload: ReadableBuffer = b"",
+    *,
+    fin: bool = True,
+    rsv1: bool = False,
+    mask: ReadableBuffer | bool | None = None,
+) -> bytes:
     """One frame with the shortest length form; ``mask=True`` draws a fresh key."""
-    if not (0 <= opcode <= 15 and _KNOWN[opcode]):
-        raise ValueError(f"unknown opcode {opcode!r}")
+    if opcode.__class__ is not Opcode and (opcode.__class__ is not int or opcode not in SENDABLE_OPCODES):
+        opcode = opcode_to_send(opcode)
     if type(payload) is not bytes:
         payload = bytes(byte_view(payload))
     if opcode >= 8:
-        if len(payload) > CONTROL_MAX_PAYLOAD:
-            raise ValueError(f"control frame payload of {len(payload)} bytes (at most {CONTROL_MAX_PAYLOAD})")
+        check_control_payload(len(payload))
         if not fin:
-            raise ValueError("control frames cannot be fragmented")
+            raise control_not_fragmented()
+    key: bytes | None
     if mask is None or mask is False:
         key = None
     elif mask is True:
@@ -84,18 +107,16 @@ class MessageEncoder:
 
     __slots__ = ("_client", "_max_frame", "_compressor", "_min_size")
 
-    def __init__(self, *, role="server", max_frame_size=None, deflate=None):
-        if role not in ("server", "client"):
-            raise ValueError(f"role must be 'server' or 'client', not {role!r}")
-        if max_frame_size is not None:
-            if not isinstance(max_frame_size, int) or isinstance(max_frame_size, bool):
-                raise TypeError(f"max_frame_size must be None or an int, not {type(max_frame_size).__name__}")
-            if max_frame_size < 1:
-                # Zero would leave no room for any payload byte.
-                raise ValueError(f"max_frame_size must be None or >= 1, not {max_frame_size}")
+    def __init__(
+        self,
+        *,
+        role: Literal["server", "client"] = "server",
+        max_frame_size: int | None = None,
+        deflate: PerMessageDeflate | None = None,
+    ) -> None:
         # RFC 6455 section 5.3: a client masks every frame, a server none.
-        self._client = role == "client"
-        self._max_frame = max_frame_size
+        self._client = not role_is_server(role)
+        self._max_frame = check_encoder_frame_size(max_frame_size)
         if deflate is None:
             self._compressor = None
             self._min_size = 0
@@ -103,32 +124,32 @@ class MessageEncoder:
             self._compressor = deflate.make_compressor(role)
             self._min_size = deflate.min_size
 
-    def text(self, data):
+    def text(self, data: str) -> bytes:
         if not isinstance(data, str):
-            raise TypeError(f"text() takes a str, not {type(data).__name__}")
+            raise not_a_str(data)
         return self._message(_TEXT, data.encode("utf-8"))
 
-    def binary(self, data):
+    def binary(self, data: ReadableBuffer) -> bytes:
         if type(data) is not bytes:
             data = bytes(byte_view(data))
         return self._message(_BINARY, data)
 
-    def ping(self, data=b""):
+    def ping(self, data: ReadableBuffer = b"") -> bytes:
         return encode_frame(Opcode.PING, data, mask=self._client)
 
-    def pong(self, data=b""):
+    def pong(self, data: ReadableBuffer = b"") -> bytes:
         return encode_frame(Opcode.PONG, data, mask=self._client)
 
-    def close(self, code=1000, reason=""):
+    def close(self, code: int | None = 1000, reason: str = "") -> bytes:
         if code is None:
             if reason:
-                raise ValueError("a close reason needs a close code")
+                raise close_reason_without_code()
             payload = b""
         else:
             payload = encode_close_payload(code, reason)
         return encode_frame(Opcode.CLOSE, payload, mask=self._client)
 
-    def _message(self, opcode, payload):
+    def _message(self, opcode: int, payload: bytes) -> bytes:
         rsv1 = 0
         if self._compressor is not None and len(payload) >= self._min_size:
             payload = self._compressor.compress(payload)
@@ -148,5 +169,5 @@ class MessageEncoder:
             for i, chunk in enumerate(chunks)
         )
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<MessageEncoder role={'client' if self._client else 'server'}>"

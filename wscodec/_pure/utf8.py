@@ -1,8 +1,14 @@
 """Strict UTF-8 validation (RFC 3629) on top of CPython's own decoder."""
 
+from __future__ import annotations
+
 import codecs
+from typing import TYPE_CHECKING
 
 from ._buffers import byte_view
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 __all__ = ["validate_utf8", "Utf8Validator", "incomplete_tail_is_possible"]
 
@@ -10,7 +16,7 @@ _decode = codecs.utf_8_decode
 _WINDOW = 256 * 1024
 
 
-def validate_utf8(data):
+def validate_utf8(data: ReadableBuffer) -> bool:
     """True if ``data`` is complete, valid UTF-8."""
     try:
         _decode(byte_view(data), "strict", True)
@@ -19,7 +25,7 @@ def validate_utf8(data):
     return True
 
 
-def incomplete_tail_is_possible(tail):
+def incomplete_tail_is_possible(tail: bytes) -> bool:
     """Can ``tail`` (1-3 bytes left over by a non-final decode) still grow
     into a valid character?
 
@@ -35,11 +41,11 @@ class Utf8Validator:
 
     __slots__ = ("_pending", "_valid")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._pending = b""
         self._valid = True
 
-    def feed(self, data):
+    def feed(self, data: ReadableBuffer) -> bool:
         view = byte_view(data)
         if len(view) <= _WINDOW:
             return self._feed(view)
@@ -50,7 +56,7 @@ class Utf8Validator:
                 return False
         return True
 
-    def _feed(self, view):
+    def _feed(self, view: memoryview | bytes) -> bool:
         if not self._valid:
             return False
         chunk = self._pending + view if self._pending else view
@@ -64,13 +70,13 @@ class Utf8Validator:
             self._valid = False
         return self._valid
 
-    def finish(self):
+    def finish(self) -> bool:
         return self._valid and not self._pending
 
-    def reset(self):
+    def reset(self) -> None:
         self._pending = b""
         self._valid = True
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         state = "valid" if self._valid else "invalid"
         return f"<Utf8Validator {state}, {len(self._pending)} pending bytes>"

@@ -1,20 +1,27 @@
 """Frame and Message, the decoders' output (twin: _native/values.pxi)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from .._rules import frame_opcode, message_opcode
 from .._types import Opcode
 from ._buffers import byte_view
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 __all__ = ["Frame", "Message"]
 
 _CONTINUATION = Opcode.CONTINUATION
 _CLOSE = Opcode.CLOSE
 # Index by opcode value: the member when known, else the plain int.
-OPCODES = tuple(Opcode(v) if v in Opcode._value2member_map_ else v for v in range(16))
-_MESSAGE_OPCODES = {op: op for op in Opcode if op is not Opcode.CONTINUATION}
+OPCODES: tuple[Opcode | int, ...] = tuple(Opcode(v) if v in Opcode._value2member_map_ else v for v in range(16))
 
 _REPR_LIMIT = 64
 
 
-def _short_repr(value):
+def _short_repr(value: str | bytes) -> str:
     if len(value) <= _REPR_LIMIT:
         return repr(value)
     unit = "chars" if isinstance(value, str) else "bytes"
@@ -25,21 +32,33 @@ class Frame:
     """One WebSocket frame; ``payload`` is already unmasked."""
 
     __slots__ = ("opcode", "payload", "fin", "rsv1", "rsv2", "rsv3")
-    __hash__ = None  # mutable value object
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable value object
 
-    def __init__(self, opcode, payload=b"", fin=True, rsv1=False, rsv2=False, rsv3=False):
-        if not isinstance(opcode, int) or isinstance(opcode, bool):
-            raise TypeError(f"opcode must be an int, not {type(opcode).__name__}")
-        if not 0 <= opcode <= 15:
-            raise ValueError(f"opcode must be 0-15, not {opcode}")
-        self.opcode = OPCODES[opcode]
+    opcode: Opcode | int
+    payload: bytes
+    fin: bool
+    rsv1: bool
+    rsv2: bool
+    rsv3: bool
+
+    def __init__(
+        self,
+        opcode: int,
+        payload: ReadableBuffer = b"",
+        fin: bool = True,
+        rsv1: bool = False,
+        rsv2: bool = False,
+        rsv3: bool = False,
+    ) -> None:
+        # The decoder passes Opcode members, which need no check.
+        self.opcode = OPCODES[opcode if opcode.__class__ is Opcode else frame_opcode(opcode)]
         self.payload = payload if type(payload) is bytes else bytes(byte_view(payload))
         self.fin = bool(fin)
         self.rsv1 = bool(rsv1)
         self.rsv2 = bool(rsv2)
         self.rsv3 = bool(rsv3)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, Frame):
             return NotImplemented
         return (
@@ -51,7 +70,7 @@ class Frame:
             and self.rsv3 == other.rsv3
         )
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"Frame(opcode={self.opcode!r}, payload={_short_repr(self.payload)}, fin={self.fin}, "
             f"rsv1={self.rsv1}, rsv2={self.rsv2}, rsv3={self.rsv3})"
@@ -62,20 +81,29 @@ class Message:
     """One whole message: a reassembled data message or a control frame."""
 
     __slots__ = ("opcode", "data", "close_code", "close_reason")
-    __hash__ = None
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
-    def __init__(self, opcode, data, close_code=None, close_reason=None):
-        if opcode.__class__ is not Opcode or opcode is _CONTINUATION:
-            try:
-                opcode = _MESSAGE_OPCODES[opcode]
-            except (KeyError, TypeError):
-                raise ValueError(f"not a message opcode: {opcode!r}") from None
-        self.opcode = opcode
+    opcode: Opcode
+    data: str | bytes
+    close_code: int | None
+    close_reason: str | None
+
+    def __init__(
+        self,
+        opcode: int,
+        data: str | bytes,
+        close_code: int | None = None,
+        close_reason: str | None = None,
+    ) -> None:
+        if opcode.__class__ is Opcode and opcode is not _CONTINUATION:
+            self.opcode = opcode  # an Opcode member, as checked
+        else:
+            self.opcode = message_opcode(opcode)
         self.data = data
         self.close_code = close_code
         self.close_reason = close_reason
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, Message):
             return NotImplemented
         return (
@@ -85,7 +113,7 @@ class Message:
             and self.close_reason == other.close_reason
         )
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         text = f"Message(opcode={self.opcode!r}, data={_short_repr(self.data)}"
         if self.opcode is _CLOSE:
             text += f", close_code={self.close_code!r}, close_reason={self.close_reason!r}"
