@@ -238,9 +238,10 @@ build_sdist() {
     "$WORK/tools/bin/pip" install -q build >"$WORK/logs/tools.log" 2>&1 || { cat "$WORK/logs/tools.log"; return 1; }
     "$WORK/tools/bin/python" -m build --sdist --outdir "$WORK/dist" "$src" >"$WORK/logs/sdist.log" 2>&1 ||
         { tail -40 "$WORK/logs/sdist.log"; return 1; }
-    # The tests, pytest's settings, and the source tree (test_wheel_hygiene
-    # compares the installed subpackages with it); -I keeps it off sys.path.
-    tar -C "$src" -cf - tests wscodec pyproject.toml | tar -C "$WORK/payload" -xf - || return 1
+    # The tests, pytest's settings, and what some tests read beside them
+    # (setup.py; the source tree, whose subpackages the installed package
+    # must all have); -I keeps the source tree off sys.path.
+    tar -C "$src" -cf - tests wscodec pyproject.toml setup.py | tar -C "$WORK/payload" -xf - || return 1
     cp "$WORK"/dist/*.tar.gz "$WORK/payload/" || return 1
     ls "$WORK"/dist
 }
@@ -289,6 +290,9 @@ cd /
 "$w/venv/bin/python" -I -c "
 import sys, wscodec
 print(\"wscodec\", wscodec.__version__, wscodec.BACKEND, wscodec.SIMD, \"from\", wscodec.__file__)
+print(\"Py_DEBUG (refcount and GC checks):\", hasattr(sys, \"gettotalrefcount\"))
+if \"$py\".endswith(\"-dbg\") and not hasattr(sys, \"gettotalrefcount\"):
+    sys.exit(\"$py is not a debug build\")
 sys.exit(0 if (wscodec.BACKEND, wscodec.SIMD) == (\"native\", \"$simd\") else \"expected native $simd\")
 "
 cd "$w"
@@ -364,7 +368,7 @@ chain() {
     printf 'ok      %5ss  root %s\n' $((SECONDS - t0)) "$name" >>"$out.summary"
     for lane in "$@"; do
         t0=$SECONDS rc=0
-        case "$lane" in *-aarch64) simd=neon ;; *) simd=$(host_simd_cached) || simd="" ;; esac
+        case "$lane" in *-aarch64) simd=neon ;; *) simd=$HOST_SIMD ;; esac
         if [ -z "$simd" ]; then
             printf 'FAIL    %5ss  %s: no host build of wscodec to compare SIMD with\n' 0 "$lane" >>"$out.summary"
             continue
@@ -380,10 +384,6 @@ chain() {
             printf 'FAIL    %5ss  %s (exit %s)\n' $((SECONDS - t0)) "$lane" "$rc" >>"$out.summary"
         fi
     done
-}
-host_simd_cached() {
-    [ -s "$WORK/host-simd" ] || host_simd >"$WORK/host-simd" 2>>"$WORK/logs/host.log" || return 1
-    cat "$WORK/host-simd"
 }
 
 # The emulated chain (arm64 root, aarch64 lane) keeps one core busy in the
@@ -409,6 +409,17 @@ show_chain() { # show_chain ROOT SECONDS_AT_START
     done <"$out.summary"
 }
 t_chains=$SECONDS
+HOST_SIMD=""
+if [ ${#X86[@]} -gt 0 ]; then
+    t0=$SECONDS
+    log "the SIMD level of the host's own build, which the x86-64 lanes must pick too"
+    HOST_SIMD=$(host_simd) || HOST_SIMD=""
+    if [ -n "$HOST_SIMD" ]; then
+        record ok $((SECONDS - t0)) "host build picks SIMD $HOST_SIMD"
+    else
+        record FAIL $((SECONDS - t0)) "no host build of wscodec to compare SIMD with"
+    fi
+fi
 if [ ${#X86[@]} -gt 0 ]; then
     chain "${X86[@]}"
     show_chain "${LANE_ROOT[${X86[0]}]}" "$t_chains"
