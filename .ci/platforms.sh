@@ -45,8 +45,8 @@ PYTEST_ARGS=(-q -p no:cacheprovider)
 # every split and alignment of its input, the encoder's masking, and the
 # differential test of both backends on random streams; plus the backend and
 # wheel checks.  The rest (forced SIMD levels in subprocesses, message
-# reassembly, deflate) is the same Cython over the same C on every CPU, and
-# costs three times as much under qemu: the whole suite took 12 minutes there
+# reassembly, deflate) is the same Cython over the same C on every CPU and
+# is most of the emulated time: the whole suite took 12 minutes under qemu
 # (docs/wheels.md).  WSCODEC_PLATFORMS_AARCH64_TESTS=tests runs it all.
 AARCH64_TESTS=${WSCODEC_PLATFORMS_AARCH64_TESTS:-tests/test_backend.py tests/test_wheel_hygiene.py tests/test_masking.py tests/test_utf8.py tests/test_frames.py tests/test_splits.py tests/test_encoder.py tests/test_rfc_examples.py tests/test_differential.py}
 
