@@ -67,6 +67,15 @@ def _compile_args():
     return ["-O3", "-g0", "-std=c99", "-fno-strict-aliasing"]
 
 
+def _define_macros():
+    # A debug interpreter (Py_DEBUG) is there to find bugs: keep assert() on
+    # against it, so that CPython's inline header functions check their
+    # arguments in our code too.
+    if hasattr(sys, "gettotalrefcount"):
+        return []
+    return [("NDEBUG", None)]
+
+
 def _extensions():
     from Cython.Build import cythonize
     from setuptools import Extension
@@ -81,7 +90,7 @@ def _extensions():
         depends=sorted(glob.glob(os.path.join(native, "*.pxi")) + glob.glob(os.path.join(native, "*.h"))
                        + glob.glob(os.path.join("src", "*.h"))),
         extra_compile_args=_compile_args(),
-        define_macros=[("NDEBUG", None)],
+        define_macros=_define_macros(),
     )
     return cythonize([ext], compiler_directives=COMPILER_DIRECTIVES)
 

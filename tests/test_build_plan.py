@@ -5,6 +5,7 @@ internals)."""
 
 import importlib.util
 import pathlib
+import sys
 
 import pytest
 
@@ -12,13 +13,18 @@ SETUP = pathlib.Path(__file__).resolve().parent.parent / "setup.py"
 
 
 @pytest.fixture(scope="module")
-def build_plan():
+def setup_module():
     if not SETUP.is_file():
         pytest.skip("setup.py is not beside the tests")
     spec = importlib.util.spec_from_file_location("wscodec_setup", SETUP)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # setup() itself only runs as __main__
-    return module.build_plan
+    return module
+
+
+@pytest.fixture(scope="module")
+def build_plan(setup_module):
+    return setup_module.build_plan
 
 
 @pytest.mark.parametrize("implementation", ["pypy", "graalpy", "ironpython"])
@@ -45,3 +51,13 @@ def test_contradictions_stop_the_build(build_plan, implementation, environ):
         build_plan(implementation, environ)
     assert info.value.code and isinstance(info.value.code, str)
 
+
+
+def test_release_builds_drop_asserts_debug_interpreters_keep_them(setup_module, monkeypatch):
+    # A debug interpreter (Py_DEBUG, sys.gettotalrefcount) is for finding
+    # bugs: NDEBUG there would switch off the checks in CPython's inline
+    # header functions that the extension calls.
+    monkeypatch.delattr(sys, "gettotalrefcount", raising=False)
+    assert ("NDEBUG", None) in setup_module._define_macros()
+    monkeypatch.setattr(sys, "gettotalrefcount", lambda: 0, raising=False)
+    assert ("NDEBUG", None) not in setup_module._define_macros()
