@@ -95,4 +95,16 @@ static int wsc_add_member(PyTypeObject *tp, PyMemberDef *def, const char *name, 
     return r;
 }
 
+/* Store a new reference to `value` in the object field at `offset`,
+ * releasing the old one if any: a field a user deleted is NULL, which
+ * Cython's own attribute assignment does not expect. */
+static inline void wsc_store_field(PyObject *obj, Py_ssize_t offset, PyObject *value)
+{
+    PyObject **field = (PyObject **)((char *)obj + offset);
+    PyObject *old = *field;
+    Py_INCREF(value);
+    *field = value;
+    Py_XDECREF(old);
+}
+
 #endif /* WSCODEC_EXT_HELPERS_H */

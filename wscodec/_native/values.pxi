@@ -18,6 +18,7 @@ cdef extern from "_ext_helpers.h":
     ctypedef struct PyMemberDef:
         pass
     int wsc_add_member(type tp, PyMemberDef *slot, const char *name, Py_ssize_t offset) except -1
+    void wsc_store_field(object obj, Py_ssize_t offset, object value) noexcept
 
 # C expressions, emitted where they are used (after the structs exist).
 cdef extern from *:
@@ -55,12 +56,13 @@ cdef public class Frame [object wsc_FrameObject, type wsc_FrameType]:
     cdef object rsv3
 
     def __init__(self, opcode, payload=b"", fin=True, rsv1=False, rsv2=False, rsv3=False):
-        self.opcode = _OPCODES[frame_opcode(opcode)]
-        self.payload = as_bytes(payload)
-        self.fin = bool(fin)
-        self.rsv1 = bool(rsv1)
-        self.rsv2 = bool(rsv2)
-        self.rsv3 = bool(rsv3)
+        # By offset, not by Cython's assignment: a deleted field is NULL.
+        wsc_store_field(self, _FRAME_OPCODE, _OPCODES[frame_opcode(opcode)])
+        wsc_store_field(self, _FRAME_PAYLOAD, as_bytes(payload))
+        wsc_store_field(self, _FRAME_FIN, bool(fin))
+        wsc_store_field(self, _FRAME_RSV1, bool(rsv1))
+        wsc_store_field(self, _FRAME_RSV2, bool(rsv2))
+        wsc_store_field(self, _FRAME_RSV3, bool(rsv3))
 
     __hash__ = None
 
@@ -106,10 +108,10 @@ cdef public class Message [object wsc_MessageObject, type wsc_MessageType]:
     def __init__(self, opcode, data, close_code=None, close_reason=None):
         if opcode.__class__ is not Opcode or opcode is Opcode.CONTINUATION:
             opcode = message_opcode(opcode)
-        self.opcode = opcode
-        self.data = data
-        self.close_code = close_code
-        self.close_reason = close_reason
+        wsc_store_field(self, _MESSAGE_OPCODE, opcode)  # see Frame.__init__
+        wsc_store_field(self, _MESSAGE_DATA, data)
+        wsc_store_field(self, _MESSAGE_CLOSE_CODE, close_code)
+        wsc_store_field(self, _MESSAGE_CLOSE_REASON, close_reason)
 
     __hash__ = None
 
