@@ -125,3 +125,19 @@ def test_native_fields_are_member_descriptors():
                                                                                             False, False)
     message = _ext.Message(8, b"\x03\xe8", 1000, "")
     assert (message.opcode, message.data, message.close_code, message.close_reason) == (8, b"\x03\xe8", 1000, "")
+
+
+@pytest.mark.parametrize("name", ["native", "pure"])
+def test_init_after_a_deleted_field_does_not_crash(name, tmp_path):
+    # A deleted field is a NULL slot; __init__ must store over it safely.
+    if name == "native" and PURE_LANE:
+        pytest.skip("pure lane")
+    package_parent = os.path.dirname(os.path.dirname(wscodec.__file__))
+    code = (
+        f"import wscodec._{name} as b\n"
+        "f = b.Frame(1, b'x'); del f.payload; f.__init__(2, b'y'); assert f.payload == b'y'\n"
+        "m = b.Message(1, 'x'); del m.data; m.__init__(2, b'y'); assert m.data == b'y'\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=package_parent),
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
