@@ -8,12 +8,14 @@ through the same launcher.  Exits with status 3 when a drop-in did not
 install (a version outside its tested range must not pass as a patched run).
 """
 
+from __future__ import annotations
+
 import importlib
 import runpy
 import sys
 
 
-def main(argv):
+def main(argv: list[str]) -> int | str | None:
     if len(argv) < 3 or argv[1] != "-m":
         sys.stderr.write(__doc__)
         return 2
@@ -26,7 +28,7 @@ def main(argv):
         sys.stderr.write(f"wscodec drop-in {name} installed over {integration.installed_version()}\n")
     module = argv[2]
     sys.argv = [module] + argv[3:]
-    code = 0
+    code: int | str | None = 0
     try:
         if module == "pytest" and integrations:
             # A plugin object, not "-p name": pytest would warn that the

@@ -8,11 +8,15 @@ looks the name up at call time (a module global, a class attribute) picks
 the replacement up at once, in every connection, old and new.
 """
 
+from __future__ import annotations
+
 import importlib
 import re
 import threading
 import warnings
+from collections.abc import Callable, Iterable
 from importlib import metadata
+from typing import Any
 
 __all__ = ["DropinVersionWarning", "Integration", "Swap", "version_in_range"]
 
@@ -33,29 +37,32 @@ class Swap:
 
     __slots__ = ("module", "name", "replacement", "lazy")
 
-    def __init__(self, module, name, replacement, *, lazy=False):
+    def __init__(self, module: str, name: str, replacement: Any, *, lazy: bool = False) -> None:
         self.module = module
         self.name = name
         self.replacement = replacement
         self.lazy = lazy
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Swap({self.module}.{self.name})"
 
 
-_ABSENT = object()
+_ABSENT: Any = object()
+
+# What install() did, one entry per swap: (swap, owner, name, original, replacement).
+_Done = tuple[Swap, Any, str, Any, Any]
 
 
-def _owner(module, dotted):
+def _owner(module: str, dotted: str) -> tuple[Any, str]:
     """The object that holds the last part of ``dotted``, and that part."""
-    owner = importlib.import_module(module)
+    owner: Any = importlib.import_module(module)
     *path, name = dotted.split(".")
     for part in path:
         owner = getattr(owner, part)
     return owner, name
 
 
-def _current(owner, name):
+def _current(owner: Any, name: str) -> Any:
     if isinstance(owner, type):
         return owner.__dict__.get(name, _ABSENT)
     return getattr(owner, name, _ABSENT)
@@ -64,7 +71,7 @@ def _current(owner, name):
 _CLAUSE = re.compile(r"^\s*(>=|<|==)\s*([0-9]+(?:\.[0-9]+)*)\s*$")
 
 
-def _release(version):
+def _release(version: str) -> tuple[int, ...]:
     """The leading release numbers of ``version`` ("1.3.2rc1" -> (1, 3, 2))."""
     match = re.match(r"\s*v?([0-9]+(?:\.[0-9]+)*)", version)
     if not match:
@@ -72,12 +79,12 @@ def _release(version):
     return tuple(int(part) for part in match.group(1).split("."))
 
 
-def _pad(a, b):
+def _pad(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
     width = max(len(a), len(b))
     return a + (0,) * (width - len(a)), b + (0,) * (width - len(b))
 
 
-def version_in_range(version, specifier):
+def version_in_range(version: str, specifier: str) -> bool:
     """Is ``version`` inside ``specifier``, a comma-separated list of
     ``>=X.Y``, ``<X.Y`` and ``==X.Y`` clauses on release numbers?
 
@@ -106,14 +113,14 @@ class Integration:
     integration imports neither the library nor its replacements).
     """
 
-    def __init__(self, distribution, tested, swaps):
+    def __init__(self, distribution: str, tested: str, swaps: Callable[[], Iterable[Swap]]) -> None:
         self.distribution = distribution
         self.tested = tested
         self._swaps = swaps
-        self._originals = None  # [(swap, owner, name, original, replacement)]
+        self._originals: list[_Done] | None = None  # [(swap, owner, name, original, replacement)]
         self._lock = threading.RLock()
 
-    def installed_version(self):
+    def installed_version(self) -> str:
         """The library's installed version; ImportError when it is absent."""
         try:
             return metadata.version(self.distribution)
@@ -124,7 +131,7 @@ class Integration:
                 name=self.distribution,
             ) from None
 
-    def install(self, *, force=False):
+    def install(self, *, force: bool = False) -> bool:
         """Swap the library's functions for wscodec's; returns True when
         they are in place (also when they already were), False when the
         installed version is outside the tested range (a
@@ -143,7 +150,7 @@ class Integration:
                         stacklevel=2,
                     )
                     return False
-            done = []
+            done: list[_Done] = []
             try:
                 for swap in self._swaps():
                     owner, name = _owner(swap.module, swap.name)
@@ -159,7 +166,7 @@ class Integration:
             self._originals = done
             return True
 
-    def uninstall(self):
+    def uninstall(self) -> None:
         """Put the library's own functions back; a no-op if not installed."""
         with self._lock:
             if self._originals is None:
@@ -168,13 +175,13 @@ class Integration:
             self._revert(done)
 
     @staticmethod
-    def _revert(done):
+    def _revert(done: list[_Done]) -> None:
         for _swap, owner, name, original, replacement in reversed(done):
             # Someone who swapped the name again after us keeps theirs.
             if _current(owner, name) is replacement:
                 setattr(owner, name, original)
 
-    def is_installed(self):
+    def is_installed(self) -> bool:
         """True while every swap of this integration is in place."""
         with self._lock:
             if self._originals is None:
@@ -186,7 +193,7 @@ class Integration:
                 for swap, owner, name, _, r in self._originals
             )
 
-    def reinstall(self):
+    def reinstall(self) -> bool:
         """Install again after a re-import of the library's modules undid
         the swaps (the originals are the re-imported module's)."""
         with self._lock:
@@ -195,7 +202,7 @@ class Integration:
                 self._revert(done)
             return self.install(force=True)
 
-    def original(self, module, name):
+    def original(self, module: str, name: str) -> Any:
         """The library's own object that ``install()`` replaced (for
         replacements that delegate the cases they do not handle)."""
         with self._lock:

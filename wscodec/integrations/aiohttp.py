@@ -23,6 +23,8 @@ and errors are aiohttp's behaviour), UTF-8 decoding (``bytes.decode``,
 already C) and compression.
 """
 
+from __future__ import annotations
+
 import sys
 
 from .. import mask_inplace
@@ -35,7 +37,7 @@ TESTED_VERSIONS = ">=3.14,<3.15"
 _MASKER_USERS = ("aiohttp._websocket.writer", "aiohttp._websocket.reader_py")
 
 
-def websocket_mask(mask, data):
+def websocket_mask(mask: bytes, data: bytearray) -> None:
     """aiohttp's ``websocket_mask(mask, data)``: masks the bytearray ``data``
     in place with the 4-byte ``mask``."""
     # aiohttp's pure-Python masker asserts the same, so misuse fails alike.
@@ -44,7 +46,7 @@ def websocket_mask(mask, data):
     mask_inplace(data, mask)
 
 
-def _swaps():
+def _swaps() -> list[Swap]:
     import aiohttp._websocket.writer  # noqa: F401 - aiohttp imports it anyway
     from aiohttp._websocket.helpers import _websocket_mask_python
 

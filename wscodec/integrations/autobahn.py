@@ -27,11 +27,17 @@ replaced here), and the NVX classes in ``autobahn.nvx`` themselves (their
 own tests compare them with autobahn's reference).
 """
 
+from __future__ import annotations
+
 import codecs
+from typing import TYPE_CHECKING, ClassVar
 
 from .. import Utf8Validator as _StreamValidator
 from .. import apply_mask
 from ._support import Integration, Swap
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 __all__ = [
     "TESTED_VERSIONS", "Utf8Validator", "XorMasker", "create_xor_masker",
@@ -49,19 +55,19 @@ class XorMasker:
 
     __slots__ = ("_mask", "_ptr")
 
-    def __init__(self, mask):
+    def __init__(self, mask: bytes) -> None:
         # autobahn's own maskers assert the length too.
         assert len(mask) == 4
         self._mask = bytes(mask)
         self._ptr = 0
 
-    def pointer(self):
+    def pointer(self) -> int:
         return self._ptr
 
-    def reset(self):
+    def reset(self) -> None:
         self._ptr = 0
 
-    def process(self, data):
+    def process(self, data: bytes) -> bytes:
         mask, phase = self._mask, self._ptr & 3
         if phase:
             # A chunk that starts mid-key: the key rotated to that position.
@@ -71,12 +77,12 @@ class XorMasker:
         return masked
 
 
-def create_xor_masker(mask, length=None):
+def create_xor_masker(mask: bytes, length: int | None = None) -> XorMasker:
     """autobahn's factory signature; one masker serves every length."""
     return XorMasker(mask)
 
 
-def _dfa_table():
+def _dfa_table() -> bytes:
     # autobahn's own transition table, so that the failure index is the one
     # autobahn's DFA gives by construction, not by a second copy of it.
     from autobahn.websocket.utf8validator import UTF8VALIDATOR_DFA
@@ -89,19 +95,19 @@ class Utf8Validator:
 
     __slots__ = ("_stream", "_open", "_index", "_rejected")
 
-    _dfa = None
+    _dfa: ClassVar[bytes | None] = None
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._stream = _StreamValidator()
         self.reset()
 
-    def reset(self):
+    def reset(self) -> None:
         self._stream.reset()
-        self._open = b""  # the bytes of a character left unfinished so far
+        self._open: bytes = b""  # the bytes of a character left unfinished so far
         self._index = 0
         self._rejected = False
 
-    def validate(self, ba):
+    def validate(self, ba: bytes) -> tuple[bool, bool, int, int]:
         n = len(ba)
         if self._rejected:
             # autobahn's reference DFA stays in its reject state: any further
@@ -120,7 +126,7 @@ class Utf8Validator:
         self._index += failed_at
         return False, False, failed_at, self._index
 
-    def _failure_index(self, ba):
+    def _failure_index(self, ba: bytes) -> int:
         """Index in ``ba`` of the byte at which autobahn's DFA rejects.
 
         Everything before the first undecodable character is whole, valid
@@ -143,7 +149,7 @@ class Utf8Validator:
         raise AssertionError("wscodec rejected UTF-8 that autobahn's DFA accepts")
 
 
-def _unfinished_character(previous, ba):
+def _unfinished_character(previous: bytes, ba: bytes) -> bytes:
     """The lead and continuation bytes of the character ``ba`` leaves open."""
     tail = (previous + bytes(ba[-3:]))[-3:]
     for i in range(len(tail) - 1, -1, -1):
@@ -152,7 +158,7 @@ def _unfinished_character(previous, ba):
     raise AssertionError("an unfinished character has no lead byte")
 
 
-def _swaps():
+def _swaps() -> list[Swap]:
     return [
         Swap("autobahn.websocket.protocol", "Utf8Validator", Utf8Validator),
         Swap("autobahn.websocket.protocol", "create_xor_masker", create_xor_masker),

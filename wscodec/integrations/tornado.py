@@ -16,15 +16,24 @@ the XOR), and everything else: tornado's frame parsing and text decoding
 (``bytes.decode`` of the whole message) are already C.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from .. import apply_mask
 from ._support import Integration, Swap
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 __all__ = ["TESTED_VERSIONS", "websocket_mask", "install", "uninstall", "is_installed", "installed_version"]
 
 TESTED_VERSIONS = ">=6.6,<6.7"
 
 
-def websocket_mask(mask, data):
+# Typed as tornado types its own (bytes); str is accepted at run time, as by
+# tornado's C masker.
+def websocket_mask(mask: ReadableBuffer, data: ReadableBuffer) -> bytes:
     """XOR ``data`` with the 4-byte ``mask`` (RFC 6455 section 5.3)."""
     # bytes first, with nothing in front: the call itself is most of the
     # cost of a small frame.

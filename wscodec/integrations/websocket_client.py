@@ -23,15 +23,22 @@ everything else.  A mask key that is not exactly 4 bytes raises
 ValueError here; websocket-client never makes one.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from .. import Utf8Validator, apply_mask
 from ._support import Integration, Swap
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 __all__ = ["TESTED_VERSIONS", "mask", "install", "uninstall", "is_installed", "installed_version"]
 
 TESTED_VERSIONS = ">=1.9,<1.10"
 
 
-def mask(mask_key, data):
+def mask(mask_key: ReadableBuffer | str, data: ReadableBuffer | str | None) -> bytes:
     """``ABNF.mask``: XOR ``data`` with the 4-byte ``mask_key``."""
     if data is None:
         data = ""
@@ -42,11 +49,11 @@ def mask(mask_key, data):
     return apply_mask(data, mask_key)
 
 
-def _mask(mask_value, data_value):
+def _mask(mask_value: ReadableBuffer, data_value: ReadableBuffer) -> bytes:
     return apply_mask(data_value, mask_value)
 
 
-def _validate_utf8(utfbytes):
+def _validate_utf8(utfbytes: ReadableBuffer) -> bool:
     """False once the bytes cannot begin valid UTF-8; an unfinished last
     character is not an error (websocket-client's meaning)."""
     return Utf8Validator().feed(utfbytes)

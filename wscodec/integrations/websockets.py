@@ -24,12 +24,20 @@ size limits and error texts (which become close reasons) are websockets'
 behaviour, and UTF-8 decoding is already ``bytes.decode``.
 """
 
+from __future__ import annotations
+
 import importlib.abc
 import importlib.machinery
 import sys
+from collections.abc import Callable, Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from .. import apply_mask as _apply_mask
 from ._support import Integration, Swap
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 __all__ = ["TESTED_VERSIONS", "apply_mask", "install", "uninstall", "is_installed", "installed_version"]
 
@@ -39,7 +47,7 @@ _FRAMES = "websockets.frames"
 _LEGACY = "websockets.legacy.framing"
 
 
-def apply_mask(data, mask):
+def apply_mask(data: ReadableBuffer, mask: ReadableBuffer) -> bytes:
     """websockets' ``apply_mask(data, mask) -> bytes``."""
     try:
         return _apply_mask(data, mask)
@@ -49,13 +57,13 @@ def apply_mask(data, mask):
         return _apply_mask(bytes(data), bytes(mask))
 
 
-def _uses_fallback(module):
+def _uses_fallback(module: ModuleType) -> bool:
     from websockets.utils import apply_mask as fallback
 
     return module.apply_mask is fallback
 
 
-def _swaps():
+def _swaps() -> list[Swap]:
     frames = importlib.import_module(_FRAMES)
     if not _uses_fallback(frames):
         return []
@@ -69,18 +77,18 @@ def _swaps():
 class _LegacyFramingLoader(importlib.abc.Loader):
     """Runs websockets' own loader, then rebinds the new module's masker."""
 
-    def __init__(self, loader, on_loaded):
+    def __init__(self, loader: importlib.abc.Loader, on_loaded: Callable[[ModuleType], None]) -> None:
         self._loader = loader
         self._on_loaded = on_loaded
 
-    def create_module(self, spec):
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
         return self._loader.create_module(spec)
 
-    def exec_module(self, module):
+    def exec_module(self, module: ModuleType) -> None:
         self._loader.exec_module(module)
         self._on_loaded(module)
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         # get_source, get_resource_reader...: whatever the real loader offers.
         return getattr(self._loader, name)
 
@@ -88,10 +96,12 @@ class _LegacyFramingLoader(importlib.abc.Loader):
 class _LegacyFramingFinder(importlib.abc.MetaPathFinder):
     """Watches for the first import of ``websockets.legacy.framing``."""
 
-    def __init__(self, on_loaded):
+    def __init__(self, on_loaded: Callable[[ModuleType], None]) -> None:
         self._on_loaded = on_loaded
 
-    def find_spec(self, fullname, path, target=None):
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
         if fullname != _LEGACY:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
@@ -104,11 +114,11 @@ class _WebsocketsIntegration(Integration):
     """The swaps of ``Integration``, plus the deferred one of the legacy
     framing module: it is added to the installed swaps when it is imported."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__("websockets", TESTED_VERSIONS, _swaps)
         self._finder = _LegacyFramingFinder(self._legacy_loaded)
 
-    def install(self, *, force=False):
+    def install(self, *, force: bool = False) -> bool:
         with self._lock:
             if not super().install(force=force):
                 return False
@@ -117,16 +127,16 @@ class _WebsocketsIntegration(Integration):
                 sys.meta_path.insert(0, self._finder)
             return True
 
-    def uninstall(self):
+    def uninstall(self) -> None:
         with self._lock:
             self._stop_watching()
             super().uninstall()
 
-    def _stop_watching(self):
+    def _stop_watching(self) -> None:
         if self._finder in sys.meta_path:
             sys.meta_path.remove(self._finder)
 
-    def _legacy_loaded(self, module):
+    def _legacy_loaded(self, module: ModuleType) -> None:
         with self._lock:
             self._stop_watching()
             if self._originals is not None and _uses_fallback(module):

@@ -15,8 +15,15 @@ Text is decoded by CPython's incremental UTF-8 decoder, already C.
 So the gain is on payload bytes (large frames), little on small frames.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from .. import mask_inplace
 from ._support import Integration, Swap
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 __all__ = ["TESTED_VERSIONS", "XorMaskerSimple", "install", "uninstall", "is_installed", "installed_version"]
 
@@ -27,10 +34,10 @@ class XorMaskerSimple:
     """wsproto's streaming masker: ``process`` returns a new bytearray and
     continues the key where the previous call stopped."""
 
-    def __init__(self, masking_key):
+    def __init__(self, masking_key: bytes) -> None:
         self._masking_key = masking_key
 
-    def process(self, data):
+    def process(self, data: ReadableBuffer) -> bytearray:
         data = bytearray(data)
         if data:
             key = self._masking_key

@@ -7,17 +7,23 @@ of a character that spans two chunks and over the few bytes around a
 failure, which is what makes its reported indices and ``state`` exact.
 """
 
+from __future__ import annotations
+
 import codecs
+from typing import TYPE_CHECKING
 
 from ... import Utf8Validator as _FastValidator
 from .xormask import _bytes_view
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 __all__ = ["Utf8Validator"]
 
 _ACCEPT, _REJECT = 0, 1
 
 
-def _byte_class(b):
+def _byte_class(b: int) -> int:
     """The DFA's character class of byte ``b`` (its codepoint formula keeps
     ``0xff >> class`` bits of a lead byte)."""
     if b < 0x80:
@@ -46,18 +52,20 @@ def _byte_class(b):
 
 
 # From ACCEPT, a lead byte's class picks the state that says what must follow.
-_LEAD_STATE = {0: 0, 2: 2, 3: 3, 4: 5, 5: 8, 6: 7, 10: 4, 11: 6}
+_LEAD_STATE: dict[int, int] = {0: 0, 2: 2, 3: 3, 4: 5, 5: 8, 6: 7, 10: 4, 11: 6}
 # Per state: the continuation classes it accepts, and the state they lead to.
 # 2: one more of 80-BF; 3: two more; 4: E0 then A0-BF (no overlong);
 # 5: ED then 80-9F (no surrogate); 6: F0 then 90-BF (no overlong);
 # 7: F1-F3 then any; 8: F4 then 80-8F (nothing above U+10FFFF).
-_ANY = (1, 7, 9)
-_CONTINUE = {2: (_ANY, 0), 3: (_ANY, 2), 4: ((7,), 2), 5: ((1, 9), 2), 6: ((7, 9), 3), 7: (_ANY, 3), 8: ((1,), 3)}
+_ANY: tuple[int, ...] = (1, 7, 9)
+_CONTINUE: dict[int, tuple[tuple[int, ...], int]] = {
+    2: (_ANY, 0), 3: (_ANY, 2), 4: ((7,), 2), 5: ((1, 9), 2), 6: ((7, 9), 3), 7: (_ANY, 3), 8: ((1,), 3),
+}
 
 _CLASS = bytes(_byte_class(b) for b in range(256))
 
 
-def _step(state, cls):
+def _step(state: int, cls: int) -> int:
     if state == _ACCEPT:
         return _LEAD_STATE.get(cls, _REJECT)
     if state == _REJECT:
@@ -69,7 +77,7 @@ def _step(state, cls):
 _TABLE = [bytes(_step(state, _CLASS[b]) for b in range(256)) for state in range(9)]
 
 
-def _run(state, data, start=0):
+def _run(state: int, data: bytes | memoryview, start: int = 0) -> tuple[int, int | None]:
     """Step the DFA over ``data[start:]``; returns (state, index of the
     rejecting byte or None)."""
     for i in range(start, len(data)):
@@ -79,7 +87,7 @@ def _run(state, data, start=0):
     return state, None
 
 
-def _open_sequence_start(data):
+def _open_sequence_start(data: bytes | memoryview) -> int:
     """Index where a character left unfinished at the end of valid
     ``data`` starts, or len(data) when ``data`` ends on a boundary."""
     n = len(data)
@@ -91,7 +99,7 @@ def _open_sequence_start(data):
     return n
 
 
-def _failure_index(data):
+def _failure_index(data: bytes) -> int:
     """Index of the byte where the DFA rejects ``data`` (known invalid,
     starting at a character boundary)."""
     try:
@@ -124,16 +132,16 @@ class Utf8Validator:
 
     __slots__ = ("state", "codepoint", "i", "_fast")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._fast = _FastValidator()
         self.reset()
 
-    def reset(self):
+    def reset(self) -> None:
         self.state = _ACCEPT
         self.codepoint = 0
         self.i = 0
 
-    def decode(self, b):
+    def decode(self, b: int) -> int:
         """Eat one byte; returns the new state (0: a character is complete,
         1: invalid, anything else: more bytes needed)."""
         if not 0 <= b <= 0xFF:
@@ -149,7 +157,7 @@ class Utf8Validator:
         self.state = _TABLE[self.state][b]
         return self.state
 
-    def validate(self, buf):
+    def validate(self, buf: ReadableBuffer) -> tuple[bool, bool, int, int]:
         data = buf if type(buf) is bytes else _bytes_view(buf)
         n = len(data)
         state, start = self.state, 0
@@ -177,10 +185,10 @@ class Utf8Validator:
         self.i += n
         return True, self.state == _ACCEPT, n, self.i
 
-    def _reject(self, index):
+    def _reject(self, index: int) -> tuple[bool, bool, int, int]:
         self.state = _REJECT
         self.i += index
         return False, False, index, self.i
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<Utf8Validator state={self.state} i={self.i}>"
