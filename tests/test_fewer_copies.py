@@ -100,6 +100,21 @@ def test_buffer_memory_never_moves(backend):
     decoder.buffer_updated(0)
 
 
+def test_released_view_leaves_the_buffer_pinned(backend):
+    # A caller that releases the view it was lent must not free the storage
+    # for a resize: buffer_updated would then read past the end of it.
+    decoder = backend.FrameDecoder(role="client")
+    view = decoder.get_buffer()
+    storage = view.obj
+    decoder.buffer_updated(0)
+    view.release()
+    with pytest.raises(BufferError):
+        storage.clear()
+    view = decoder.get_buffer()
+    view[:7] = backend.encode_frame(2, b"hello")
+    assert decoder.buffer_updated(7) == [backend.Frame(2, b"hello")]
+
+
 def test_protocol_error_through_buffer_updated(backend):
     decoder = backend.MessageDecoder(role="server")
     buf = decoder.get_buffer(-1)

@@ -180,10 +180,13 @@ cdef class _Decoder:
             raise RuntimeError("get_buffer() called again before buffer_updated()")
         if self._rbuf is None:
             self._rbuf = bytearray(_RECV_BUFFER_SIZE)
-            # One view for every read: it also pins the bytearray's size.
+            # This view is never handed out, so nothing can release it: it
+            # pins the bytearray's size for the decoder's lifetime.
             self._rview = memoryview(self._rbuf)
         self._lent = True
-        return self._rview
+        # A new view of the same memory per read: a caller that releases it
+        # releases only its own.
+        return self._rview[:]
 
     @cython.critical_section
     def buffer_updated(self, nbytes):

@@ -139,11 +139,14 @@ class _Decoder(InitGuard):
             raise RuntimeError("get_buffer() called again before buffer_updated()")
         if self._rbuf is None:
             self._rbuf = bytearray(RECV_BUFFER_SIZE)
-            # One view for every read: it also pins the bytearray's size.
+            # This view is never handed out, so nothing can release it: it
+            # pins the bytearray's size for the decoder's lifetime.
             self._rview = memoryview(self._rbuf)
         self._lent = True
         assert self._rview is not None
-        return self._rview
+        # A new view of the same memory per read: a caller that releases it
+        # releases only its own.
+        return self._rview[:]
 
     def buffer_updated(self, nbytes: int) -> list[Any]:
         """asyncio.BufferedProtocol.buffer_updated: decode the ``nbytes``
