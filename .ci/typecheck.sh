@@ -15,6 +15,9 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=${1:?usage: typecheck.sh PYTHON}
+# Absolute, without resolving the venv's symlink: the checks below run in
+# another directory.
+PY="$(cd "$(dirname "$PY")" && pwd)/$(basename "$PY")"
 start=$SECONDS
 
 "$PY" -m pip install -q mypy
