@@ -232,7 +232,9 @@ check_listing() { # check_listing WHEEL native|pure
             bad=1
         }
     done
-    if grep -E '\.(c|h|cpp|pyx|pxi|pxd|o|obj|html|pyc)$|__pycache__|^(tests|src|benchmarks|docs)/' <<<"$list"; then
+    # The two .pxd files are the C-level API for Cython users, shipped on purpose.
+    if grep -vxE 'wscodec/api\.pxd|wscodec/_native/_ext\.pxd' <<<"$list" \
+        | grep -E '\.(c|h|cpp|pyx|pxi|pxd|o|obj|html|pyc)$|__pycache__|^(tests|src|benchmarks|docs)/'; then
         echo "$(basename "$whl") carries build leftovers or files that are not the package (above)"
         bad=1
     fi
