@@ -253,10 +253,13 @@ def test_large_inputs(backend):
 def same_str(got, data):
     want = bytes(data).decode("utf-8")
     # Equal, hash-equal and of the same compact kind (the size says the kind).
+    # Sizes of repeated copies: CPython 3.12+ keeps a UTF-8 copy inside its
+    # cached one-character strings, which bytes.decode returns; a repeat has
+    # the kind of its operand and no such copy.
     assert type(got) is str
     assert got == want
     assert hash(got) == hash(want)
-    assert sys.getsizeof(got) == sys.getsizeof(want)
+    assert sys.getsizeof(got * 2) == sys.getsizeof(want * 2)
 
 
 def test_decode_every_scalar_value(backend):
