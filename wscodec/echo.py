@@ -245,10 +245,14 @@ class EchoConnection(asyncio.BufferedProtocol):
                     self._on_message(message)
                 if self.deflate is None and self.role == "server" and len(message.data) >= LARGE_MESSAGE:
                     # Header and payload go out as two pieces: the payload
-                    # is never copied to be framed.
+                    # is never copied to be framed.  Two write() calls, not
+                    # writelines(): CPython 3.12.1's writelines() never
+                    # paused us at the high-water mark, so a peer that does
+                    # not read made us buffer without limit.
                     self._write(out)
                     out = []
-                    self._transport.writelines(wscodec.encode_frame_parts(Opcode.BINARY, message.data))
+                    for part in wscodec.encode_frame_parts(Opcode.BINARY, message.data):
+                        self._transport.write(part)
                     continue
                 out.append(encoder.binary(message.data))
             elif opcode == Opcode.PING:
