@@ -218,6 +218,11 @@ def _calibrate():
 _CALL_REFS = _calibrate()
 
 
+@pytest.mark.skipif(
+    sys.version_info >= (3, 14),
+    reason="CPython 3.14 borrows stack references, so sys.getrefcount no longer counts exact owners; "
+    "the 3.15 debug-interpreter lane checks reference counts there",
+)
 def test_reference_counts_of_returned_objects(backend):
     # Counts are taken into locals before any assert: pytest's assertion
     # rewriting keeps extra references to what an assert expression names.
