@@ -20,8 +20,11 @@
  *                         or the byte itself if it is not a lead
  *   v_put_latin1(d, v, keep)  the bytes of v that keep marks, packed to d;
  *                         returns how many (stores 16 bytes)
- * and may define WSC_TK_CJK8(d, p): eight 3-byte characters at p (reads 28
- * bytes) as eight 16-bit units at d, for ISAs with wider vectors.
+ * and may define, for ISAs with wider vectors, WSC_TK_CJK8(d, p): eight
+ * 3-byte characters at p (reads 28 bytes) as eight 16-bit units at d; and
+ * WSC_TK_WIDE8(d, p, starts): the characters that start in the 8 bytes at p
+ * (bit j of starts: byte j starts one; reads 16 bytes) as 32-bit units at
+ * d (writes 8), returning how many.
  *
  * The method is Lemire and Keiser's ("Transcoding Billions of Unicode
  * Characters per Second with SIMD Instructions", SPE 2022): from the
@@ -170,6 +173,31 @@ WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
         goto tail;
     }
 
+#ifdef WSC_TK_WIDE8
+    /* 32-bit units: eight fixed 8-byte steps a block, none of which waits
+     * on another (the block may then end inside a character). */
+    while (width == 4 && len - i >= 80 && nchars - o >= 64) {
+        uint64_t high = 0, cont = 0;
+        unsigned k;
+        for (k = 0; k < 4; k++) {
+            wsc_v v = v_load(p + i + 16 * k);
+            high |= (uint64_t)v_high_bits(v) << (16 * k);
+            cont |= (uint64_t)v_cont_bits(v) << (16 * k);
+        }
+        if (high == 0) {
+            for (k = 0; k < 4; k++)
+                WSC_TK(put_ascii)(dst, o + 16 * k, v_load(p + i + 16 * k), 4);
+            o += 64;
+        } else {
+            for (k = 0; k < 8; k++)
+                o += WSC_TK_WIDE8((uint32_t *)dst + o, p + i + 8 * k,
+                                  ~(unsigned)(cont >> (8 * k)) & 0xFFu);
+        }
+        i += 64;
+    }
+    while (i < len && (p[i] & 0xC0u) == 0x80u)
+        i++;
+#endif
     /* The masks of a whole 64-byte block come first, so that finding the
      * next step is a shift and a table load, not a chain through the
      * vector unit. */

@@ -143,13 +143,62 @@ WSC_INLINE_ALWAYS void avx2_cjk8(uint16_t *d, const uint8_t *p)
     _mm_storeu_si128((__m128i *)d, _mm256_castsi256_si128(cp));
 }
 
+/* Any mix of characters into 32-bit units, eight byte positions a step:
+ * each position's 4-byte window, lead last, shifted right by the bytes its
+ * character does not own, becomes the code point it would start (two
+ * multiply-adds); the lanes of positions that start a character (starts,
+ * bit j for byte j) are then packed to the front.  Reads 16 bytes at p,
+ * writes 8 units at d; returns how many are characters. */
+WSC_TARGET("avx2")
+WSC_INLINE_ALWAYS unsigned avx2_wide8(uint32_t *d, const uint8_t *p,
+                                      unsigned starts)
+{
+    /* Per high nibble: the payload bits of the byte (ASCII, continuation,
+     * 2-, 3-, 4-byte lead), and 8 * the bytes a character led by it does
+     * not own of the window. */
+    const __m256i payload = _mm256_setr_epi8(
+        0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F,
+        0x3F, 0x3F, 0x3F, 0x3F, 0x1F, 0x1F, 0x0F, 0x07,
+        0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F,
+        0x3F, 0x3F, 0x3F, 0x3F, 0x1F, 0x1F, 0x0F, 0x07);
+    const __m256i unowned = _mm256_setr_epi8(
+        24, 24, 24, 24, 24, 24, 24, 24, 0, 0, 0, 0, 16, 16, 8, 0,
+        24, 24, 24, 24, 24, 24, 24, 24, 0, 0, 0, 0, 16, 16, 8, 0);
+    /* Lane j: bytes j+3, j+2, j+1, j (the lead on top); lanes 4-7 read
+     * the upper copy of the 16 bytes. */
+    const __m256i windows = _mm256_setr_epi8(
+        3, 2, 1, 0, 4, 3, 2, 1, 5, 4, 3, 2, 6, 5, 4, 3,
+        7, 6, 5, 4, 8, 7, 6, 5, 9, 8, 7, 6, 10, 9, 8, 7);
+    const __m256i leads = _mm256_setr_epi8(
+        0, -1, -1, -1, 1, -1, -1, -1, 2, -1, -1, -1, 3, -1, -1, -1,
+        4, -1, -1, -1, 5, -1, -1, -1, 6, -1, -1, -1, 7, -1, -1, -1);
+    const __m256i v = _mm256_broadcastsi128_si256(
+        _mm_loadu_si128((const __m128i *)p));
+    const __m256i nib = _mm256_and_si256(_mm256_srli_epi16(v, 4),
+                                         _mm256_set1_epi8(0x0F));
+    __m256i win = _mm256_shuffle_epi8(
+        _mm256_and_si256(v, _mm256_shuffle_epi8(payload, nib)), windows);
+    __m256i shift = _mm256_shuffle_epi8(_mm256_shuffle_epi8(unowned, nib),
+                                        leads);
+    __m256i cp, idx;
+    win = _mm256_srlv_epi32(win, shift);
+    /* (b0 + 64 b1) + 4096 (b2 + 64 b3), b0 the last byte. */
+    cp = _mm256_madd_epi16(_mm256_maddubs_epi16(win, _mm256_set1_epi16(0x4001)),
+                           _mm256_set1_epi32(0x10000001));
+    idx = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)wsc_pack8[starts]));
+    _mm256_storeu_si256((__m256i *)d, _mm256_permutevar8x32_epi32(cp, idx));
+    return wsc_pack8_count[starts];
+}
+
 #define WSC_TK(name) name##_avx2
 #define WSC_TK_TARGET WSC_TARGET("avx2")
 #define WSC_TK_CJK8 avx2_cjk8
+#define WSC_TK_WIDE8 avx2_wide8
 #include "transcode_kernel.h"
 #undef WSC_TK
 #undef WSC_TK_TARGET
 #undef WSC_TK_CJK8
+#undef WSC_TK_WIDE8
 
 /* ---- measure: continuation bytes counted in byte lanes, flushed to
  * 64-bit sums before a lane can overflow ---- */
