@@ -142,6 +142,23 @@ WSC_INLINE_ALWAYS int WSC_TK(step)(const uint8_t *p, size_t *ip, void *dst,
     return 1;
 }
 
+/* The continuation-byte mask of the 64 bytes at p; *high gets their
+ * high-bit mask. */
+WSC_TK_TARGET
+WSC_INLINE_ALWAYS uint64_t WSC_TK(block_masks)(const uint8_t *p,
+                                               uint64_t *high)
+{
+    uint64_t h = 0, cont = 0;
+    unsigned k;
+    for (k = 0; k < 4; k++) {
+        wsc_v v = v_load(p + 16 * k);
+        h |= (uint64_t)v_high_bits(v) << (16 * k);
+        cont |= (uint64_t)v_cont_bits(v) << (16 * k);
+    }
+    *high = h;
+    return cont;
+}
+
 WSC_TK_TARGET
 WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
                                       void *dst, size_t nchars,
@@ -177,13 +194,8 @@ WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
     /* 32-bit units: eight fixed 8-byte steps a block, none of which waits
      * on another (the block may then end inside a character). */
     while (width == 4 && len - i >= 80 && nchars - o >= 64) {
-        uint64_t high = 0, cont = 0;
+        uint64_t high, cont = WSC_TK(block_masks)(p + i, &high);
         unsigned k;
-        for (k = 0; k < 4; k++) {
-            wsc_v v = v_load(p + i + 16 * k);
-            high |= (uint64_t)v_high_bits(v) << (16 * k);
-            cont |= (uint64_t)v_cont_bits(v) << (16 * k);
-        }
         if (high == 0) {
             for (k = 0; k < 4; k++)
                 WSC_TK(put_ascii)(dst, o + 16 * k, v_load(p + i + 16 * k), 4);
@@ -203,13 +215,8 @@ WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
      * vector unit. */
     while (len - i >= 64 && nchars - o >= 16) {
         const size_t block = i;
-        uint64_t high = 0, cont = 0;
+        uint64_t high, cont = WSC_TK(block_masks)(p + i, &high);
         unsigned k;
-        for (k = 0; k < 4; k++) {
-            wsc_v v = v_load(p + i + 16 * k);
-            high |= (uint64_t)v_high_bits(v) << (16 * k);
-            cont |= (uint64_t)v_cont_bits(v) << (16 * k);
-        }
         if (high == 0 && nchars - o >= 64) {
             for (k = 0; k < 4; k++)
                 WSC_TK(put_ascii)(dst, o + 16 * k, v_load(p + i + 16 * k),
