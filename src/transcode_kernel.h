@@ -171,17 +171,32 @@ WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
          * 16 bytes become their characters by one formula per byte (a lead
          * takes its payload bits and the next byte's), then the
          * continuation bytes are dropped by left-packing. */
+        /* Whether 16 bytes are all ASCII is a coin toss in most Latin
+         * text, so the formula runs on them regardless; only whole ASCII
+         * blocks of 64, as long runs give, take a branch. */
+        while (len - i >= 65 && nchars - o >= 64) {
+            uint64_t high, cont = WSC_TK(block_masks)(p + i, &high);
+            unsigned k;
+            if (high == 0) {
+                for (k = 0; k < 4; k++)
+                    v_put_ascii_1((uint8_t *)dst + o + 16 * k,
+                                  v_load(p + i + 16 * k));
+                o += 64;
+            } else {
+                for (k = 0; k < 4; k++)
+                    o += v_put_latin1(
+                        (uint8_t *)dst + o,
+                        v_latin1(v_load(p + i + 16 * k),
+                                 v_load(p + i + 16 * k + 1)),
+                        ~(unsigned)(cont >> (16 * k)) & 0xFFFFu);
+            }
+            i += 64;
+        }
         while (len - i >= 17 && nchars - o >= 16) {
             wsc_v in = v_load(p + i);
-            unsigned high = v_high_bits(in);
-            if (high == 0) {
-                v_put_ascii_1((uint8_t *)dst + o, in);
-                o += 16;
-            } else {
-                o += v_put_latin1((uint8_t *)dst + o,
-                                  v_latin1(in, v_load(p + i + 1)),
-                                  ~v_cont_bits(in) & 0xFFFFu);
-            }
+            o += v_put_latin1((uint8_t *)dst + o,
+                              v_latin1(in, v_load(p + i + 1)),
+                              ~v_cont_bits(in) & 0xFFFFu);
             i += 16;
         }
         /* The last step may have taken the byte after it already. */
