@@ -19,7 +19,7 @@ helpers they share are in _ext_helpers.h.
 """
 
 cimport cython
-from libc.stdint cimport uint8_t, uint64_t
+from libc.stdint cimport uint8_t, uint32_t, uint64_t
 
 from wscodec._native._core cimport wsc_simd_init, wsc_simd_name, wsc_simd_select
 

@@ -22,7 +22,7 @@ from cpython.bytearray cimport PyByteArray_AS_STRING
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_XDECREF
 
-from wscodec._native._core cimport wsc_mask_ascii
+from wscodec._native._core cimport measured_utf8_str, wsc_mask_ascii, wsc_utf8_measure
 from zlib import error as _ZlibError
 
 cdef extern from "Python.h":
@@ -126,6 +126,8 @@ cdef class _Decoder:
     cdef int _msg_op              # opcode of the unfinished message, 0 if none
     cdef bint _compressed
     cdef bint _mascii          # every text byte so far is ASCII
+    cdef size_t _mchars        # characters of the text so far
+    cdef uint32_t _mtop        # the str kind they need, as wsc_utf8_measure says
     cdef bint _mstr
     cdef PyObject *_data
     cdef Py_ssize_t _data_len
@@ -161,14 +163,23 @@ cdef class _Decoder:
         scan stands in for the validator, and it tells _end_message that the
         bytes can become a str by plain copy."""
         cdef size_t a
+        cdef uint32_t top
         if self._mascii:
             a = wsc_ascii_prefix(d, k)
+            self._mchars += a
             if a == <size_t>k:
                 return True
             self._mascii = False
             d += a
             k -= a
-        return wsc_utf8_stream_feed(&self._utf8, d, k)
+        if not wsc_utf8_stream_feed(&self._utf8, d, k):
+            return False
+        # Measured while the bytes are in cache: at the end of the message
+        # only the transcoding pass reads them again.
+        self._mchars += wsc_utf8_measure(d, k, &top)
+        if top > self._mtop:
+            self._mtop = top
+        return True
 
     @cython.critical_section
     def get_buffer(self, Py_ssize_t sizehint=-1):
@@ -287,6 +298,8 @@ cdef class _Decoder:
             self._msg_op = 0
             self._compressed = False
             self._mascii = False
+            self._mchars = 0
+            self._mtop = 0x7F
             self._control_len = 0
             wsc_utf8_stream_init(&self._utf8)
             self._state = _IDLE
@@ -505,6 +518,8 @@ cdef class _Decoder:
             if op == 1:
                 wsc_utf8_stream_init(&self._utf8)
                 self._mascii = True
+                self._mchars = 0
+                self._mtop = 0x7F
                 self._mstr = self._decode_text
                 # Exact size only when most of it is here already: a header
                 # alone must not make us allocate a large declared size.
@@ -584,6 +599,7 @@ cdef class _Decoder:
                 # ASCII so far: unmask and test for ASCII in one pass.
                 if wsc_mask_ascii(dst, src, b, self._key, self._phase):
                     self._phase = (self._phase + <unsigned>b) & 3u
+                    self._mchars += <size_t>b
                 else:
                     self._phase = (self._phase + <unsigned>b) & 3u
                     if not self._feed_text(dst, b):
@@ -687,7 +703,7 @@ cdef class _Decoder:
             if self._mascii:
                 s = _ascii_str(d, n)
             else:
-                s = utf8_str(d, n)
+                s = measured_utf8_str(d, n, self._mchars, self._mtop)
         self._drop_data()
         return s
 
