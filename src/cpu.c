@@ -18,23 +18,28 @@
 static const wsc_impl wsc_levels[] = {
 #ifdef WSC_X86_64
     {"avx2", wsc_mask_avx2, wsc_utf8_valid_avx2, wsc_ascii_prefix_avx2,
-     wsc_mask_ascii_avx2, wsc_utf8_measure_avx2, wsc_utf8_transcode_avx2},
+     wsc_mask_ascii_avx2, wsc_utf8_measure_avx2, wsc_utf8_transcode_avx2,
+     wsc_utf8_valid_measure_avx2},
     {"ssse3", wsc_mask_sse2, wsc_utf8_valid_ssse3, wsc_ascii_prefix_sse2,
-     wsc_mask_ascii_generic, wsc_utf8_measure_sse2, wsc_utf8_transcode_ssse3},
+     wsc_mask_ascii_generic, wsc_utf8_measure_sse2, wsc_utf8_transcode_ssse3,
+     wsc_utf8_valid_measure_generic},
     {"sse2", wsc_mask_sse2, wsc_utf8_valid_scalar, wsc_ascii_prefix_sse2,
-     wsc_mask_ascii_generic, wsc_utf8_measure_sse2, wsc_utf8_transcode_scalar},
+     wsc_mask_ascii_generic, wsc_utf8_measure_sse2, wsc_utf8_transcode_scalar,
+     wsc_utf8_valid_measure_generic},
 #endif
 #ifdef WSC_AARCH64
     {"neon", wsc_mask_neon, wsc_utf8_valid_neon, wsc_ascii_prefix_neon,
      wsc_mask_ascii_generic, wsc_utf8_measure_neon,
 #ifdef WSC_LITTLE_ENDIAN /* the transcoder's lane layouts */
-     wsc_utf8_transcode_neon},
+     wsc_utf8_transcode_neon,
 #else
-     wsc_utf8_transcode_scalar},
+     wsc_utf8_transcode_scalar,
 #endif
+     wsc_utf8_valid_measure_generic},
 #endif
     {"scalar", wsc_mask_scalar, wsc_utf8_valid_scalar, wsc_ascii_prefix_scalar,
-     wsc_mask_ascii_generic, wsc_utf8_measure_scalar, wsc_utf8_transcode_scalar},
+     wsc_mask_ascii_generic, wsc_utf8_measure_scalar, wsc_utf8_transcode_scalar,
+     wsc_utf8_valid_measure_generic},
 };
 #define WSC_NLEVELS (sizeof wsc_levels / sizeof wsc_levels[0])
 
@@ -52,10 +57,16 @@ static size_t lazy_utf8_measure(const uint8_t *p, size_t len,
                                 uint32_t *maxchar);
 static void lazy_utf8_transcode(const uint8_t *p, size_t len, void *dst,
                                 size_t nchars, unsigned width);
-static const wsc_impl wsc_lazy = {"lazy",           lazy_mask,
-                                  lazy_utf8_valid,  lazy_ascii_prefix,
-                                  lazy_mask_ascii,  lazy_utf8_measure,
-                                  lazy_utf8_transcode};
+static int lazy_utf8_valid_measure(const uint8_t *p, size_t len,
+                                   size_t *nchars, uint32_t *maxchar);
+static const wsc_impl wsc_lazy = {"lazy",
+                                  lazy_mask,
+                                  lazy_utf8_valid,
+                                  lazy_ascii_prefix,
+                                  lazy_mask_ascii,
+                                  lazy_utf8_measure,
+                                  lazy_utf8_transcode,
+                                  lazy_utf8_valid_measure};
 
 const wsc_impl *wsc_current = &wsc_lazy;
 
@@ -133,6 +144,13 @@ static void lazy_utf8_transcode(const uint8_t *p, size_t len, void *dst,
 {
     wsc_simd_init();
     wsc_active()->utf8_transcode(p, len, dst, nchars, width);
+}
+
+static int lazy_utf8_valid_measure(const uint8_t *p, size_t len,
+                                   size_t *nchars, uint32_t *maxchar)
+{
+    wsc_simd_init();
+    return wsc_active()->utf8_valid_measure(p, len, nchars, maxchar);
 }
 
 /* ---- CPU detection ---- */

@@ -25,6 +25,27 @@ size_t wsc_utf8_measure(const uint8_t *p, size_t len, uint32_t *maxchar)
     return wsc_active()->utf8_measure(p, len, maxchar);
 }
 
+int wsc_utf8_valid_measure(const uint8_t *p, size_t len, size_t *nchars,
+                           uint32_t *maxchar)
+{
+    if (len == 0) {
+        *nchars = 0;
+        *maxchar = 0x7F;
+        return 1;
+    }
+    return wsc_active()->utf8_valid_measure(p, len, nchars, maxchar);
+}
+
+int wsc_utf8_valid_measure_generic(const uint8_t *p, size_t len,
+                                   size_t *nchars, uint32_t *maxchar)
+{
+    const wsc_impl *level = wsc_active();
+    if (!level->utf8_valid(p, len))
+        return 0;
+    *nchars = level->utf8_measure(p, len, maxchar);
+    return 1;
+}
+
 void wsc_utf8_transcode(const uint8_t *p, size_t len, void *dst,
                         size_t nchars, unsigned width)
 {

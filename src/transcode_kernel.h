@@ -162,7 +162,7 @@ WSC_INLINE_ALWAYS uint64_t WSC_TK(block_masks)(const uint8_t *p,
 WSC_TK_TARGET
 WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
                                       void *dst, size_t nchars,
-                                      unsigned width)
+                                      unsigned width, size_t *stop)
 {
     size_t i = 0, o = 0;
 
@@ -240,6 +240,18 @@ WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
             o += 64;
             continue;
         }
+#ifdef WSC_TK_CJK8
+        /* 3-byte characters only (CJK text): sixteen in two wide steps,
+         * then the next block. */
+        if (width == 2 && nchars - o >= 16 &&
+            (cont & UINT64_C(0x1FFFFFFFFFFFF)) == UINT64_C(0xDB6DB6DB6DB6)) {
+            WSC_TK_CJK8((uint16_t *)dst + o, p + i);
+            WSC_TK_CJK8((uint16_t *)dst + o + 8, p + i + 24);
+            i += 48;
+            o += 16;
+            continue;
+        }
+#endif
         /* Steps start at most 48 bytes in: a 16-byte load stays inside
          * the block, and the 13 mask bits a step reads are known. */
         while (i - block <= 48 && nchars - o >= 16) {
@@ -270,8 +282,42 @@ WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
             break;
     }
 tail:
-    wsc_utf8_transcode_scalar(p + i, len - i, (uint8_t *)dst + o * width,
-                              nchars - o, width);
+    stop[0] = i;
+    stop[1] = o;
+}
+
+/* The vector loops stop short of the end; the rest goes through them once
+ * more from a copy padded with NULs (ASCII), into a scratch output of which
+ * only the characters meant are kept: short text then costs no
+ * character-at-a-time loop. */
+#define WSC_TK_PAD 96
+
+WSC_TK_TARGET
+WSC_INLINE_ALWAYS void WSC_TK(whole)(const uint8_t *p, size_t len, void *dst,
+                                     size_t nchars, unsigned width)
+{
+    uint8_t in[WSC_TK_PAD];
+    uint32_t out[WSC_TK_PAD];
+    size_t at[2], pad[2], left, rest, n;
+    WSC_TK(kernel)(p, len, dst, nchars, width, at);
+    left = nchars - at[1];
+    rest = len - at[0];
+    if (left == 0)
+        return;
+    if (rest > WSC_TK_PAD - 16 || left > rest) {
+        wsc_utf8_transcode_scalar(p + at[0], rest,
+                                  (uint8_t *)dst + at[1] * width, left, width);
+        return;
+    }
+    /* 16 NULs after the rest: the 16-byte steps then reach its end. */
+    n = rest + 16;
+    memset(in, 0, sizeof in);
+    memcpy(in, p + at[0], rest);
+    WSC_TK(kernel)(in, n, out, n, width, pad);
+    wsc_utf8_transcode_scalar(in + pad[0], n - pad[0],
+                              (uint8_t *)out + pad[1] * width, n - pad[1],
+                              width);
+    memcpy((uint8_t *)dst + at[1] * width, out, left * width);
 }
 
 WSC_TK_TARGET
@@ -280,9 +326,10 @@ void WSC_TK(wsc_utf8_transcode)(const uint8_t *p, size_t len, void *dst,
 {
     /* One body per width, so the width tests above fold away. */
     if (width == 1)
-        WSC_TK(kernel)(p, len, dst, nchars, 1);
+        WSC_TK(whole)(p, len, dst, nchars, 1);
     else if (width == 2)
-        WSC_TK(kernel)(p, len, dst, nchars, 2);
+        WSC_TK(whole)(p, len, dst, nchars, 2);
     else
-        WSC_TK(kernel)(p, len, dst, nchars, 4);
+        WSC_TK(whole)(p, len, dst, nchars, 4);
 }
+#undef WSC_TK_PAD

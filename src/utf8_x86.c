@@ -28,6 +28,8 @@ typedef struct {
     __m256i err;      /* ORed errors so far */
     __m256i prev;     /* previous 32 input bytes */
     __m256i prev_inc; /* previous vector ended inside a character */
+    __m256i cont;     /* continuation bytes so far, in 64-bit sums */
+    __m256i top;      /* the largest bytes so far */
 } avx2_state;
 
 WSC_TARGET("avx2")
@@ -62,8 +64,12 @@ static inline __m256i avx2_errors(const avx2_state *s, __m256i in,
     return _mm256_xor_si256(must23, special);
 }
 
+/* One 64-byte block; with `measure`, also counts its continuation bytes
+ * and keeps its largest byte (callers pass a constant: the plain validator
+ * compiles without the counting). */
 WSC_TARGET("avx2")
-static inline void avx2_block(avx2_state *s, const uint8_t *blk)
+WSC_INLINE_ALWAYS void avx2_block_m(avx2_state *s, const uint8_t *blk,
+                                    int measure)
 {
     __m256i a = _mm256_loadu_si256((const __m256i *)blk);
     __m256i b = _mm256_loadu_si256((const __m256i *)(blk + 32));
@@ -74,8 +80,24 @@ static inline void avx2_block(avx2_state *s, const uint8_t *blk)
         s->err = _mm256_or_si256(s->err, avx2_errors(s, a, s->prev));
         s->err = _mm256_or_si256(s->err, avx2_errors(s, b, a));
         s->prev_inc = _mm256_subs_epu8(b, s->incomplete_max);
+        if (measure) {
+            /* 80..BF are the signed bytes below -64; each is -1 here. */
+            const __m256i lim = _mm256_set1_epi8(-64);
+            __m256i n = _mm256_add_epi8(_mm256_cmpgt_epi8(lim, a),
+                                        _mm256_cmpgt_epi8(lim, b));
+            s->cont = _mm256_add_epi64(
+                s->cont, _mm256_sad_epu8(_mm256_sub_epi8(_mm256_setzero_si256(), n),
+                                         _mm256_setzero_si256()));
+            s->top = _mm256_max_epu8(s->top, _mm256_max_epu8(a, b));
+        }
     }
     s->prev = b;
+}
+
+WSC_TARGET("avx2")
+static inline void avx2_block(avx2_state *s, const uint8_t *blk)
+{
+    avx2_block_m(s, blk, 0);
 }
 
 /* Whether p[0..len), len < 64, is all ASCII, by overlapping loads. */
@@ -138,6 +160,65 @@ int wsc_utf8_valid_avx2(const uint8_t *p, size_t len)
     }
     s.err = _mm256_or_si256(s.err, s.prev_inc);
     return _mm256_testz_si256(s.err, s.err);
+}
+
+/* wsc_utf8_valid_avx2 that also measures, as wsc_utf8_measure does, in the
+ * same pass over whole blocks; the last, partial block is measured apart,
+ * since the validator checks some of its bytes twice. */
+WSC_TARGET("avx2")
+int wsc_utf8_valid_measure_avx2(const uint8_t *p, size_t len, size_t *nchars,
+                                uint32_t *maxchar)
+{
+    avx2_state s;
+    size_t i = 0, tail_chars;
+    uint32_t tail_max, block_max;
+    uint64_t c[4];
+    uint8_t t[32], best = 0;
+    unsigned k;
+
+    if (len < 64) {
+        if (!wsc_utf8_valid_avx2(p, len))
+            return 0;
+        *nchars = wsc_utf8_measure_avx2(p, len, maxchar);
+        return 1;
+    }
+    s.prev_high = avx2_table(wsc_kl_prev_high);
+    s.prev_low = avx2_table(wsc_kl_prev_low);
+    s.cur_high = avx2_table(wsc_kl_cur_high);
+    s.incomplete_max =
+        _mm256_loadu_si256((const __m256i *)wsc_kl_incomplete_max);
+    s.err = s.prev = s.prev_inc = _mm256_setzero_si256();
+    s.cont = s.top = _mm256_setzero_si256();
+    for (; len - i >= 64; i += 64)
+        avx2_block_m(&s, p + i, 1);
+    if (i < len) {
+        /* len >= 64 here: the wsc_utf8_valid_avx2 tail with 96 bytes or
+         * more, else its padded copy. */
+        if (len >= 96) {
+            s.prev = _mm256_loadu_si256((const __m256i *)(p + len - 96));
+            avx2_block(&s, p + len - 64);
+        } else {
+            uint8_t pad[64];
+            memset(pad, 0, sizeof pad);
+            memcpy(pad, p + i, len - i);
+            avx2_block(&s, pad);
+        }
+    }
+    s.err = _mm256_or_si256(s.err, s.prev_inc);
+    if (!_mm256_testz_si256(s.err, s.err)) {
+        _mm256_zeroupper(); /* see wsc_mask_avx2 */
+        return 0;
+    }
+    _mm256_storeu_si256((__m256i *)c, s.cont);
+    _mm256_storeu_si256((__m256i *)t, s.top);
+    _mm256_zeroupper();
+    for (k = 0; k < 32; k++)
+        best = t[k] > best ? t[k] : best;
+    tail_chars = wsc_utf8_measure_sse2(p + i, len - i, &tail_max);
+    block_max = wsc_maxchar_of_byte(best);
+    *maxchar = block_max > tail_max ? block_max : tail_max;
+    *nchars = i - (size_t)(c[0] + c[1] + c[2] + c[3]) + tail_chars;
+    return 1;
 }
 
 WSC_TARGET("avx2")

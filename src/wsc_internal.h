@@ -132,6 +132,8 @@ typedef struct wsc_impl {
     size_t (*utf8_measure)(const uint8_t *p, size_t len, uint32_t *maxchar);
     void (*utf8_transcode)(const uint8_t *p, size_t len, void *dst,
                            size_t nchars, unsigned width);
+    int (*utf8_valid_measure)(const uint8_t *p, size_t len, size_t *nchars,
+                              uint32_t *maxchar);
 } wsc_impl;
 
 /* The level in use: starts at a row that initialises and forwards.  Every
@@ -172,6 +174,9 @@ extern const uint8_t wsc_kl_incomplete_max[32];
 /* The transcoder (transcode.c, transcode_kernel.h). */
 size_t wsc_utf8_measure_scalar(const uint8_t *p, size_t len,
                                uint32_t *maxchar);
+/* The level's validator, then its measure: for levels without one pass. */
+int wsc_utf8_valid_measure_generic(const uint8_t *p, size_t len,
+                                   size_t *nchars, uint32_t *maxchar);
 void wsc_utf8_transcode_scalar(const uint8_t *p, size_t len, void *dst,
                                size_t nchars, unsigned width);
 /* The largest character that a str holding bytes up to max_byte needs. */
@@ -216,6 +221,8 @@ int wsc_mask_ascii_avx2(uint8_t *dst, const uint8_t *src, size_t len,
                         uint32_t key, unsigned phase);
 int wsc_utf8_valid_ssse3(const uint8_t *p, size_t len);
 int wsc_utf8_valid_avx2(const uint8_t *p, size_t len);
+int wsc_utf8_valid_measure_avx2(const uint8_t *p, size_t len, size_t *nchars,
+                                uint32_t *maxchar);
 size_t wsc_ascii_prefix_sse2(const uint8_t *p, size_t len);
 size_t wsc_ascii_prefix_avx2(const uint8_t *p, size_t len);
 size_t wsc_utf8_measure_sse2(const uint8_t *p, size_t len, uint32_t *maxchar);

@@ -66,6 +66,12 @@ size_t wsc_ascii_prefix(const uint8_t *p, size_t len);
  * arguments CPython's PyUnicode_New takes. */
 size_t wsc_utf8_measure(const uint8_t *p, size_t len, uint32_t *maxchar);
 
+/* wsc_utf8_valid, and when p[0..len) is valid (1 returned) what
+ * wsc_utf8_measure says of it, in one pass where the level has one.  On 0,
+ * *nchars and *maxchar are left as they were. */
+int wsc_utf8_valid_measure(const uint8_t *p, size_t len, size_t *nchars,
+                           uint32_t *maxchar);
+
 /* Writes the nchars characters of p[0..len), valid UTF-8 that
  * wsc_utf8_measure measured, as units of width bytes (1, 2 or 4, native
  * byte order) to dst, which holds nchars units.  width must be at least the

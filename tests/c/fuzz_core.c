@@ -50,8 +50,12 @@ static void check_stream(const uint8_t *p, size_t len, uint64_t seed)
 static void check_utf8(const uint8_t *p, size_t len, uint64_t seed)
 {
     int complete;
+    size_t n = 0;
+    uint32_t mc = 0, want_mc = 0;
     ref_utf8_scan(p, len, &complete);
     ENSURE(wsc_utf8_valid(p, len) == complete);
+    ENSURE(wsc_utf8_valid_measure(p, len, &n, &mc) == complete);
+    ENSURE(!complete || (n == wsc_utf8_measure(p, len, &want_mc) && mc == want_mc));
     ENSURE(wsc_ascii_prefix(p, len) == ref_ascii_prefix(p, len));
     check_stream(p, len, seed);
 }

@@ -169,6 +169,19 @@ static void check_utf8(const uint8_t *p, size_t len)
     got = wsc_utf8_valid(copy, len);
     CHECK(got == complete, "utf8_valid=%d want %d bad=%lu", got, complete,
           (unsigned long)bad);
+    {
+        /* The one-pass variant: the same verdict, and on valid input what
+         * the measure pass says. */
+        size_t n = 0, want_n = 0;
+        uint32_t mc = 0, want_mc = 0;
+        int both = wsc_utf8_valid_measure(copy, len, &n, &mc);
+        if (complete)
+            want_n = wsc_utf8_measure(copy, len, &want_mc);
+        CHECK(both == complete && (!complete || (n == want_n && mc == want_mc)),
+              "utf8_valid_measure=%d (%lu chars, max %lX) want %d (%lu, %lX)",
+              both, (unsigned long)n, (unsigned long)mc, complete,
+              (unsigned long)want_n, (unsigned long)want_mc);
+    }
     if (got != complete && failed <= 20)
         hexdump(p, len);
 
@@ -571,6 +584,13 @@ static void test_null_empty(void)
     wsc_utf8_stream s;
     CHECK(wsc_mask(NULL, NULL, 0, key, 3) == 3, "mask NULL");
     CHECK(wsc_utf8_valid(NULL, 0) == 1, "utf8_valid NULL");
+    {
+        size_t n = 1;
+        uint32_t mc = 0;
+        CHECK(wsc_utf8_valid_measure(NULL, 0, &n, &mc) == 1 && n == 0 &&
+                  mc == 0x7F,
+              "utf8_valid_measure NULL");
+    }
     CHECK(wsc_ascii_prefix(NULL, 0) == 0, "ascii_prefix NULL");
     wsc_utf8_stream_init(&s);
     CHECK(wsc_utf8_stream_feed(&s, NULL, 0) == 1, "stream NULL");

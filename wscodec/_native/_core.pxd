@@ -18,6 +18,8 @@ cdef extern from "wscodec_core.h" nogil:
     size_t wsc_ascii_prefix(const uint8_t *p, size_t length)
 
     size_t wsc_utf8_measure(const uint8_t *p, size_t length, uint32_t *maxchar)
+    int wsc_utf8_valid_measure(const uint8_t *p, size_t length, size_t *nchars,
+                               uint32_t *maxchar)
     void wsc_utf8_transcode(const uint8_t *p, size_t length, void *dst,
                             size_t nchars, unsigned width)
 

@@ -22,7 +22,7 @@ from cpython.bytearray cimport PyByteArray_AS_STRING
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_XDECREF
 
-from wscodec._native._core cimport measured_utf8_str, wsc_mask_ascii, wsc_utf8_measure
+from wscodec._native._core cimport wsc_mask_ascii, wsc_utf8_measure
 from zlib import error as _ZlibError
 
 cdef extern from "Python.h":

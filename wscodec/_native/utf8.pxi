@@ -5,13 +5,14 @@ from cpython.unicode cimport PyUnicode_DATA, PyUnicode_DecodeUTF8, PyUnicode_New
 
 from wscodec._native._core cimport (
     WSC_UTF8_REJECT,
+    measured_utf8_str,
     wsc_ascii_prefix,
     wsc_utf8_stream,
     wsc_utf8_stream_feed,
     wsc_utf8_stream_finish,
     wsc_utf8_stream_init,
     wsc_utf8_valid,
-    utf8_str,
+    wsc_utf8_valid_measure,
 )
 
 
@@ -22,6 +23,17 @@ cdef inline bint _valid(const uint8_t *p, Py_ssize_t n) noexcept:
             ok = wsc_utf8_valid(p, n)
         return ok
     return wsc_utf8_valid(p, n)
+
+
+cdef inline bint _valid_measure(const uint8_t *p, Py_ssize_t n, size_t *count,
+                                uint32_t *maxchar) noexcept:
+    # _valid, and what wsc_utf8_measure says of valid input, in one pass.
+    cdef int ok
+    if n >= NOGIL_THRESHOLD:
+        with nogil:
+            ok = wsc_utf8_valid_measure(p, n, count, maxchar)
+        return ok
+    return wsc_utf8_valid_measure(p, n, count, maxchar)
 
 
 def validate_utf8(data):
@@ -52,14 +64,16 @@ def decode_utf8(data):
 cdef str ws_utf8_decode(const uint8_t *p, Py_ssize_t n):
     # declared in _ext.pxd: part of the C-level API of wscodec/api.pxd
     cdef size_t a
+    cdef size_t count
+    cdef uint32_t maxchar
     if n == 0:
         return _EMPTY_STR
     a = wsc_ascii_prefix(p, n)
     if a == <size_t>n:
         return _ascii_str(p, n)
-    if not _valid(p + a, n - <Py_ssize_t>a):
+    if not _valid_measure(p + a, n - <Py_ssize_t>a, &count, &maxchar):
         return PyUnicode_DecodeUTF8(<const char *>p, n, NULL)
-    return utf8_str(p, n)
+    return measured_utf8_str(p, n, a + count, maxchar)
 
 
 cdef bint ws_utf8_valid(const uint8_t *p, size_t n) noexcept nogil:
@@ -125,6 +139,20 @@ cdef inline bint _valid_after_ascii(const uint8_t *p, Py_ssize_t n, size_t *asci
     return a == <size_t>n or wsc_utf8_valid(p + a, n - a)
 
 
+cdef inline bint _valid_measure_after_ascii(const uint8_t *p, Py_ssize_t n, size_t *ascii,
+                                           size_t *count, uint32_t *maxchar) noexcept nogil:
+    """_valid_after_ascii, and when the text is valid and not all ASCII,
+    its measure (characters and str kind) from the same pass."""
+    cdef size_t a = wsc_ascii_prefix(p, n)
+    ascii[0] = a
+    if a == <size_t>n:
+        return True
+    if not wsc_utf8_valid_measure(p + a, n - a, count, maxchar):
+        return False
+    count[0] += a
+    return True
+
+
 cdef int _bad_text() except -1:
     raise protocol_error("invalid_text")
 
@@ -140,6 +168,8 @@ cdef str _text(const uint8_t *src, Py_ssize_t n, const uint8_t *key):
     """The str of a whole text payload, validated first (1007 if invalid)."""
     cdef uint8_t *d
     cdef size_t a
+    cdef size_t count
+    cdef uint32_t maxchar
     cdef bint ok
     cdef str s
     if key != NULL or n <= 64:
@@ -151,32 +181,32 @@ cdef str _text(const uint8_t *src, Py_ssize_t n, const uint8_t *key):
         if n <= 64:
             if wsc_small_unmask_ascii(d, src, n, key):
                 return s
-            ok = wsc_utf8_valid(d, n)
+            ok = wsc_utf8_valid_measure(d, n, &count, &maxchar)
         elif n >= NOGIL_THRESHOLD:
             with nogil:
                 wsc_mask(d, src, n, key, 0)
-                ok = _valid_after_ascii(d, n, &a)
+                ok = _valid_measure_after_ascii(d, n, &a, &count, &maxchar)
             if a == <size_t>n:
                 return s
         else:
             wsc_mask(d, src, n, key, 0)
-            ok = _valid_after_ascii(d, n, &a)
+            ok = _valid_measure_after_ascii(d, n, &a, &count, &maxchar)
             if a == <size_t>n:
                 return s
         if not ok:
             _bad_text()
-        return utf8_str(d, n)
+        return measured_utf8_str(d, n, count, maxchar)
     # Unmasked and large: check first, so non-ASCII text costs no scratch.
     if n >= NOGIL_THRESHOLD:
         with nogil:
-            ok = _valid_after_ascii(src, n, &a)
+            ok = _valid_measure_after_ascii(src, n, &a, &count, &maxchar)
     else:
-        ok = _valid_after_ascii(src, n, &a)
+        ok = _valid_measure_after_ascii(src, n, &a, &count, &maxchar)
     if a == <size_t>n:
         return _ascii_str(src, n)
     if not ok:
         _bad_text()
-    return utf8_str(src, n)
+    return measured_utf8_str(src, n, count, maxchar)
 
 
 cdef bytes _text_bytes(const uint8_t *src, Py_ssize_t n, const uint8_t *key):
