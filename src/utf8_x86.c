@@ -124,42 +124,49 @@ static int short_ascii_avx2(const uint8_t *p, size_t len)
 }
 
 WSC_TARGET("avx2")
+static void avx2_init(avx2_state *s)
+{
+    s->prev_high = avx2_table(wsc_kl_prev_high);
+    s->prev_low = avx2_table(wsc_kl_prev_low);
+    s->cur_high = avx2_table(wsc_kl_cur_high);
+    s->incomplete_max =
+        _mm256_loadu_si256((const __m256i *)wsc_kl_incomplete_max);
+    s->err = s->prev = s->prev_inc = _mm256_setzero_si256();
+    s->cont = s->top = _mm256_setzero_si256();
+}
+
+/* The last, partial block from i (see the top of the file), then the
+ * verdict. */
+WSC_TARGET("avx2")
+static int avx2_finish(avx2_state *s, const uint8_t *p, size_t len, size_t i)
+{
+    if (i < len) {
+        if (len >= 96) {
+            s->prev = _mm256_loadu_si256((const __m256i *)(p + len - 96));
+            avx2_block(s, p + len - 64);
+        } else {
+            uint8_t pad[64];
+            memset(pad, 0, sizeof pad);
+            memcpy(pad, p + i, len - i);
+            avx2_block(s, pad);
+        }
+    }
+    s->err = _mm256_or_si256(s->err, s->prev_inc);
+    return _mm256_testz_si256(s->err, s->err);
+}
+
+WSC_TARGET("avx2")
 int wsc_utf8_valid_avx2(const uint8_t *p, size_t len)
 {
     avx2_state s;
     size_t i = 0;
 
-    s.prev_high = avx2_table(wsc_kl_prev_high);
-    s.prev_low = avx2_table(wsc_kl_prev_low);
-    s.cur_high = avx2_table(wsc_kl_cur_high);
-    s.incomplete_max =
-        _mm256_loadu_si256((const __m256i *)wsc_kl_incomplete_max);
-    s.err = s.prev = s.prev_inc = _mm256_setzero_si256();
-
-    if (len < 64) {
-        uint8_t pad[64];
-        if (short_ascii_avx2(p, len))
-            return 1;
-        memset(pad, 0, sizeof pad);
-        memcpy(pad, p, len);
-        avx2_block(&s, pad);
-    } else {
-        for (; len - i >= 64; i += 64)
-            avx2_block(&s, p + i);
-        if (i < len) {
-            if (len >= 96) {
-                s.prev = _mm256_loadu_si256((const __m256i *)(p + len - 96));
-                avx2_block(&s, p + len - 64);
-            } else {
-                uint8_t pad[64];
-                memset(pad, 0, sizeof pad);
-                memcpy(pad, p + i, len - i);
-                avx2_block(&s, pad);
-            }
-        }
-    }
-    s.err = _mm256_or_si256(s.err, s.prev_inc);
-    return _mm256_testz_si256(s.err, s.err);
+    if (len < 64 && short_ascii_avx2(p, len))
+        return 1;
+    avx2_init(&s);
+    for (; len - i >= 64; i += 64)
+        avx2_block(&s, p + i);
+    return avx2_finish(&s, p, len, i);
 }
 
 /* wsc_utf8_valid_avx2 that also measures, as wsc_utf8_measure does, in the
@@ -176,36 +183,10 @@ int wsc_utf8_valid_measure_avx2(const uint8_t *p, size_t len, size_t *nchars,
     uint8_t t[32], best = 0;
     unsigned k;
 
-    if (len < 64) {
-        if (!wsc_utf8_valid_avx2(p, len))
-            return 0;
-        *nchars = wsc_utf8_measure_avx2(p, len, maxchar);
-        return 1;
-    }
-    s.prev_high = avx2_table(wsc_kl_prev_high);
-    s.prev_low = avx2_table(wsc_kl_prev_low);
-    s.cur_high = avx2_table(wsc_kl_cur_high);
-    s.incomplete_max =
-        _mm256_loadu_si256((const __m256i *)wsc_kl_incomplete_max);
-    s.err = s.prev = s.prev_inc = _mm256_setzero_si256();
-    s.cont = s.top = _mm256_setzero_si256();
+    avx2_init(&s);
     for (; len - i >= 64; i += 64)
         avx2_block_m(&s, p + i, 1);
-    if (i < len) {
-        /* len >= 64 here: the wsc_utf8_valid_avx2 tail with 96 bytes or
-         * more, else its padded copy. */
-        if (len >= 96) {
-            s.prev = _mm256_loadu_si256((const __m256i *)(p + len - 96));
-            avx2_block(&s, p + len - 64);
-        } else {
-            uint8_t pad[64];
-            memset(pad, 0, sizeof pad);
-            memcpy(pad, p + i, len - i);
-            avx2_block(&s, pad);
-        }
-    }
-    s.err = _mm256_or_si256(s.err, s.prev_inc);
-    if (!_mm256_testz_si256(s.err, s.err)) {
+    if (!avx2_finish(&s, p, len, i)) {
         _mm256_zeroupper(); /* see wsc_mask_avx2 */
         return 0;
     }
