@@ -17,6 +17,9 @@
 /* Best first: wsc_simd_init takes the first row this CPU can run. */
 static const wsc_impl wsc_levels[] = {
 #ifdef WSC_X86_64
+    {"avx512", wsc_mask_avx2, wsc_utf8_valid_avx2, wsc_ascii_prefix_avx2,
+     wsc_mask_ascii_avx2, wsc_utf8_measure_avx2, wsc_utf8_transcode_avx512,
+     wsc_utf8_valid_measure_avx2},
     {"avx2", wsc_mask_avx2, wsc_utf8_valid_avx2, wsc_ascii_prefix_avx2,
      wsc_mask_ascii_avx2, wsc_utf8_measure_avx2, wsc_utf8_transcode_avx2,
      wsc_utf8_valid_measure_avx2},
@@ -179,6 +182,18 @@ static int x86_has_avx2(void)
     __cpuidex(r, 7, 0);
     return (r[1] >> 5) & 1;
 }
+
+/* F and BW (EBX bits 16, 30), VBMI and VBMI2 (ECX bits 1, 6), and the OS
+ * saving the opmask and ZMM state (XCR0 bits 5-7) besides XMM and YMM. */
+static int x86_has_avx512(void)
+{
+    int r[4];
+    if (!x86_has_avx2() || (_xgetbv(0) & 0xE6) != 0xE6)
+        return 0;
+    __cpuidex(r, 7, 0);
+    return ((r[1] >> 16) & 1) && ((r[1] >> 30) & 1) && ((r[2] >> 1) & 1) &&
+           ((r[2] >> 6) & 1);
+}
 #elif defined(WSC_X86_64)
 /* libgcc and compiler-rt report avx2 only when the OS saves YMM state. */
 static int x86_has_ssse3(void)
@@ -192,11 +207,23 @@ static int x86_has_avx2(void)
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") != 0;
 }
+
+/* Likewise for the ZMM state and the AVX-512 features. */
+static int x86_has_avx512(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vbmi") &&
+           __builtin_cpu_supports("avx512vbmi2");
+}
 #endif
 
 static int cpu_has(const char *name)
 {
 #ifdef WSC_X86_64
+    if (strcmp(name, "avx512") == 0)
+        return x86_has_avx512();
     if (strcmp(name, "avx2") == 0)
         return x86_has_avx2();
     if (strcmp(name, "ssse3") == 0)

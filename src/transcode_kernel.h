@@ -22,9 +22,14 @@
  *                         returns how many (stores 16 bytes)
  * and may define, for ISAs with wider vectors, WSC_TK_CJK8(d, p): eight
  * 3-byte characters at p (reads 28 bytes) as eight 16-bit units at d; and
- * WSC_TK_WIDE8(d, p, starts): the characters that start in the 8 bytes at p
- * (bit j of starts: byte j starts one; reads 16 bytes) as 32-bit units at
- * d (writes 8), returning how many.
+ * WSC_TK_WIDE(d, p, starts): the characters that start in the
+ * WSC_TK_WIDE_SPAN (8 or 16) bytes at p (bit j of starts: byte j starts
+ * one; reads 2 * WSC_TK_WIDE_SPAN bytes) as 32-bit units at d (writes
+ * WSC_TK_WIDE_SPAN), returning how many; or, instead,
+ * WSC_TK_WIDE_LOOP(p, len, d, nchars, &i, &o), its own loop for 32-bit
+ * units, which may stop inside a character; and WSC_TK_LATIN_LOOP(p, len,
+ * d, nchars, &i, &o), a loop for Latin-1 that stops where the 16-byte
+ * Latin-1 steps could go on.
  *
  * The method is Lemire and Keiser's ("Transcoding Billions of Unicode
  * Characters per Second with SIMD Instructions", SPE 2022): from the
@@ -171,6 +176,9 @@ WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
          * 16 bytes become their characters by one formula per byte (a lead
          * takes its payload bits and the next byte's), then the
          * continuation bytes are dropped by left-packing. */
+#ifdef WSC_TK_LATIN_LOOP
+        WSC_TK_LATIN_LOOP(p, len, (uint8_t *)dst, nchars, &i, &o);
+#endif
         /* Whether 16 bytes are all ASCII is a coin toss in most Latin
          * text, so the formula runs on them regardless; only whole ASCII
          * blocks of 64, as long runs give, take a branch. */
@@ -205,10 +213,17 @@ WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
         goto tail;
     }
 
-#ifdef WSC_TK_WIDE8
-    /* 32-bit units: eight fixed 8-byte steps a block, none of which waits
-     * on another (the block may then end inside a character). */
-    while (width == 4 && len - i >= 80 && nchars - o >= 64) {
+#if defined(WSC_TK_WIDE_LOOP)
+    if (width == 4) {
+        WSC_TK_WIDE_LOOP(p, len, (uint32_t *)dst, nchars, &i, &o);
+        while (i < len && (p[i] & 0xC0u) == 0x80u)
+            i++;
+    }
+#elif defined(WSC_TK_WIDE)
+    /* 32-bit units: fixed steps of WSC_TK_WIDE_SPAN bytes, none of which
+     * waits on another (the block may then end inside a character). */
+    while (width == 4 && len - i >= 64 + 2 * WSC_TK_WIDE_SPAN &&
+           nchars - o >= 64) {
         uint64_t high, cont = WSC_TK(block_masks)(p + i, &high);
         unsigned k;
         if (high == 0) {
@@ -216,9 +231,11 @@ WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
                 WSC_TK(put_ascii)(dst, o + 16 * k, v_load(p + i + 16 * k), 4);
             o += 64;
         } else {
-            for (k = 0; k < 8; k++)
-                o += WSC_TK_WIDE8((uint32_t *)dst + o, p + i + 8 * k,
-                                  ~(unsigned)(cont >> (8 * k)) & 0xFFu);
+            for (k = 0; k < 64 / WSC_TK_WIDE_SPAN; k++)
+                o += WSC_TK_WIDE(
+                    (uint32_t *)dst + o, p + i + WSC_TK_WIDE_SPAN * k,
+                    ~(unsigned)(cont >> (WSC_TK_WIDE_SPAN * k)) &
+                        ((1u << WSC_TK_WIDE_SPAN) - 1u));
         }
         i += 64;
     }

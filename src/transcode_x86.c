@@ -193,12 +193,118 @@ WSC_INLINE_ALWAYS unsigned avx2_wide8(uint32_t *d, const uint8_t *p,
 #define WSC_TK(name) name##_avx2
 #define WSC_TK_TARGET WSC_TARGET("avx2")
 #define WSC_TK_CJK8 avx2_cjk8
-#define WSC_TK_WIDE8 avx2_wide8
+#define WSC_TK_WIDE avx2_wide8
+#define WSC_TK_WIDE_SPAN 8
 #include "transcode_kernel.h"
 #undef WSC_TK
 #undef WSC_TK_TARGET
 #undef WSC_TK_CJK8
-#undef WSC_TK_WIDE8
+#undef WSC_TK_WIDE
+#undef WSC_TK_WIDE_SPAN
+
+/* ---- AVX-512 (F, BW, VBMI, VBMI2): Latin-1 64 bytes a step, 32-bit units
+ * 16 positions a step ---- */
+
+#define WSC_AVX512 "avx512f,avx512bw,avx512vbmi,avx512vbmi2,popcnt"
+
+/* Latin-1, 64 bytes a step: v_latin1's formula on all of them, then
+ * vpcompressb drops the continuation bytes. */
+WSC_TARGET(WSC_AVX512)
+static void avx512_latin1(const uint8_t *p, size_t len, uint8_t *d,
+                          size_t nchars, size_t *ip, size_t *op)
+{
+    size_t i = *ip, o = *op;
+    while (len - i >= 65 && nchars - o >= 64) {
+        const __m512i v = _mm512_loadu_si512((const void *)(p + i));
+        const __m512i next = _mm512_loadu_si512((const void *)(p + i + 1));
+        const __m512i ch = _mm512_or_si512(
+            _mm512_slli_epi16(_mm512_and_si512(v, _mm512_set1_epi8(3)), 6),
+            _mm512_and_si512(next, _mm512_set1_epi8(0x3F)));
+        const __mmask64 lead = _mm512_cmpge_epu8_mask(v, _mm512_set1_epi8((char)0xC0));
+        const __mmask64 keep = ~_mm512_cmplt_epi8_mask(v, _mm512_set1_epi8(-64));
+        _mm512_storeu_si512((void *)(d + o),
+                            _mm512_maskz_compress_epi8(
+                                keep, _mm512_mask_blend_epi8(lead, v, ch)));
+        o += (size_t)_mm_popcnt_u64(keep);
+        i += 64;
+    }
+    *ip = i;
+    *op = o;
+}
+
+/* avx2_wide8 over 48 positions a block: the payload bits and shifts of all
+ * 64 bytes at once, then for each 16 positions the windows and each lane's
+ * shift by vpermb, and vpcompressd packs the lanes of the positions that
+ * start characters.  Stops inside a character, like the AVX2 loop. */
+WSC_TARGET(WSC_AVX512)
+static void avx512_wide(const uint8_t *p, size_t len, uint32_t *d,
+                        size_t nchars, size_t *ip, size_t *op)
+{
+    const __m512i payload = _mm512_broadcast_i32x4(_mm_setr_epi8(
+        0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F, 0x7F,
+        0x3F, 0x3F, 0x3F, 0x3F, 0x1F, 0x1F, 0x0F, 0x07));
+    const __m512i unowned = _mm512_broadcast_i32x4(_mm_setr_epi8(
+        24, 24, 24, 24, 24, 24, 24, 24, 0, 0, 0, 0, 16, 16, 8, 0));
+    /* Lane j: bytes j+3, j+2, j+1, j; and byte j alone. */
+    const __m512i windows = _mm512_set_epi32(
+        0x0F101112, 0x0E0F1011, 0x0D0E0F10, 0x0C0D0E0F, 0x0B0C0D0E,
+        0x0A0B0C0D, 0x090A0B0C, 0x08090A0B, 0x0708090A, 0x06070809,
+        0x05060708, 0x04050607, 0x03040506, 0x02030405, 0x01020304,
+        0x00010203);
+    const __m512i leads = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7,
+                                           6, 5, 4, 3, 2, 1, 0);
+    const __m512i sixteen = _mm512_set1_epi8(16);
+    size_t i = *ip, o = *op;
+    while (len - i >= 64 && nchars - o >= 64) {
+        const __m512i v = _mm512_loadu_si512((const void *)(p + i));
+        __m512i nib, pay, un, win, shift, at_win = windows, at_lead = leads;
+        uint64_t starts;
+        unsigned k;
+        if (_mm512_movepi8_mask(v) == 0) {
+            for (k = 0; k < 4; k++)
+                _mm512_storeu_si512((void *)(d + o + 16 * k),
+                                    _mm512_cvtepu8_epi32(_mm_loadu_si128(
+                                        (const __m128i *)(p + i + 16 * k))));
+            i += 64;
+            o += 64;
+            continue;
+        }
+        starts = ~(uint64_t)_mm512_cmplt_epi8_mask(v, _mm512_set1_epi8(-64));
+        nib = _mm512_and_si512(_mm512_srli_epi16(v, 4), _mm512_set1_epi8(0x0F));
+        pay = _mm512_and_si512(v, _mm512_shuffle_epi8(payload, nib));
+        un = _mm512_shuffle_epi8(unowned, nib);
+        for (k = 0; k < 3; k++) {
+            __mmask16 here = (__mmask16)(starts >> (16 * k));
+            win = _mm512_permutexvar_epi8(at_win, pay);
+            shift = _mm512_maskz_permutexvar_epi8(
+                (__mmask64)UINT64_C(0x1111111111111111), at_lead, un);
+            win = _mm512_srlv_epi32(win, shift);
+            win = _mm512_madd_epi16(
+                _mm512_maddubs_epi16(win, _mm512_set1_epi16(0x4001)),
+                _mm512_set1_epi32(0x10000001));
+            _mm512_storeu_si512((void *)(d + o),
+                                _mm512_maskz_compress_epi32(here, win));
+            o += (size_t)_mm_popcnt_u32(here);
+            at_win = _mm512_add_epi8(at_win, sixteen);
+            at_lead = _mm512_add_epi8(at_lead, sixteen);
+        }
+        i += 48;
+    }
+    *ip = i;
+    *op = o;
+}
+
+#define WSC_TK(name) name##_avx512
+#define WSC_TK_TARGET WSC_TARGET(WSC_AVX512)
+#define WSC_TK_CJK8 avx2_cjk8
+#define WSC_TK_WIDE_LOOP avx512_wide
+#define WSC_TK_LATIN_LOOP avx512_latin1
+#include "transcode_kernel.h"
+#undef WSC_TK
+#undef WSC_TK_TARGET
+#undef WSC_TK_CJK8
+#undef WSC_TK_WIDE_LOOP
+#undef WSC_TK_LATIN_LOOP
 
 /* ---- measure: continuation bytes counted in byte lanes, flushed to
  * 64-bit sums before a lane can overflow ---- */

@@ -229,6 +229,8 @@ size_t wsc_utf8_measure_sse2(const uint8_t *p, size_t len, uint32_t *maxchar);
 size_t wsc_utf8_measure_avx2(const uint8_t *p, size_t len, uint32_t *maxchar);
 void wsc_utf8_transcode_ssse3(const uint8_t *p, size_t len, void *dst,
                               size_t nchars, unsigned width);
+void wsc_utf8_transcode_avx512(const uint8_t *p, size_t len, void *dst,
+                             size_t nchars, unsigned width);
 void wsc_utf8_transcode_avx2(const uint8_t *p, size_t len, void *dst,
                              size_t nchars, unsigned width);
 #endif

@@ -23,7 +23,9 @@ extern "C" {
  * needed to read the name early. */
 void wsc_simd_init(void);
 
-/* Name of the level in use: "avx2", "ssse3", "sse2", "neon" or "scalar".
+/* Name of the level in use: "avx512", "avx2", "ssse3", "sse2", "neon" or
+ * "scalar".
+ *   avx512: avx2, and AVX-512 (F, BW, VBMI, VBMI2) transcoding (x86-64)
  *   avx2  : AVX2 masking, AVX2 UTF-8, AVX2 transcoding      (x86-64)
  *   ssse3 : SSE2 masking, SSSE3 UTF-8, SSSE3 transcoding    (x86-64)
  *   sse2  : SSE2 masking, scalar UTF-8, scalar transcoding  (x86-64 baseline)

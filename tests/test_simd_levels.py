@@ -15,7 +15,7 @@ from conftest import PURE_LANE
 
 pytestmark = pytest.mark.skipif(PURE_LANE, reason="pure lane: no SIMD levels")
 
-ALL_LEVELS = ["avx2", "ssse3", "sse2", "neon", "scalar"]
+ALL_LEVELS = ["avx512", "avx2", "ssse3", "sse2", "neon", "scalar"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 

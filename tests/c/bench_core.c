@@ -100,7 +100,8 @@ static size_t make_text(uint8_t *out, size_t n, int kind)
 
 int main(int argc, char **argv)
 {
-    static const char *all[] = {"avx2", "ssse3", "sse2", "neon", "scalar"};
+    static const char *all[] = {"avx512", "avx2",  "ssse3",
+                                "sse2",   "neon", "scalar"};
     static const char *kinds[] = {"ascii", "latin", "cjk", "emoji"};
     static const size_t mask_sizes[] = {16, 125, 1024, 65536, 1 << 20};
     static const size_t utf8_sizes[] = {1024, 65536, 1 << 20};

@@ -18,8 +18,8 @@
 #include "ref.h"
 #include "wscodec_core.h"
 
-static const char *const levels[] = {"avx2", "ssse3", "sse2", "neon",
-                                     "scalar"};
+static const char *const levels[] = {"avx512", "avx2", "ssse3", "sse2",
+                                     "neon",   "scalar"};
 
 #define ENSURE(cond)                                                          \
     do {                                                                      \

@@ -609,7 +609,8 @@ static void test_selection(void)
 
 int main(int argc, char **argv)
 {
-    static const char *levels[] = {"avx2", "ssse3", "sse2", "neon", "scalar"};
+    static const char *levels[] = {"avx512", "avx2", "ssse3", "sse2", "neon",
+                                   "scalar"};
     size_t i;
     int ran = 0;
 
