@@ -167,7 +167,8 @@ WSC_INLINE_ALWAYS uint64_t WSC_TK(block_masks)(const uint8_t *p,
 WSC_TK_TARGET
 WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
                                       void *dst, size_t nchars,
-                                      unsigned width, size_t *stop)
+                                      unsigned width, int steps,
+                                      size_t *stop)
 {
     size_t i = 0, o = 0;
 
@@ -182,7 +183,7 @@ WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
         /* Whether 16 bytes are all ASCII is a coin toss in most Latin
          * text, so the formula runs on them regardless; only whole ASCII
          * blocks of 64, as long runs give, take a branch. */
-        while (len - i >= 65 && nchars - o >= 64) {
+        while (steps && len - i >= 65 && nchars - o >= 64) {
             uint64_t high, cont = WSC_TK(block_masks)(p + i, &high);
             unsigned k;
             if (high == 0) {
@@ -200,7 +201,7 @@ WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
             }
             i += 64;
         }
-        while (len - i >= 17 && nchars - o >= 16) {
+        while (steps && len - i >= 17 && nchars - o >= 16) {
             wsc_v in = v_load(p + i);
             o += v_put_latin1((uint8_t *)dst + o,
                               v_latin1(in, v_load(p + i + 1)),
@@ -218,6 +219,8 @@ WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
         WSC_TK_WIDE_LOOP(p, len, (uint32_t *)dst, nchars, &i, &o);
         while (i < len && (p[i] & 0xC0u) == 0x80u)
             i++;
+        if (!steps)
+            goto tail;
     }
 #elif defined(WSC_TK_WIDE)
     /* 32-bit units: fixed steps of WSC_TK_WIDE_SPAN bytes, none of which
@@ -306,34 +309,53 @@ tail:
 /* The vector loops stop short of the end; the rest goes through them once
  * more from a copy padded with NULs (ASCII), into a scratch output of which
  * only the characters meant are kept: short text then costs no
- * character-at-a-time loop. */
-#define WSC_TK_PAD 96
+ * character-at-a-time loop, and where the ISA has wide loops (steps == 0)
+ * not the narrow steps either. */
+#define WSC_TK_PAD 80
 
 WSC_TK_TARGET
 WSC_INLINE_ALWAYS void WSC_TK(whole)(const uint8_t *p, size_t len, void *dst,
                                      size_t nchars, unsigned width)
 {
-    uint8_t in[WSC_TK_PAD];
-    uint32_t out[WSC_TK_PAD];
+    uint8_t in[2 * WSC_TK_PAD];
+    uint32_t out[2 * WSC_TK_PAD];
     size_t at[2], pad[2], left, rest, n;
-    WSC_TK(kernel)(p, len, dst, nchars, width, at);
+    /* NULs enough for the loop that is to finish the rest: 16 for the
+     * 16-byte steps, more for a wide loop. */
+    size_t zeros = 16;
+#ifdef WSC_TK_WIDE_LOOP
+    if (width == 4)
+        zeros = WSC_TK_PAD;
+#endif
+#ifdef WSC_TK_LATIN_LOOP
+    if (width == 1)
+        zeros = WSC_TK_PAD;
+#endif
+    WSC_TK(kernel)(p, len, dst, nchars, width, zeros == 16, at);
     left = nchars - at[1];
     rest = len - at[0];
     if (left == 0)
         return;
-    if (rest > WSC_TK_PAD - 16 || left > rest) {
-        wsc_utf8_transcode_scalar(p + at[0], rest,
-                                  (uint8_t *)dst + at[1] * width, left, width);
+    if (rest > WSC_TK_PAD || left > rest) {
+        /* Stopped early by the output bound: the narrow steps finish. */
+        WSC_TK(kernel)(p + at[0], rest, (uint8_t *)dst + at[1] * width, left,
+                       width, 1, pad);
+        wsc_utf8_transcode_scalar(p + at[0] + pad[0], rest - pad[0],
+                                  (uint8_t *)dst + (at[1] + pad[1]) * width,
+                                  left - pad[1], width);
         return;
     }
-    /* 16 NULs after the rest: the 16-byte steps then reach its end. */
-    n = rest + 16;
-    memset(in, 0, sizeof in);
+    /* The loop then runs past the rest, so it writes all `left`
+     * characters; only input that is not valid UTF-8 of this width can
+     * stop it short. */
+    n = rest + zeros;
     memcpy(in, p + at[0], rest);
-    WSC_TK(kernel)(in, n, out, n, width, pad);
-    wsc_utf8_transcode_scalar(in + pad[0], n - pad[0],
-                              (uint8_t *)out + pad[1] * width, n - pad[1],
-                              width);
+    memset(in + rest, 0, zeros);
+    WSC_TK(kernel)(in, n, out, n, width, zeros == 16, pad);
+    if (pad[1] < left)
+        wsc_utf8_transcode_scalar(in + pad[0], n - pad[0],
+                                  (uint8_t *)out + pad[1] * width,
+                                  n - pad[1], width);
     memcpy((uint8_t *)dst + at[1] * width, out, left * width);
 }
 
