@@ -312,13 +312,16 @@ tail:
  * character-at-a-time loop, and where the ISA has wide loops (steps == 0)
  * not the narrow steps either. */
 #define WSC_TK_PAD 80
+/* The most left over: the loops stop when fewer than 64 units of output
+ * remain, up to 256 bytes of 4-byte characters. */
+#define WSC_TK_REST 256
 
 WSC_TK_TARGET
 WSC_INLINE_ALWAYS void WSC_TK(whole)(const uint8_t *p, size_t len, void *dst,
                                      size_t nchars, unsigned width)
 {
-    uint8_t in[2 * WSC_TK_PAD];
-    uint32_t out[2 * WSC_TK_PAD];
+    uint8_t in[WSC_TK_REST + WSC_TK_PAD];
+    uint32_t out[WSC_TK_REST + WSC_TK_PAD];
     size_t at[2], pad[2], left, rest, n;
     /* NULs enough for the loop that is to finish the rest: 16 for the
      * 16-byte steps, more for a wide loop. */
@@ -336,8 +339,8 @@ WSC_INLINE_ALWAYS void WSC_TK(whole)(const uint8_t *p, size_t len, void *dst,
     rest = len - at[0];
     if (left == 0)
         return;
-    if (rest > WSC_TK_PAD || left > rest) {
-        /* Stopped early by the output bound: the narrow steps finish. */
+    if (rest > WSC_TK_REST || left > rest) {
+        /* Only on input that is not valid UTF-8 of this width. */
         WSC_TK(kernel)(p + at[0], rest, (uint8_t *)dst + at[1] * width, left,
                        width, 1, pad);
         wsc_utf8_transcode_scalar(p + at[0] + pad[0], rest - pad[0],
@@ -372,3 +375,4 @@ void WSC_TK(wsc_utf8_transcode)(const uint8_t *p, size_t len, void *dst,
         WSC_TK(whole)(p, len, dst, nchars, 4);
 }
 #undef WSC_TK_PAD
+#undef WSC_TK_REST
