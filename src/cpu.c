@@ -17,9 +17,9 @@
 /* Best first: wsc_simd_init takes the first row this CPU can run. */
 static const wsc_impl wsc_levels[] = {
 #ifdef WSC_X86_64
-    {"avx512", wsc_mask_avx2, wsc_utf8_valid_avx2, wsc_ascii_prefix_avx2,
+    {"avx512", wsc_mask_avx2, wsc_utf8_valid_avx512, wsc_ascii_prefix_avx2,
      wsc_mask_ascii_avx2, wsc_utf8_measure_avx2, wsc_utf8_transcode_avx512,
-     wsc_utf8_valid_measure_avx2},
+     wsc_utf8_valid_measure_avx512},
     {"avx2", wsc_mask_avx2, wsc_utf8_valid_avx2, wsc_ascii_prefix_avx2,
      wsc_mask_ascii_avx2, wsc_utf8_measure_avx2, wsc_utf8_transcode_avx2,
      wsc_utf8_valid_measure_avx2},

@@ -255,12 +255,14 @@ static void avx512_wide(const uint8_t *p, size_t len, uint32_t *d,
                                            6, 5, 4, 3, 2, 1, 0);
     const __m512i sixteen = _mm512_set1_epi8(16);
     size_t i = *ip, o = *op;
-    while (len - i >= 64 && nchars - o >= 64) {
+    /* Each step stores 16 units: the output bound is checked per step, so
+     * that little is left for the caller's finish. */
+    while (len - i >= 64 && nchars - o >= 16) {
         const __m512i v = _mm512_loadu_si512((const void *)(p + i));
         __m512i nib, pay, un, win, shift, at_win = windows, at_lead = leads;
         uint64_t starts;
         unsigned k;
-        if (_mm512_movepi8_mask(v) == 0) {
+        if (_mm512_movepi8_mask(v) == 0 && nchars - o >= 64) {
             for (k = 0; k < 4; k++)
                 _mm512_storeu_si512((void *)(d + o + 16 * k),
                                     _mm512_cvtepu8_epi32(_mm_loadu_si128(
@@ -275,6 +277,10 @@ static void avx512_wide(const uint8_t *p, size_t len, uint32_t *d,
         un = _mm512_shuffle_epi8(unowned, nib);
         for (k = 0; k < 3; k++) {
             __mmask16 here = (__mmask16)(starts >> (16 * k));
+            if (nchars - o < 16) {
+                i += 16 * k;
+                goto out;
+            }
             win = _mm512_permutexvar_epi8(at_win, pay);
             shift = _mm512_maskz_permutexvar_epi8(
                 (__mmask64)UINT64_C(0x1111111111111111), at_lead, un);
@@ -290,6 +296,7 @@ static void avx512_wide(const uint8_t *p, size_t len, uint32_t *d,
         }
         i += 48;
     }
+out:
     *ip = i;
     *op = o;
 }

@@ -216,6 +216,127 @@ size_t wsc_ascii_prefix_avx2(const uint8_t *p, size_t len)
     return i + wsc_ascii_prefix_sse2(p + i, len - i);
 }
 
+/* ---- AVX-512 (F, BW): the AVX2 method on 64 bytes at once ---- */
+
+#define WSC_AVX512_VALID "avx512f,avx512bw,popcnt"
+
+typedef struct {
+    __m512i prev_high, prev_low, cur_high, incomplete_max;
+    __m512i err, prev, prev_inc, top;
+    uint64_t cont;
+} avx512_state;
+
+WSC_TARGET(WSC_AVX512_VALID)
+static void avx512_init(avx512_state *s)
+{
+    s->prev_high = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)wsc_kl_prev_high));
+    s->prev_low = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)wsc_kl_prev_low));
+    s->cur_high = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)wsc_kl_cur_high));
+    s->incomplete_max = _mm512_inserti64x4(
+        _mm512_set1_epi8((char)0xFF),
+        _mm256_loadu_si256((const __m256i *)wsc_kl_incomplete_max), 1);
+    s->err = s->prev = s->prev_inc = s->top = _mm512_setzero_si512();
+    s->cont = 0;
+}
+
+/* One 64-byte block, counting as avx2_block_m does when `measure`. */
+WSC_TARGET(WSC_AVX512_VALID)
+WSC_INLINE_ALWAYS void avx512_block(avx512_state *s, const uint8_t *blk,
+                                    int measure)
+{
+    const __m512i nib = _mm512_set1_epi8(0x0F);
+    const __m512i in = _mm512_loadu_si512((const void *)blk);
+    __m512i across, prev1, prev2, prev3, b1h, b1l, b2h, third, fourth;
+    if (_mm512_movepi8_mask(in) == 0) {
+        s->err = _mm512_or_si512(s->err, s->prev_inc);
+        s->prev_inc = _mm512_setzero_si512();
+        s->prev = in;
+        return;
+    }
+    /* [prev's last 16 bytes, in's first 48]: per-lane alignr then sees
+     * the byte before each lane's first. */
+    across = _mm512_alignr_epi64(in, s->prev, 6);
+    prev1 = _mm512_alignr_epi8(in, across, 15);
+    prev2 = _mm512_alignr_epi8(in, across, 14);
+    prev3 = _mm512_alignr_epi8(in, across, 13);
+    b1h = _mm512_shuffle_epi8(s->prev_high,
+                              _mm512_and_si512(_mm512_srli_epi16(prev1, 4), nib));
+    b1l = _mm512_shuffle_epi8(s->prev_low, _mm512_and_si512(prev1, nib));
+    b2h = _mm512_shuffle_epi8(s->cur_high,
+                              _mm512_and_si512(_mm512_srli_epi16(in, 4), nib));
+    third = _mm512_subs_epu8(prev2, _mm512_set1_epi8(0xE0 - 0x80));
+    fourth = _mm512_subs_epu8(prev3, _mm512_set1_epi8(0xF0 - 0x80));
+    s->err = _mm512_or_si512(
+        s->err, _mm512_xor_si512(
+                    _mm512_and_si512(_mm512_or_si512(third, fourth),
+                                     _mm512_set1_epi8((char)0x80)),
+                    _mm512_and_si512(_mm512_and_si512(b1h, b1l), b2h)));
+    s->prev_inc = _mm512_subs_epu8(in, s->incomplete_max);
+    s->prev = in;
+    if (measure) {
+        s->cont += (uint64_t)_mm_popcnt_u64(
+            _mm512_cmplt_epi8_mask(in, _mm512_set1_epi8(-64)));
+        s->top = _mm512_max_epu8(s->top, in);
+    }
+}
+
+/* The last, partial block from i, then the verdict (see the top of the
+ * file: the last 64 bytes again with their true predecessor, or a padded
+ * copy). */
+WSC_TARGET(WSC_AVX512_VALID)
+static int avx512_finish(avx512_state *s, const uint8_t *p, size_t len,
+                         size_t i)
+{
+    if (i < len) {
+        if (len >= 128) {
+            s->prev = _mm512_loadu_si512((const void *)(p + len - 128));
+            avx512_block(s, p + len - 64, 0);
+        } else {
+            uint8_t pad[64];
+            memset(pad, 0, sizeof pad);
+            memcpy(pad, p + i, len - i);
+            avx512_block(s, pad, 0);
+        }
+    }
+    s->err = _mm512_or_si512(s->err, s->prev_inc);
+    return _mm512_test_epi8_mask(s->err, s->err) == 0;
+}
+
+WSC_TARGET(WSC_AVX512_VALID)
+int wsc_utf8_valid_avx512(const uint8_t *p, size_t len)
+{
+    avx512_state s;
+    size_t i = 0;
+    avx512_init(&s);
+    for (; len - i >= 64; i += 64)
+        avx512_block(&s, p + i, 0);
+    return avx512_finish(&s, p, len, i);
+}
+
+WSC_TARGET(WSC_AVX512_VALID)
+int wsc_utf8_valid_measure_avx512(const uint8_t *p, size_t len,
+                                  size_t *nchars, uint32_t *maxchar)
+{
+    avx512_state s;
+    size_t i = 0, tail_chars;
+    uint32_t tail_max, block_max;
+    __m512i top;
+    avx512_init(&s);
+    for (; len - i >= 64; i += 64)
+        avx512_block(&s, p + i, 1);
+    if (!avx512_finish(&s, p, len, i))
+        return 0;
+    tail_chars = wsc_utf8_measure_sse2(p + i, len - i, &tail_max);
+    /* The largest byte: each dword's bytes folded into its lowest. */
+    top = _mm512_max_epu8(s.top, _mm512_srli_epi32(s.top, 8));
+    top = _mm512_max_epu8(top, _mm512_srli_epi32(top, 16));
+    block_max = wsc_maxchar_of_byte(_mm512_reduce_max_epu32(
+        _mm512_and_si512(top, _mm512_set1_epi32(0xFF))));
+    *maxchar = block_max > tail_max ? block_max : tail_max;
+    *nchars = i - (size_t)s.cont + tail_chars;
+    return 1;
+}
+
 /* ---- SSSE3 ---- */
 
 typedef struct {

@@ -221,6 +221,9 @@ int wsc_mask_ascii_avx2(uint8_t *dst, const uint8_t *src, size_t len,
                         uint32_t key, unsigned phase);
 int wsc_utf8_valid_ssse3(const uint8_t *p, size_t len);
 int wsc_utf8_valid_avx2(const uint8_t *p, size_t len);
+int wsc_utf8_valid_avx512(const uint8_t *p, size_t len);
+int wsc_utf8_valid_measure_avx512(const uint8_t *p, size_t len,
+                                  size_t *nchars, uint32_t *maxchar);
 int wsc_utf8_valid_measure_avx2(const uint8_t *p, size_t len, size_t *nchars,
                                 uint32_t *maxchar);
 size_t wsc_ascii_prefix_sse2(const uint8_t *p, size_t len);

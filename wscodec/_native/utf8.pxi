@@ -54,6 +54,8 @@ def decode_utf8(data):
     Invalid input raises the same UnicodeDecodeError as bytes.decode.
     """
     cdef Py_buffer view
+    if PyBytes_CheckExact(data):
+        return ws_utf8_decode(<const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
     PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
     try:
         return ws_utf8_decode(<const uint8_t *>view.buf, view.len)
