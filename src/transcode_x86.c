@@ -232,10 +232,12 @@ static void avx512_latin1(const uint8_t *p, size_t len, uint8_t *d,
     *op = o;
 }
 
-/* avx2_wide8 over 48 positions a block: the payload bits and shifts of all
- * 64 bytes at once, then for each 16 positions the windows and each lane's
- * shift by vpermb, and vpcompressd packs the lanes of the positions that
- * start characters.  Stops inside a character, like the AVX2 loop. */
+/* 32-bit units by character rather than by position: vpcompressb lists
+ * where the characters of a 64-byte block start, and each 16 of them get
+ * their 4-byte windows (lead last; from this block and the next) by
+ * vpermt2b, then, as in avx2_wide8, a shift right by the bytes a character
+ * does not own and two multiply-adds.  Stops inside a character, like the
+ * AVX2 loop, or where the output bound does, at a character. */
 WSC_TARGET(WSC_AVX512)
 static void avx512_wide(const uint8_t *p, size_t len, uint32_t *d,
                         size_t nchars, size_t *ip, size_t *op)
@@ -245,23 +247,29 @@ static void avx512_wide(const uint8_t *p, size_t len, uint32_t *d,
         0x3F, 0x3F, 0x3F, 0x3F, 0x1F, 0x1F, 0x0F, 0x07));
     const __m512i unowned = _mm512_broadcast_i32x4(_mm_setr_epi8(
         24, 24, 24, 24, 24, 24, 24, 24, 0, 0, 0, 0, 16, 16, 8, 0));
-    /* Lane j: bytes j+3, j+2, j+1, j; and byte j alone. */
-    const __m512i windows = _mm512_set_epi32(
-        0x0F101112, 0x0E0F1011, 0x0D0E0F10, 0x0C0D0E0F, 0x0B0C0D0E,
-        0x0A0B0C0D, 0x090A0B0C, 0x08090A0B, 0x0708090A, 0x06070809,
-        0x05060708, 0x04050607, 0x03040506, 0x02030405, 0x01020304,
-        0x00010203);
-    const __m512i leads = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7,
-                                           6, 5, 4, 3, 2, 1, 0);
-    const __m512i sixteen = _mm512_set1_epi8(16);
+    const __m512i nib = _mm512_set1_epi8(0x0F);
+    /* Byte k of the list in every byte of lane k; and 0..63. */
+    const __m512i spread = _mm512_set_epi32(
+        0x0F0F0F0F, 0x0E0E0E0E, 0x0D0D0D0D, 0x0C0C0C0C, 0x0B0B0B0B,
+        0x0A0A0A0A, 0x09090909, 0x08080808, 0x07070707, 0x06060606,
+        0x05050505, 0x04040404, 0x03030303, 0x02020202, 0x01010101, 0);
+    const __m512i iota = _mm512_set_epi32(
+        0x3F3E3D3C, 0x3B3A3938, 0x37363534, 0x33323130, 0x2F2E2D2C,
+        0x2B2A2928, 0x27262524, 0x23222120, 0x1F1E1D1C, 0x1B1A1918,
+        0x17161514, 0x13121110, 0x0F0E0D0C, 0x0B0A0908, 0x07060504,
+        0x03020100);
     size_t i = *ip, o = *op;
-    /* Each step stores 16 units: the output bound is checked per step, so
-     * that little is left for the caller's finish. */
     while (len - i >= 64 && nchars - o >= 16) {
         const __m512i v = _mm512_loadu_si512((const void *)(p + i));
-        __m512i nib, pay, un, win, shift, at_win = windows, at_lead = leads;
+        const size_t after = len - i - 64;
+        /* The next block's bytes, as far as there are any (masked-off
+         * bytes are not read). */
+        const __m512i w = _mm512_maskz_loadu_epi8(
+            after >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << after) - 1),
+            (const void *)(p + i + 64));
+        __m512i pay, pay_next, un, list, at, lead, win;
         uint64_t starts;
-        unsigned k;
+        unsigned count, k;
         if (_mm512_movepi8_mask(v) == 0 && nchars - o >= 64) {
             for (k = 0; k < 4; k++)
                 _mm512_storeu_si512((void *)(d + o + 16 * k),
@@ -272,29 +280,40 @@ static void avx512_wide(const uint8_t *p, size_t len, uint32_t *d,
             continue;
         }
         starts = ~(uint64_t)_mm512_cmplt_epi8_mask(v, _mm512_set1_epi8(-64));
-        nib = _mm512_and_si512(_mm512_srli_epi16(v, 4), _mm512_set1_epi8(0x0F));
-        pay = _mm512_and_si512(v, _mm512_shuffle_epi8(payload, nib));
-        un = _mm512_shuffle_epi8(unowned, nib);
-        for (k = 0; k < 3; k++) {
-            __mmask16 here = (__mmask16)(starts >> (16 * k));
+        count = (unsigned)_mm_popcnt_u64(starts);
+        pay = _mm512_and_si512(
+            v, _mm512_shuffle_epi8(
+                   payload, _mm512_and_si512(_mm512_srli_epi16(v, 4), nib)));
+        pay_next = _mm512_and_si512(
+            w, _mm512_shuffle_epi8(
+                   payload, _mm512_and_si512(_mm512_srli_epi16(w, 4), nib)));
+        un = _mm512_shuffle_epi8(
+            unowned, _mm512_and_si512(_mm512_srli_epi16(v, 4), nib));
+        list = _mm512_maskz_compress_epi8(starts, iota);
+        for (k = 0; k < count; k += 16) {
             if (nchars - o < 16) {
-                i += 16 * k;
+                uint8_t first[64];
+                _mm512_storeu_si512((void *)first, list);
+                i += first[k];
                 goto out;
             }
-            win = _mm512_permutexvar_epi8(at_win, pay);
-            shift = _mm512_maskz_permutexvar_epi8(
-                (__mmask64)UINT64_C(0x1111111111111111), at_lead, un);
-            win = _mm512_srlv_epi32(win, shift);
-            win = _mm512_madd_epi16(
-                _mm512_maddubs_epi16(win, _mm512_set1_epi16(0x4001)),
-                _mm512_set1_epi32(0x10000001));
-            _mm512_storeu_si512((void *)(d + o),
-                                _mm512_maskz_compress_epi32(here, win));
-            o += (size_t)_mm_popcnt_u32(here);
-            at_win = _mm512_add_epi8(at_win, sixteen);
-            at_lead = _mm512_add_epi8(at_lead, sixteen);
+            /* Lane j: the start of character k + j in every byte. */
+            at = _mm512_permutexvar_epi8(
+                _mm512_add_epi8(spread, _mm512_set1_epi8((char)k)), list);
+            win = _mm512_permutex2var_epi8(
+                pay, _mm512_add_epi8(at, _mm512_set1_epi32(0x00010203)),
+                pay_next);
+            lead = _mm512_maskz_permutexvar_epi8(
+                (__mmask64)UINT64_C(0x1111111111111111), at, un);
+            win = _mm512_srlv_epi32(win, lead);
+            _mm512_storeu_si512(
+                (void *)(d + o),
+                _mm512_madd_epi16(
+                    _mm512_maddubs_epi16(win, _mm512_set1_epi16(0x4001)),
+                    _mm512_set1_epi32(0x10000001)));
+            o += count - k < 16 ? count - k : 16;
         }
-        i += 48;
+        i += 64;
     }
 out:
     *ip = i;
