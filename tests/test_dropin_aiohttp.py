@@ -13,6 +13,7 @@ import pytest
 pytest.importorskip("aiohttp")
 from aiohttp._websocket import helpers, reader_py, writer  # noqa: E402
 
+from wscodec.integrations import _aiohttp_reader  # noqa: E402
 from wscodec.integrations import aiohttp as dropin  # noqa: E402
 
 from conftest import NEUTRAL_CWD, subprocess_env  # noqa: E402
@@ -23,6 +24,8 @@ python_mask = helpers._websocket_mask_python
 @pytest.fixture
 def mine(backend, monkeypatch):
     monkeypatch.setattr(dropin, "mask_inplace", backend.mask_inplace)
+    monkeypatch.setattr(_aiohttp_reader, "apply_mask", backend.apply_mask)
+    monkeypatch.setattr(_aiohttp_reader, "decode_utf8", backend.decode_utf8)
     return dropin
 
 
