@@ -13,10 +13,9 @@ import pytest
 pytest.importorskip("aiohttp")
 from aiohttp._websocket import helpers, reader_py, writer  # noqa: E402
 
+from conftest import NEUTRAL_CWD, subprocess_env  # noqa: E402
 from wscodec.integrations import _aiohttp_reader  # noqa: E402
 from wscodec.integrations import aiohttp as dropin  # noqa: E402
-
-from conftest import NEUTRAL_CWD, subprocess_env  # noqa: E402
 
 python_mask = helpers._websocket_mask_python
 

@@ -9,15 +9,15 @@ import random
 import pytest
 
 pytest.importorskip("aiohttp")
+import test_dropin_aiohttp as shared  # noqa: E402
 from aiohttp._websocket import reader_py, writer  # noqa: E402
 
 import wire  # noqa: E402
-from test_dropin_aiohttp import mine, no_extensions  # noqa: E402, F401 - fixtures
-
 from wscodec.integrations import _aiohttp_reader  # noqa: E402
 from wscodec.integrations import aiohttp as dropin  # noqa: E402
 
 Reader = reader_py.WebSocketReader
+mine, no_extensions = shared.mine, shared.no_extensions  # fixtures
 
 if not _aiohttp_reader.is_mirrored(reader_py):
     pytest.skip("this aiohttp's reader is not the one the drop-in mirrors", allow_module_level=True)

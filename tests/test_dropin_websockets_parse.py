@@ -10,13 +10,11 @@ import random
 import pytest
 
 pytest.importorskip("websockets")
+import test_dropin_websockets as shared  # noqa: E402
 import websockets.frames as frames  # noqa: E402
 import websockets.streams as streams  # noqa: E402
-from websockets.utils import apply_mask as websockets_fallback  # noqa: E402
 
 import wire  # noqa: E402
-from test_dropin_websockets import fallback, mine  # noqa: E402, F401 - fixtures
-
 from wscodec.integrations import _websockets_parse  # noqa: E402
 from wscodec.integrations import websockets as dropin  # noqa: E402
 from wscodec.integrations._support import version_in_range  # noqa: E402
@@ -25,6 +23,8 @@ if not version_in_range(dropin.installed_version(), dropin.TESTED_VERSIONS):
     pytest.skip(f"websockets {dropin.installed_version()} is outside {dropin.TESTED_VERSIONS}", allow_module_level=True)
 if not _websockets_parse.is_mirrored(frames, streams):
     pytest.skip("this websockets' parser is not the one the drop-in mirrors", allow_module_level=True)
+
+mine, fallback = shared.mine, shared.fallback  # fixtures
 
 
 def _stream(rng, masked):
