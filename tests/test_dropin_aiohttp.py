@@ -152,6 +152,8 @@ before = writer.websocket_mask
 import wscodec.integrations.aiohttp as dropin
 assert dropin.install() and dropin.is_installed()
 assert writer.websocket_mask is before, "replaced the compiled masker"
+import aiohttp._websocket.reader_py as reader_py
+assert reader_py.WebSocketReader._feed_data.__module__ == reader_py.__name__, "replaced the unused Python reader"
 print("ok")
 """
 
