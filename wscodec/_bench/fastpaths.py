@@ -86,43 +86,63 @@ def large_message(backends, kind, size):
 # --- receiving: BufferedProtocol against feed(bytes) ------------------------------
 
 
-def receive(backends, size, count):
-    """Frames of ``size`` in 64 KiB reads, as the event loop delivers them:
-    ``feed(bytes)`` gets a fresh bytes per read (what ``sock.recv`` makes);
-    the BufferedProtocol path gets the read copied into ``get_buffer()``
-    (what ``sock.recv_into`` does).  Both pay the one copy the kernel makes."""
-    # Reads as views of one buffer, so that bytes(read) copies as recv does.
+#: What asyncio.Protocol asks of the socket per readiness: sock.recv(262144).
+PROTOCOL_READ = 256 * _data.KiB
+
+
+def receive(backends, size, count, segment=None):
+    """Frames of ``size`` read as asyncio's selector loop reads them, the
+    socket modelled in memory: a read returns min(what was asked for, what
+    the peer has sent and is not read yet).  ``feed(bytes)`` gets a new
+    bytes of up to 256 KiB per read, as asyncio.Protocol's
+    ``sock.recv(262144)`` makes it; the BufferedProtocol path gets up to
+    ``len(get_buffer(-1))`` copied into that buffer, as ``sock.recv_into``
+    does.  Either way the one copy out of the socket is paid.  With
+    ``segment=None`` the peer is ahead (the whole stream is waiting); else
+    it sends ``segment`` bytes at a time, each once the last is read.  What
+    the model leaves out: the cost of a system call and of an event loop
+    turn per read, which the loopback row includes."""
     wire = memoryview(b"".join(_data.frame_stream(size, count, False, True).chunks))
-    chunks = [wire[i:i + _data.READ_SIZE] for i in range(0, len(wire), _data.READ_SIZE)]
+    total = len(wire)
 
     def buffered(mod):
         def setup():
             return mod.MessageDecoder(role="server", max_message_size=size)
 
         def run(dec):
-            n = 0
-            for c in chunks:
-                buf = dec.get_buffer(len(c))
-                k = len(c)
-                buf[:k] = c
+            n = pos = 0
+            sent = total if segment is None else 0
+            while pos < total:
+                if pos == sent:
+                    sent = min(sent + segment, total)
+                buf = dec.get_buffer(-1)
+                k = min(len(buf), sent - pos)
+                buf[:k] = wire[pos:pos + k]
+                pos += k
                 n += len(dec.buffer_updated(k))
             return n
 
         _check(run(setup()) == count, "message count")
-        return Batch(setup, run), "get_buffer/buffer_updated"
+        return Batch(setup, run), "get_buffer(-1)/buffer_updated, recv_into modelled"
 
     def fed(mod):
         def setup():
             return mod.MessageDecoder(role="server", max_message_size=size)
 
         def run(dec):
-            n = 0
-            for c in chunks:
-                n += len(dec.feed(bytes(c)))
+            n = pos = 0
+            sent = total if segment is None else 0
+            while pos < total:
+                if pos == sent:
+                    sent = min(sent + segment, total)
+                k = min(PROTOCOL_READ, sent - pos)
+                data = bytes(wire[pos:pos + k])
+                pos += k
+                n += len(dec.feed(data))
             return n
 
         _check(run(setup()) == count, "message count")
-        return Batch(setup, run), "feed(bytes) per read"
+        return Batch(setup, run), "feed(bytes), recv(262144) modelled"
 
     native = backends.get("native")
     out = [_wscodec(backends, "native", buffered)]
@@ -316,9 +336,10 @@ def plan(workload_cls, quick, sections):
     if "receive" in sections:
         size = 64 * _data.KiB
         count = 16 if quick else 64
-        out.append(workload_cls("receive", "receive binary masked (server)", size, count, "MB/s",
-                                lambda b, s=size, n=count: receive(b, s, n),
-                                ("native", "native feed(bytes)", "pure")))
+        for label, segment in (("sender ahead", None), ("in 64 KiB segments", 64 * _data.KiB)):
+            out.append(workload_cls("receive", f"receive binary masked (server) {label}", size, count, "MB/s",
+                                    lambda b, s=size, n=count, g=segment: receive(b, s, n, g),
+                                    ("native", "native feed(bytes)", "pure")))
         out.append(workload_cls("receive", "receive binary masked (server) over loopback asyncio", size,
                                 count * 4, "MB/s",
                                 lambda b, s=size, n=count * 4: receive_loopback(b, s, n),
