@@ -4,6 +4,8 @@
 
 from cpython.buffer cimport PyBUF_FORMAT, PyBUF_ND, PyBUF_SIMPLE, PyBUF_STRIDES, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF, Py_XDECREF
 from libc.string cimport memcpy
 
 
@@ -50,9 +52,11 @@ cdef class _Lease:
     raises, so nobody can reach the memory except through that view and its
     slices.  The lease keeps the object alive while any of them lives, so a
     view the caller keeps never points at freed memory; ``exports`` tells the
-    decoder whether one is still alive."""
+    decoder whether one is still alive.  The owner is held by a raw
+    reference, which the garbage collector does not see: nothing, not even
+    gc.get_referents(), hands out the object while it is being filled."""
 
-    cdef object _owner
+    cdef PyObject *_owner
     cdef char *_buf
     cdef Py_ssize_t _len
     cdef Py_ssize_t _one
@@ -78,11 +82,19 @@ cdef class _Lease:
     def __releasebuffer__(self, Py_buffer *view):
         self.exports -= 1
 
+    def __dealloc__(self):
+        self.drop_owner()
+
+    cdef void drop_owner(self) noexcept:
+        Py_XDECREF(self._owner)
+        self._owner = NULL
+
     @staticmethod
     cdef _Lease over(object owner, char *buf, Py_ssize_t n):
         """A lease of buf[0..n), which lies inside ``owner``; lend() it."""
         cdef _Lease lease = _Lease.__new__(_Lease)
-        lease._owner = owner
+        Py_INCREF(owner)
+        lease._owner = <PyObject *>owner
         lease._buf = buf
         lease._len = n
         lease._one = 1

@@ -13,6 +13,8 @@ inline loop for the common case of whole single-frame messages.
 
 from __future__ import annotations
 
+import operator
+import sys
 import zlib
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -79,10 +81,10 @@ _B0_RSV1 = _first_byte_errors(True)
 #: fixed so the memory the loop writes into never moves.
 RECV_BUFFER_SIZE = 256 * 1024
 #: Inside a data payload with at least this much still to come, get_buffer
-#: lends only the rest of the payload and LEND_SPARE bytes for the next
+#: lends at most the rest of the payload and LEND_SPARE bytes for the next
 #: header, as the native backend does: there the read lands in the payload's
 #: own object.
-LEND_MIN = 16384
+LEND_MIN = RECV_BUFFER_SIZE
 LEND_SPARE = 14
 
 
@@ -149,6 +151,9 @@ class _Decoder(InitGuard):
         to read into, followed by one buffer_updated() call.  Inside a long
         data payload it holds the rest of the payload and room for the next
         header; elsewhere it is a fixed 256 KiB buffer."""
+        # The native signature takes a C ssize_t: the same errors here.
+        if not -sys.maxsize - 1 <= operator.index(sizehint) <= sys.maxsize:
+            raise OverflowError("Python int too large to convert to C ssize_t")
         if self._busy:
             raise in_use(self)
         if self._lent:
@@ -189,13 +194,24 @@ class _Decoder(InitGuard):
         the loop wrote at the start of the buffer; return what they completed."""
         if not self._lent:
             raise RuntimeError("buffer_updated() without a get_buffer() before it")
+        # Converted before anything changes, as on the native backend: an
+        # __index__ that calls back into this decoder finds the buffer lent.
+        try:
+            n = operator.index(nbytes)
+        except BaseException:
+            if self._lent:
+                self._lent = False
+                self._release_lent_view()
+            raise
+        if not self._lent:
+            raise RuntimeError("buffer_updated() without a get_buffer() before it")
         self._lent = False
         self._release_lent_view()
         size = self._lent_size
-        if not 0 <= nbytes <= size:
+        if not 0 <= n <= size:
             raise ValueError(f"nbytes must be in 0..{size}, not {nbytes}")
         assert self._rview is not None
-        return self.feed(self._rview[:nbytes])
+        return self.feed(self._rview[:n])
 
     def feed(self, data: ReadableBuffer) -> list[Any]:
         # The flag refuses a second thread, or a callback, entering the same
