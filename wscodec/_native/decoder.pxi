@@ -225,7 +225,7 @@ cdef class _Decoder:
             # no more ahead of what arrived: a header alone must not make us
             # allocate a large declared size.
             self._reserve(self._data_len + <Py_ssize_t>(left if left < _LEND_MIN else _LEND_MIN),
-                          self._data_len + left, limit)
+                          self._data_len + left, limit, self._spare)
         except BaseException as exc:
             self._fail(exc, [])
             raise
@@ -613,6 +613,7 @@ cdef class _Decoder:
         cdef uint64_t length = self._plen
         cdef const uint8_t *key = self._key if self._server else NULL
         cdef Py_ssize_t size
+        cdef Py_ssize_t spare
         if length <= <uint64_t>(n - pos):
             # The whole payload is here: build the result straight from the
             # caller's buffer.
@@ -656,8 +657,9 @@ cdef class _Decoder:
                 # alone must not make us allocate a large declared size.
                 if (b0 & 0xC0) == 0x80 and self._decode_text \
                         and length <= <uint64_t>(n - pos) * 2 + _EXACT_SLACK:
-                    self._data = _new_str(<Py_ssize_t>length + self._spare, 127)
-                    self._data_cap = <Py_ssize_t>length + self._spare
+                    spare = self._spare if length >= <uint64_t>(n - pos) + _LEND_MIN else 0
+                    self._data = _new_str(<Py_ssize_t>length + spare, 127)
+                    self._data_cap = <Py_ssize_t>length + spare
         return self._take_piece(p, pos, n, out)
 
     @cython.final
@@ -695,7 +697,9 @@ cdef class _Decoder:
                 # FrameDecoder knows the exact size; a message may not
                 # outgrow max_message_size (checked from each header).
                 limit = self._data_len + left if self._frames else self._max_message
-                self._reserve(self._data_len + k, self._data_len + left, limit)
+                # Room past the end only where get_buffer will lend the rest.
+                self._reserve(self._data_len + k, self._data_len + left, limit,
+                              self._spare if left - <uint64_t>k >= _LEND_MIN else 0)
                 dst = self._data_ptr() + self._data_len
                 text = self._msg_op == 1 and not self._frames
                 if k >= NOGIL_THRESHOLD:
@@ -755,7 +759,7 @@ cdef class _Decoder:
             memcpy(dst, src, k)
 
     @cython.final
-    cdef int _reserve(self, Py_ssize_t need, uint64_t hint, uint64_t limit) except -1:
+    cdef int _reserve(self, Py_ssize_t need, uint64_t hint, uint64_t limit, Py_ssize_t spare=0) except -1:
         """Room for ``need`` bytes in the buffer.  Growth is geometric (no
         quadratic copying under a flood of tiny fragments) and never beyond
         ``limit``; when ``hint``, the declared end of the current frame, lies
@@ -777,9 +781,9 @@ cdef class _Decoder:
             cap = <Py_ssize_t>limit
         if <uint64_t>cap == hint:
             # Where get_buffer lends the rest of the payload, the same read
-            # may bring the next header into this room; it is cut off again
-            # when the payload is handed out.
-            cap += self._spare
+            # may bring the next header into ``spare`` bytes of room; they
+            # are cut off again when the payload is handed out.
+            cap += spare
         if self._mstr:
             if self._data == NULL:
                 self._data = _new_str(cap, 127)
