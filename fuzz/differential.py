@@ -35,7 +35,8 @@ def parse(data):
 
     flags: bit 0 MessageDecoder (else FrameDecoder), bit 1 server role,
     bit 2 permessage-deflate (MessageDecoder) or allow_rsv1 (FrameDecoder),
-    bit 3 decode_text, bit 4 no context takeover.  Each cut is one byte: the
+    bit 3 decode_text, bit 4 no context takeover, bit 5 each piece read
+    through get_buffer/buffer_updated (else fed).  Each cut is one byte: the
     length of the next piece.
     """
     if len(data) < 4:
@@ -53,6 +54,7 @@ def parse(data):
         "kind": "message" if flags & 1 else "frame",
         "role": "server" if flags & 2 else "client",
         "max_frame_size": LIMITS[frame_limit % len(LIMITS)] if frame_limit < 200 else None,
+        "reads": "buffered" if flags & 32 else "feed",
     }
     if flags & 1:
         config["max_message_size"] = LIMITS[message_limit % len(LIMITS)]

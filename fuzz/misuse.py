@@ -103,8 +103,8 @@ def plain(value):
 
 CLASSES = ("MessageDecoder", "FrameDecoder", "MessageEncoder", "Masker", "Utf8Validator", "Frame", "Message")
 METHODS = {
-    "MessageDecoder": ("feed", "__init__"),
-    "FrameDecoder": ("feed", "__init__"),
+    "MessageDecoder": ("feed", "__init__", "get_buffer", "read"),
+    "FrameDecoder": ("feed", "__init__", "get_buffer", "read"),
     "MessageEncoder": ("text", "binary", "ping", "pong", "close", "__init__"),
     "Masker": ("process", "__init__"),
     "Utf8Validator": ("feed", "finish", "reset"),
@@ -115,6 +115,20 @@ FUNCTIONS = ("apply_mask", "mask_inplace", "validate_utf8", "encode_frame", "enc
              "parse_close_payload")
 KEYWORDS = ("role", "max_message_size", "max_frame_size", "deflate", "decode_text", "allow_rsv1",
             "fin", "rsv1", "mask")
+
+
+def read(decoder, data=b"", how=0):
+    """One read as asyncio's loop makes it for a BufferedProtocol: what fits
+    of ``data`` into get_buffer(-1), then buffer_updated with that count, or
+    with a count that is out of range or of the wrong type (``how``).  The
+    harness writes what it reports: a window the native decoder lends holds
+    whatever was in memory before."""
+    view = decoder.get_buffer(-1)
+    data = bytes(data) if isinstance(data, (bytes, bytearray, memoryview)) else b""
+    n = min(len(view), len(data))
+    view[:n] = data[:n]
+    bad = {1: -1, 2: len(view) + 1, 3: None, 4: float(n)}
+    return decoder.buffer_updated(bad.get(how, n) if isinstance(how, int) else n)
 
 
 def round_trip(load, dump, obj):
@@ -155,7 +169,8 @@ def check(data):
                 if result[0] == "ok":
                     objects[side][name] = result[1]
             elif action == 2 and current is not None:  # a method, re-init included
-                result = outcome(getattr(current, method), *args, **kwargs)
+                call = (lambda *a, **k: read(current, *a, **k)) if method == "read" else getattr(current, method)
+                result = outcome(call, *args, **kwargs)
             elif action == 3:  # a module-level function
                 result = outcome(getattr(backend, function), *args, **kwargs)
             elif action == 4 and current is not None:  # pickle and copy round trips

@@ -6,6 +6,7 @@ same frames or messages, or the same close code with the same ``.completed``,
 and a failed decoder must stay failed on both.  Skipped in the pure lane.
 """
 
+import os
 import random
 import struct
 import zlib
@@ -119,6 +120,7 @@ def random_config(rng):
         config["max_message_size"] = rng.choice([1 << 20, None, None, 0, 20, 100, 400])
         config["deflate"] = rng.choice([None, None, "takeover", "no_takeover"])
         config["decode_text"] = rng.random() < 0.7
+    config["reads"] = rng.choice(["feed", "feed", "buffered"])
     return config
 
 
@@ -126,7 +128,7 @@ def random_config(rng):
 
 
 def make(backend, config):
-    kwargs = {k: v for k, v in config.items() if k != "kind"}
+    kwargs = {k: v for k, v in config.items() if k not in ("kind", "reads")}
     if config["kind"] == "frame":
         return backend.FrameDecoder(**kwargs)
     if kwargs["deflate"] is not None:
@@ -144,12 +146,34 @@ def plain(item):
     return ("message", int(item.opcode), type(item.data).__name__, item.data, item.close_code, item.close_reason)
 
 
+def read_through(decoder, piece):
+    """``piece`` as asyncio's loop hands it to a BufferedProtocol: what fits
+    into each get_buffer(-1), then buffer_updated, until all of it is read."""
+    out = []
+    pos = 0
+    try:
+        while True:
+            view = decoder.get_buffer(-1)
+            n = min(len(view), len(piece) - pos)
+            view[:n] = piece[pos:pos + n]
+            out += decoder.buffer_updated(n)
+            pos += n
+            if pos >= len(piece):
+                return out
+    except Exception as exc:
+        exc.completed = out + getattr(exc, "completed", [])
+        raise
+
+
 def trace(backend, config, pieces):
+    """Each piece fed, or with ``config["reads"] == "buffered"`` read
+    through get_buffer/buffer_updated, and what each gave."""
     decoder = make(backend, config)
+    take = decoder.feed if config.get("reads") != "buffered" else lambda piece: read_through(decoder, piece)
     outcomes = []
     for piece in [*pieces, b"\x81"]:  # the extra feed checks that a failure sticks
         try:
-            outcomes.append(("ok", [plain(item) for item in decoder.feed(piece)]))
+            outcomes.append(("ok", [plain(item) for item in take(piece)]))
         except backend.ProtocolError as exc:
             outcomes.append(("error", exc.close_code, [plain(item) for item in exc.completed]))
     return outcomes
@@ -212,6 +236,34 @@ def test_hypothesis_raw_bytes(native, pure, stream, cuts, seed):
     cuts = sorted(c % (len(stream) + 1) for c in cuts)
     pieces = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)])]
     compare(native, pure, config, pieces)
+
+
+def test_buffered_reads_of_long_payloads(native, pure):
+    # Payloads long enough for get_buffer to lend their own objects, whole,
+    # fragmented, with control frames between, split anywhere and mutated.
+    rng = random.Random(1006)
+    for _ in range(40):
+        config = random_config(rng)
+        config["reads"] = "buffered"
+        if config["kind"] == "message":
+            config["max_message_size"] = rng.choice([None, 1 << 20, 600000])
+            config["deflate"] = None
+        config["max_frame_size"] = None
+        key = (lambda: os.urandom(4)) if config["role"] == "server" else (lambda: None)
+        stream = b""
+        for _ in range(rng.randint(1, 3)):
+            text = rng.random() < 0.5
+            payload = (rng.choice(TEXTS) * 100000)[:rng.randint(250000, 700000)] if text else os.urandom(
+                rng.randint(250000, 700000))
+            if text:
+                payload = payload.decode("utf-8", "ignore").encode()
+            cut = rng.randint(0, len(payload))
+            stream += native.encode_frame(1 if text else 2, payload[:cut], fin=False, mask=key())
+            stream += native.encode_frame(9, b"between", mask=key())
+            stream += native.encode_frame(0, payload[cut:], mask=key())
+        if rng.random() < 0.3:
+            stream = mutate(rng, stream)
+        compare(native, pure, config, random_split(rng, stream))
 
 
 def test_every_byte_after_a_valid_prefix(native, pure):

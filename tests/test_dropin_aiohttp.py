@@ -13,9 +13,9 @@ import pytest
 pytest.importorskip("aiohttp")
 from aiohttp._websocket import helpers, reader_py, writer  # noqa: E402
 
-from wscodec.integrations import aiohttp as dropin  # noqa: E402
-
 from conftest import NEUTRAL_CWD, subprocess_env  # noqa: E402
+from wscodec.integrations import _aiohttp_reader  # noqa: E402
+from wscodec.integrations import aiohttp as dropin  # noqa: E402
 
 python_mask = helpers._websocket_mask_python
 
@@ -23,6 +23,8 @@ python_mask = helpers._websocket_mask_python
 @pytest.fixture
 def mine(backend, monkeypatch):
     monkeypatch.setattr(dropin, "mask_inplace", backend.mask_inplace)
+    monkeypatch.setattr(_aiohttp_reader, "apply_mask", backend.apply_mask)
+    monkeypatch.setattr(_aiohttp_reader, "decode_utf8", backend.decode_utf8)
     return dropin
 
 
@@ -150,6 +152,8 @@ before = writer.websocket_mask
 import wscodec.integrations.aiohttp as dropin
 assert dropin.install() and dropin.is_installed()
 assert writer.websocket_mask is before, "replaced the compiled masker"
+import aiohttp._websocket.reader_py as reader_py
+assert reader_py.WebSocketReader._feed_data.__module__ == reader_py.__name__, "replaced the unused Python reader"
 print("ok")
 """
 

@@ -130,6 +130,20 @@ def test_failed_install_reverts_the_swaps_made(fake_library):
     assert fake_library.func is own and not it.is_installed()
 
 
+def test_source_digest_follows_the_source(tmp_path, monkeypatch):
+    def load(name, body):
+        path = tmp_path / f"digest_{name}.py"
+        path.write_text(body)
+        monkeypatch.syspath_prepend(str(tmp_path))
+        return importlib.import_module(path.stem).f
+
+    one, same, other = (load(name, f"def f():\n    return {n}\n") for name, n in (("one", 1), ("same", 1), ("other", 2)))
+    assert _support.source_digest(one) == _support.source_digest(same)
+    assert _support.source_digest(one) != _support.source_digest(other)
+    assert _support.source_digest(one, other) != _support.source_digest(other, one)
+    assert _support.source_digest(one, len) is None  # no source: nothing to compare
+
+
 @pytest.mark.parametrize("module", [wsproto_dropin, wsc_dropin, tornado_dropin])
 def test_every_integration_has_the_same_interface(module):
     for name in ("install", "uninstall", "is_installed", "installed_version", "TESTED_VERSIONS"):

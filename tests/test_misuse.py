@@ -88,6 +88,110 @@ attempt("init with", d.__init__, role="client", deflate=pmd, max_message_size=1)
 attempt("feed", d.feed, b"q" * 4900 + bytes([0x82, 1]) + b"!")
 """)
 
+case("buffered_reads_into_a_lent_payload_misused")("""
+body = bytes(range(256)) * 1200
+for role, key in (("server", b"abcd"), ("client", None)):
+    wire = encode_frame(2, body, mask=key) + encode_frame(9, b"p", mask=key)
+    for cls in (MessageDecoder, FrameDecoder):
+        d = cls(role=role)
+        b = d.get_buffer(-1)
+        b[:14] = wire[:14]
+        attempt("header", d.buffer_updated, 14)
+        v = attempt("lend", d.get_buffer, -1)
+        attempt("window", lambda: 262144 <= len(v) <= len(body) + 14)
+        kept = v[100:]
+        exported = memoryview(v)
+        attempt("get again", d.get_buffer, -1)
+        attempt("feed while lent", d.feed, b"")
+        v[:1000] = wire[14:1014]
+        attempt("updated", d.buffer_updated, 1000)
+        attempt("write lent", v.__setitem__, slice(0, 3), b"xyz")
+        attempt("write kept", kept.__setitem__, slice(0, 3), b"xyz")
+        attempt("write exported", exported.__setitem__, slice(0, 3), b"xyz")
+        attempt("release exported", exported.release)
+        def rest(pos=1014):
+            out = []
+            while pos < len(wire):
+                w = d.get_buffer(-1)
+                n = min(len(w), len(wire) - pos)
+                w[:n] = wire[pos:pos + n]
+                out += d.buffer_updated(n)
+                pos += n
+            return out
+        got = attempt("rest", rest)
+        attempt("write kept after", kept.__setitem__, slice(0, 3), b"xyz")
+        attempt("intact", lambda: [getattr(m, "data", getattr(m, "payload", None)) for m in got][0] == body)
+""")
+
+case("buffered_counts_and_reinit_mid_lent_payload")("""
+body = b"z" * 600000
+wire = encode_frame(1, body, mask=b"abcd")
+for bad in (-1, 2**70, None, 1.5, "3", True, 700000):
+    d = MessageDecoder(role="server", max_message_size=None)
+    b = d.get_buffer(-1)
+    b[:5000] = wire[:5000]
+    attempt("start", d.buffer_updated, 5000)
+    v = d.get_buffer(-1)
+    attempt(f"updated {bad!r}", d.buffer_updated, bad)
+    attempt("updated again", d.buffer_updated, 0)
+    v = d.get_buffer(-1)
+    attempt("reinit", d.__init__, role="client", max_message_size=10)
+    attempt("write old", v.__setitem__, slice(0, 1), b"q")
+    attempt("updated after reinit", d.buffer_updated, 1)
+    attempt("feed", d.feed, bytes([0x82, 2]) + b"ok")
+    attempt("new buffer", lambda: len(d.get_buffer(-1)))
+    attempt("updated", d.buffer_updated, 0)
+class Sneaky:
+    # A count whose conversion calls back into the decoder.
+    def __init__(self, action):
+        self.action = action
+    def __index__(self):
+        attempt("  inside", self.action)
+        return 3
+for name in ("get", "feed", "updated", "init"):
+    d = MessageDecoder(role="server", max_message_size=None)
+    b = d.get_buffer(-1)
+    b[:5000] = wire[:5000]
+    attempt("start", d.buffer_updated, 5000)
+    v = d.get_buffer(-1)
+    v[:3] = wire[5000:5003]
+    action = {"get": lambda: len(d.get_buffer(-1)), "feed": lambda: d.feed(b""),
+              "updated": lambda: d.buffer_updated(0), "init": lambda: d.__init__(role="server")}[name]
+    attempt(f"updated via {name}", d.buffer_updated, Sneaky(action))
+    attempt("then", lambda: len(d.get_buffer(-1)) >= 262144)
+    attempt("then", d.buffer_updated, 0)
+u = MessageDecoder.__new__(MessageDecoder)
+attempt("uninitialised get_buffer", u.get_buffer, -1)
+attempt("uninitialised buffer_updated", u.buffer_updated, 0)
+""")
+
+case("get_buffer_from_inside_the_inflater")("""
+class Calls:
+    def __init__(self):
+        self.inner = zlib.decompressobj(wbits=-15)
+        self.seen = []
+    def make_decompressor(self, role):
+        return self
+    def decompress(self, data, max_length=None):
+        for name, call in (("get", lambda: d.get_buffer(-1)), ("updated", lambda: d.buffer_updated(0))):
+            try:
+                call()
+                self.seen.append(name + " ok")
+            except Exception as exc:
+                self.seen.append(name + " " + type(exc).__name__)
+        return self.inner.decompress(data)
+    def end_message(self, max_length=None):
+        return b""
+c = zlib.compressobj(wbits=-15)
+body = c.compress(b"hello " * 200) + c.flush(zlib.Z_SYNC_FLUSH)
+fake = Calls()
+d = MessageDecoder(role="client", deflate=fake, max_message_size=None)
+attempt("feed", d.feed, bytes([0xc2, 126]) + struct.pack("!H", len(body)) + body)
+print("  inside:", fake.seen)
+attempt("after", lambda: len(d.get_buffer(-1)))
+attempt("after", d.buffer_updated, 0)
+""")
+
 case("reentrant_calls_from_the_inflater")("""
 class Reentrant:
     # How often each backend calls the inflater is its own business; what

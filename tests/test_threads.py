@@ -190,6 +190,44 @@ def w():
 run_threads(3, w)
 print("ok")
 """,
+    "buffered_reads_shared": """
+# Threads that read into one decoder's lent payload windows while others
+# re-initialise it, feed it and end its reads: errors only, never a crash,
+# and no delivered message ever changes afterwards.
+body = os.urandom(3 << 20)
+wire = encode_frame(2, body, mask=b"abcd")  # unmasked in place, without the GIL
+d = MessageDecoder(role="server", max_message_size=None)
+delivered = []
+kept = []
+def reader():
+    for _ in range(60):
+        try:
+            pos = 0
+            while pos < len(wire):
+                w = d.get_buffer(-1)
+                kept.append(w[1:])
+                n = min(len(w), len(wire) - pos)
+                w[:n] = wire[pos:pos + n]
+                pos += n
+                delivered.extend(m.data for m in d.buffer_updated(n))
+        except (RuntimeError, ProtocolError, ValueError, TypeError):
+            pass
+def meddler():
+    for i in range(300):
+        try:
+            (lambda: d.__init__(role="server", max_message_size=None), lambda: d.feed(b""),
+             lambda: d.buffer_updated(7), lambda: kept and kept[-1].__setitem__(slice(0, 4), b"evil"))[i % 4]()
+        except (RuntimeError, ProtocolError, ValueError, TypeError, IndexError):
+            pass
+run_threads(1, reader, reader, meddler)
+copies = [bytes(m) for m in delivered]
+for k in kept:
+    try:
+        k[:4] = b"late"
+    except (ValueError, IndexError):
+        pass
+print("ok" if all(bytes(m) == c for m, c in zip(delivered, copies)) else "a delivered message changed")
+""",
     "encoder_shared": """
 pmd = PerMessageDeflate()
 encoders = [MessageEncoder(role="client", max_frame_size=1 << 16), MessageEncoder(role="server", deflate=pmd)]

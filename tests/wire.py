@@ -1,12 +1,29 @@
 """Frames built byte by byte, independent of the codec under test."""
 
 import struct
+import sys
+import zlib
 
 MASK = b"\x37\xfa\x21\x3d"
 
 
 def xor(data, key):
-    return bytes(b ^ key[i % 4] for i, b in enumerate(data))
+    # One big-integer XOR: fast enough for 64 KiB payloads, and no codec.
+    n = len(data)
+    repeated = (key * (n // 4 + 1))[:n]
+    return (int.from_bytes(data, sys.byteorder) ^ int.from_bytes(repeated, sys.byteorder)).to_bytes(n, sys.byteorder)
+
+
+def deflated(data):
+    """``data`` compressed as a permessage-deflate frame carries it."""
+    compressor = zlib.compressobj(wbits=-15)
+    return (compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH))[:-4]
+
+
+def frame(opcode, payload=b"", *, fin=True, rsv=0, mask=None, form=None):
+    """``raw`` from its fields; ``rsv``: the three reserved bits as a
+    number (RSV1 is 4)."""
+    return raw((0x80 if fin else 0) | rsv << 4 | opcode, payload, mask=mask, form=form)
 
 
 def raw(b0, payload=b"", *, mask=None, length=None, form=None):

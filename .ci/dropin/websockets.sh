@@ -5,11 +5,11 @@
 # websockets' own Sans-I/O protocol and asyncio connections with and without
 # install(), against websockets with its C extension (install() replaces
 # nothing) and built without it (BUILD_EXTENSION=no, its pure-Python
-# fallback, where install() replaces the masker).  Budget: 1 minute
+# fallback, where install() replaces the masker and the frame parser).  Budget: 1 minute
 # (measured: 70 s on a 2-core machine at load 13).
 source "$(dirname "$0")/_lib.sh"
 WEBSOCKETS=websockets==17.4
-TESTS=("$ROOT/tests/test_dropin_websockets.py")
+TESTS=("$ROOT/tests/test_dropin_websockets.py" "$ROOT/tests/test_dropin_websockets_parse.py")
 
 banner() {
     printf '%s\n!!! websockets: its own test suite is not on the package registry; not run by CI\n%s\n' \

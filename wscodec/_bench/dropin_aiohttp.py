@@ -16,7 +16,8 @@ INTEGRATION = "wscodec.integrations.aiohttp"
 
 
 class _Protocol:
-    _paused = False
+    _paused = False  # what the writer reads
+    _reading_paused = False  # what the reader's queue reads
 
     def pause_reading(self):
         pass
@@ -34,6 +35,21 @@ class _Transport:
 
     def is_closing(self):
         return False
+
+
+def _read(queue):
+    """``await queue.read()`` for a message already queued, without an event
+    loop: what ``WebSocketResponse.receive()`` does for every message.
+    Reading is what keeps the queue under its limit: a queue that is only
+    fed stalls the reader after a few large frames, which then parses
+    nothing."""
+    reading = queue.read()
+    try:
+        reading.send(None)
+    except StopIteration as done:
+        return done.value
+    reading.close()
+    raise RuntimeError("the reader queued no message for a whole frame")
 
 
 def _payload(size, text):
@@ -83,10 +99,10 @@ def cases(quick, reader_module=None):
 
             def receive(state, wire=wire, count=count):
                 parser, queue = state
+                messages = []
                 for _ in range(count):
                     parser.feed_data(wire)
-                messages = [msg.data for msg, _size in queue._buffer]
-                queue._buffer.clear()
+                    messages.append(_read(queue).data)
                 return messages
 
             def received(receive=receive):

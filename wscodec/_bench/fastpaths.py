@@ -15,7 +15,7 @@ SECTIONS = ("text", "large", "receive", "broadcast")
 TITLES = {
     "text": "UTF-8 to str (decode_utf8 against bytes.decode)",
     "large": "one 16 MiB single-frame message, masked, in 64 KiB reads",
-    "receive": "receiving 64 KiB frames: BufferedProtocol against feed(bytes)",
+    "receive": "receiving frames: BufferedProtocol against feed(bytes), and the reads alone",
     "broadcast": "one 200-byte text message to many connections",
 }
 TEXT_CORPORA = ("latin", "cjk", "emoji")
@@ -86,14 +86,55 @@ def large_message(backends, kind, size):
 # --- receiving: BufferedProtocol against feed(bytes) ------------------------------
 
 
-def receive(backends, size, count):
-    """Frames of ``size`` in 64 KiB reads, as the event loop delivers them:
-    ``feed(bytes)`` gets a fresh bytes per read (what ``sock.recv`` makes);
-    the BufferedProtocol path gets the read copied into ``get_buffer()``
-    (what ``sock.recv_into`` does).  Both pay the one copy the kernel makes."""
-    # Reads as views of one buffer, so that bytes(read) copies as recv does.
-    wire = memoryview(b"".join(_data.frame_stream(size, count, False, True).chunks))
-    chunks = [wire[i:i + _data.READ_SIZE] for i in range(0, len(wire), _data.READ_SIZE)]
+#: What asyncio.Protocol asks of the socket per readiness: sock.recv(262144).
+PROTOCOL_READ = 256 * _data.KiB
+
+
+class _Socket:
+    """A stream as the reading side of a socket sees it: a read returns
+    min(what was asked for, what the peer has sent and is not read yet).
+    ``segment=None``: the peer is ahead (the whole stream is waiting); else
+    it sends ``segment`` bytes at a time, each once the last is read."""
+
+    def __init__(self, wire, segment):
+        self.wire = wire
+        self.segment = segment
+        self.pos = self.sent = 0
+
+    def rewind(self):
+        self.pos = 0
+        self.sent = len(self.wire) if self.segment is None else 0
+        return self
+
+    def _take(self, want):
+        if self.pos == self.sent:
+            self.sent = min(self.sent + self.segment, len(self.wire))
+        k = min(want, self.sent - self.pos)
+        self.pos += k
+        return self.wire[self.pos - k:self.pos]
+
+    def recv(self, n):
+        return bytes(self._take(n))
+
+    def recv_into(self, buf):
+        piece = self._take(len(buf))
+        buf[:len(piece)] = piece
+        return len(piece)
+
+    def more(self):
+        return self.pos < len(self.wire)
+
+
+def receive(backends, size, count, segment=None):
+    """Frames of ``size`` read as asyncio's selector loop reads them, the
+    socket modelled in memory (``_Socket``): ``feed(bytes)`` gets a new
+    bytes per read as asyncio.Protocol's ``sock.recv(262144)`` makes it; the
+    BufferedProtocol path gets ``sock.recv_into(get_buffer(-1))``.  Either
+    way the one copy out of the socket is paid; that copy alone, into a
+    buffer that is reused, is the floor.  What the model leaves out: the
+    cost of a system call and of an event loop turn per read, which the
+    loopback row includes."""
+    sock = _Socket(memoryview(b"".join(_data.frame_stream(size, count, False, True).chunks)), segment)
 
     def buffered(mod):
         def setup():
@@ -101,15 +142,13 @@ def receive(backends, size, count):
 
         def run(dec):
             n = 0
-            for c in chunks:
-                buf = dec.get_buffer(len(c))
-                k = len(c)
-                buf[:k] = c
-                n += len(dec.buffer_updated(k))
+            sock.rewind()
+            while sock.more():
+                n += len(dec.buffer_updated(sock.recv_into(dec.get_buffer(-1))))
             return n
 
         _check(run(setup()) == count, "message count")
-        return Batch(setup, run), "get_buffer/buffer_updated"
+        return Batch(setup, run), "recv_into(get_buffer(-1)), buffer_updated"
 
     def fed(mod):
         def setup():
@@ -117,18 +156,30 @@ def receive(backends, size, count):
 
         def run(dec):
             n = 0
-            for c in chunks:
-                n += len(dec.feed(bytes(c)))
+            sock.rewind()
+            while sock.more():
+                n += len(dec.feed(sock.recv(PROTOCOL_READ)))
             return n
 
         _check(run(setup()) == count, "message count")
-        return Batch(setup, run), "feed(bytes) per read"
+        return Batch(setup, run), "feed(recv(262144))"
+
+    def floor():
+        def run(buf):
+            sock.rewind()
+            while sock.more():
+                sock.recv_into(buf)
+
+        # A memoryview, as get_buffer returns: a slice assignment into a
+        # bytearray itself would copy the source once more first.
+        return Batch(lambda: memoryview(bytearray(PROTOCOL_READ)), run), "recv_into(one 256 KiB buffer), no decoding"
 
     native = backends.get("native")
     out = [_wscodec(backends, "native", buffered)]
     out.append(Contender("native feed(bytes)", "baseline", error="not built") if native is None
                else _guarded("native feed(bytes)", "baseline", lambda: fed(native)))
     out.append(_wscodec(backends, "pure", buffered))
+    out.append(_guarded("reads alone", "baseline", floor))
     return out
 
 
@@ -136,7 +187,8 @@ def receive_loopback(backends, size, count):
     """The same frames through a real loopback socket and asyncio's selector
     loop: ``asyncio.Protocol`` + ``feed(data)`` (the loop makes a bytes per
     read) against ``asyncio.BufferedProtocol`` + ``get_buffer`` /
-    ``buffer_updated`` (the loop reads into the decoder's buffer).  One run
+    ``buffer_updated`` (the loop reads into the decoder's buffer), and, as
+    the floor, a BufferedProtocol that only reads into one buffer.  One run
     writes the whole stream from a client in the same process."""
     import asyncio
 
@@ -168,7 +220,21 @@ def receive_loopback(backends, size, count):
                 if self.n == count:
                     self.done.set_result(self.n)
 
-        cls = Lent if buffered else Fed
+        class Floor(asyncio.BufferedProtocol):
+            def __init__(self, done):
+                self.buf = memoryview(bytearray(PROTOCOL_READ))
+                self.n = 0
+                self.done = done
+
+            def get_buffer(self, sizehint):
+                return self.buf
+
+            def buffer_updated(self, nbytes):
+                self.n += nbytes
+                if self.n == len(wire):
+                    self.done.set_result(count)
+
+        cls = Floor if mod is None else Lent if buffered else Fed
 
         async def once():
             loop = asyncio.get_running_loop()
@@ -186,15 +252,17 @@ def receive_loopback(backends, size, count):
             return asyncio.run(once())
 
         _check(run(None) == count, "message count")
-        return Batch(lambda: None, run), ("asyncio.BufferedProtocol + get_buffer/buffer_updated" if buffered
+        return Batch(lambda: None, run), ("asyncio.BufferedProtocol, one 256 KiB buffer, no decoding" if mod is None
+                                          else "asyncio.BufferedProtocol + get_buffer/buffer_updated" if buffered
                                           else "asyncio.Protocol + feed(data)")
 
     native = backends.get("native")
+    floor = _guarded("reads alone", "baseline", lambda: build(None, True))
     if native is None:
         return [Contender("native", "wscodec", error="not built"),
-                Contender("native feed(bytes)", "baseline", error="not built")]
+                Contender("native feed(bytes)", "baseline", error="not built"), floor]
     return [_guarded("native", "wscodec", lambda: build(native, True)),
-            _guarded("native feed(bytes)", "baseline", lambda: build(native, False))]
+            _guarded("native feed(bytes)", "baseline", lambda: build(native, False)), floor]
 
 
 # --- broadcast ----------------------------------------------------------------------
@@ -316,13 +384,17 @@ def plan(workload_cls, quick, sections):
     if "receive" in sections:
         size = 64 * _data.KiB
         count = 16 if quick else 64
-        out.append(workload_cls("receive", "receive binary masked (server)", size, count, "MB/s",
-                                lambda b, s=size, n=count: receive(b, s, n),
-                                ("native", "native feed(bytes)", "pure")))
-        out.append(workload_cls("receive", "receive binary masked (server) over loopback asyncio", size,
-                                count * 4, "MB/s",
-                                lambda b, s=size, n=count * 4: receive_loopback(b, s, n),
-                                ("native", "native feed(bytes)")))
+        for label, segment in (("sender ahead", None), ("in 64 KiB segments", 64 * _data.KiB)):
+            out.append(workload_cls("receive", f"receive binary masked (server) {label}", size, count, "MB/s",
+                                    lambda b, s=size, n=count, g=segment: receive(b, s, n, g),
+                                    ("native", "native feed(bytes)", "pure", "reads alone")))
+        # 1 MiB frames too: from 256 KiB on, get_buffer lends the payload's
+        # own object and the loop reads straight into it.
+        for frame_size, frames in ((size, count * 4), (_data.MiB, count // 4)):
+            out.append(workload_cls("receive", "receive binary masked (server) over loopback asyncio",
+                                    frame_size, frames, "MB/s",
+                                    lambda b, s=frame_size, n=frames: receive_loopback(b, s, n),
+                                    ("native", "native feed(bytes)", "reads alone")))
     if "broadcast" in sections:
         connections = 1000 if quick else 10000
         for compressed in (False, True):

@@ -106,7 +106,7 @@ class FrameDecoder:
         allow_rsv1: bool = False,
     ) -> None: ...
     def get_buffer(self, sizehint: int = -1) -> memoryview:
-        """asyncio.BufferedProtocol: a buffer to read into; one buffer_updated() must follow."""
+        """asyncio.BufferedProtocol: a buffer to read into (in a long payload, its rest); buffer_updated() follows."""
     def buffer_updated(self, nbytes: int) -> list[Frame]:
         """asyncio.BufferedProtocol: decode the first ``nbytes`` of the buffer."""
     def feed(self, data: ReadableBuffer) -> list[Frame]:
@@ -124,7 +124,7 @@ class MessageDecoder:
         decode_text: bool = True,
     ) -> None: ...
     def get_buffer(self, sizehint: int = -1) -> memoryview:
-        """asyncio.BufferedProtocol: a buffer to read into; one buffer_updated() must follow."""
+        """asyncio.BufferedProtocol: a buffer to read into (in a long payload, its rest); buffer_updated() follows."""
     def buffer_updated(self, nbytes: int) -> list[Message]:
         """asyncio.BufferedProtocol: decode the first ``nbytes`` of the buffer."""
     def feed(self, data: ReadableBuffer) -> list[Message]:

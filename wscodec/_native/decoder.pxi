@@ -42,9 +42,23 @@ cdef enum:
     _EXACT_SLACK = 65536  # see _Decoder._reserve
     _TEXT_BLOCK = 16384   # see _Decoder._copy_text: half of the smallest common L1
 
-# The bytearray get_buffer lends: the size of asyncio's own reads (256 KiB),
-# fixed so the memory the loop writes into never moves.
+# The bytearray get_buffer lends between payloads: the size of asyncio's own
+# reads (256 KiB), fixed so the memory the loop writes into never moves.
 _RECV_BUFFER_SIZE = 256 * 1024
+
+cdef enum:
+    # Inside a data payload with at least this much still to come, get_buffer
+    # lends the rest of the payload's own object, so the read lands where
+    # the bytes end up.  The size of a read into the receive buffer: a lent
+    # read is never the smaller one, so lending never costs the event loop
+    # an extra turn.  (Lending 64 KiB frames one read each measured slower
+    # over loopback than reading four at a time into the receive buffer:
+    # the copy it saves is of bytes still in cache, a loop turn is not.)
+    _LEND_MIN = 256 * 1024
+    # Bytes lent past the end of such a payload: the longest header (64-bit
+    # length and mask), so that a sender that is ahead gets the next frame's
+    # header in the same read.
+    _LEND_SPARE = 14
 
 cdef uint64_t _NO_LIMIT = 0xFFFFFFFFFFFFFFFFULL
 
@@ -101,7 +115,12 @@ cdef class _Decoder:
     cdef int _state            # _UNSET, _IDLE or _BUSY
     cdef object _rbuf          # get_buffer's bytearray, never resized
     cdef object _rview         # the memoryview of it that get_buffer hands out
-    cdef bint _lent            # get_buffer handed it out, no buffer_updated yet
+    cdef bint _lent            # get_buffer handed a buffer out, no buffer_updated yet
+    # get_buffer lent the rest of the current payload's object (_data):
+    # the lease and the one view of it that went out; None otherwise.
+    cdef _Lease _lease
+    cdef object _lease_view
+    cdef Py_ssize_t _spare     # room reserved past a payload's end for the next header
 
     # An unfinished header carried over to the next feed.
     cdef uint8_t _hdr[14]
@@ -184,11 +203,18 @@ cdef class _Decoder:
     @cython.critical_section
     def get_buffer(self, Py_ssize_t sizehint=-1):
         """asyncio.BufferedProtocol.get_buffer: a buffer for the event loop
-        to read into, followed by one buffer_updated() call."""
-        if self._state == _UNSET:
-            raise not_initialised(self)
+        to read into, followed by one buffer_updated() call.  Inside a long
+        data payload it is the rest of the object the payload is delivered
+        in, plus room for the next header, so the read needs no copy after
+        it; elsewhere a fixed 256 KiB buffer."""
+        if self._state != _IDLE:
+            raise not_initialised(self) if self._state == _UNSET else in_use(self)
         if self._lent:
             raise RuntimeError("get_buffer() called again before buffer_updated()")
+        self._spare = _LEND_SPARE
+        if self._in_payload and self._left >= _LEND_MIN and (self._b0 & 0x0F) < 8 \
+                and (self._frames or not self._compressed):
+            return self._lend_payload()
         if self._rbuf is None:
             self._rbuf = bytearray(_RECV_BUFFER_SIZE)
             # This view is never handed out, so nothing can release it: it
@@ -199,23 +225,136 @@ cdef class _Decoder:
         # releases only its own.
         return self._rview[:]
 
+    @cython.final
+    cdef object _lend_payload(self):
+        cdef uint64_t left = self._left
+        cdef uint64_t limit = self._data_len + left if self._frames else self._max_message
+        cdef uint64_t room
+        cdef _Lease lease
+        try:
+            # Room for a read as large as one into the receive buffer, and
+            # no more ahead of what arrived: a header alone must not make us
+            # allocate a large declared size.
+            self._reserve(self._data_len + <Py_ssize_t>(left if left < _LEND_MIN else _LEND_MIN),
+                          self._data_len + left, limit, self._spare)
+        except BaseException as exc:
+            self._fail(exc, [])
+            raise
+        room = <uint64_t>(self._data_cap - self._data_len)
+        if room > left + _LEND_SPARE:
+            room = left + _LEND_SPARE
+        lease = _Lease.over(<object>self._data, <char *>self._data_ptr() + self._data_len, <Py_ssize_t>room)
+        view = lease.lend()
+        self._lease = lease
+        self._lease_view = view
+        self._lent = True
+        return view
+
     @cython.critical_section
     def buffer_updated(self, nbytes):
         """asyncio.BufferedProtocol.buffer_updated: decode the ``nbytes``
         the loop wrote at the start of the buffer; return what they completed."""
+        cdef Py_ssize_t size
+        cdef Py_ssize_t n
+        cdef bint leased
         if not self._lent:
             raise RuntimeError("buffer_updated() without a get_buffer() before it")
-        if not 0 <= nbytes <= _RECV_BUFFER_SIZE:
-            self._lent = False
-            raise ValueError(f"nbytes must be in 0..{_RECV_BUFFER_SIZE}, not {nbytes}")
-        # The bytearray is never resized (the view exported above forbids
-        # it) and this decoder holds it, so its storage stays put; it stays
-        # lent until the decode is over, so no get_buffer() hands it to
-        # another reader while the GIL is released inside _feed.
+        # Converted before anything changes: an __index__ that calls back
+        # into this decoder finds the buffer still lent, and what it did is
+        # looked at afterwards.
         try:
-            return self._feed(<const uint8_t *>PyByteArray_AS_STRING(self._rbuf), nbytes)
+            n = nbytes
+        except OverflowError:
+            n = -1
+        except BaseException:
+            if self._lent:
+                self._lent = False
+                if self._lease is not None:
+                    self._end_lease()
+            raise
+        if not self._lent:
+            raise RuntimeError("buffer_updated() without a get_buffer() before it")
+        self._lent = False
+        leased = self._lease is not None
+        size = self._end_lease() if leased else _RECV_BUFFER_SIZE
+        if not 0 <= n <= size:
+            raise ValueError(f"nbytes must be in 0..{size}, not {nbytes}")
+        if leased:
+            return self._feed_lent(n)
+        # The bytearray is never resized (the view exported above forbids
+        # it) and this decoder holds it, so its storage stays put; the
+        # decoder is busy until the decode is over, so no get_buffer() hands
+        # it to another reader while the GIL is released inside _feed.
+        return self._feed(<const uint8_t *>PyByteArray_AS_STRING(self._rbuf), n)
+
+    @cython.final
+    cdef Py_ssize_t _end_lease(self) except -1:
+        """Take back the payload window get_buffer lent; return its size.
+        The view that went out is released; should the caller still hold a
+        view of the window (a slice, an export), the object it points into
+        is left to that view and the payload goes on in a copy nobody else
+        can reach, so no delivered object can change under anyone."""
+        cdef _Lease lease = self._take_lease()
+        cdef PyObject *old
+        cdef Py_ssize_t cap = self._data_cap
+        if lease.exports == 0:
+            lease.drop_owner()  # ours alone again, so it may be resized
+            return lease._len
+        old = self._data
+        try:
+            if self._mstr:
+                self._data = _new_str(cap, 127)
+                memcpy(_str_data(self._data), _str_data(old), cap)
+            else:
+                self._data = _new_bytes(_bytes_data(old), cap)
+        except BaseException as exc:
+            self._fail(exc, [])  # drops our reference to old
+            raise
+        Py_XDECREF(old)  # the lease keeps it alive for the caller's view
+        return lease._len
+
+    @cython.final
+    cdef _Lease _take_lease(self):
+        """The lent window, forgotten here, with the view of it that went
+        out released."""
+        cdef _Lease lease = self._lease
+        view = self._lease_view
+        self._lease = None
+        self._lease_view = None
+        try:
+            view.release()
+        except BufferError:
+            pass  # exported further: the lease still counts that export
+        return lease
+
+    @cython.final
+    cdef list _feed_lent(self, Py_ssize_t n):
+        """Decode the n bytes a read put into the lent payload window: the
+        payload's next bytes, unmasked where they lie, then any bytes past
+        its end (the next header), which move to a small buffer of their
+        own before the payload object is handed out."""
+        cdef uint8_t spare[_LEND_SPARE]
+        cdef Py_ssize_t k = n
+        cdef Py_ssize_t s = 0
+        cdef list out
+        self._check_ready()
+        if <uint64_t>k > self._left:
+            k = <Py_ssize_t>self._left
+            s = n - k
+            memcpy(spare, self._data_ptr() + self._data_len + k, s)
+        out = []
+        self._state = _BUSY
+        try:
+            if k:
+                self._take_piece(self._data_ptr() + self._data_len, 0, k, out)
+            if s:
+                self._run(spare, s, out)
+        except BaseException as exc:
+            self._fail(exc, out)
+            raise
         finally:
-            self._lent = False
+            self._state = _IDLE
+        return out
 
     @cython.critical_section
     def feed(self, data):
@@ -238,6 +377,8 @@ cdef class _Decoder:
             raise not_initialised(self) if self._state == _UNSET else in_use(self)
         if self._failed:
             raise already_failed(self._failed)
+        if self._lent:
+            raise RuntimeError("feed() while a buffer from get_buffer() awaits its buffer_updated()")
         return 0
 
     @cython.final
@@ -289,6 +430,11 @@ cdef class _Decoder:
             self._inflater = inflater
             self._failed = 0
             self._lent = False  # a new stream; the receive buffer itself is kept
+            if self._lease is not None:
+                # The window was lent out of the payload this drops: any view
+                # of it the caller still holds keeps that object to itself.
+                self._take_lease()
+            self._spare = 0
             self._hlen = 0
             self._b0 = 0
             self._plen = 0
@@ -480,6 +626,7 @@ cdef class _Decoder:
         cdef uint64_t length = self._plen
         cdef const uint8_t *key = self._key if self._server else NULL
         cdef Py_ssize_t size
+        cdef Py_ssize_t spare
         if length <= <uint64_t>(n - pos):
             # The whole payload is here: build the result straight from the
             # caller's buffer.
@@ -525,8 +672,9 @@ cdef class _Decoder:
                 # alone must not make us allocate a large declared size.
                 if (b0 & 0xC0) == 0x80 and self._decode_text \
                         and length <= <uint64_t>(n - pos) * 2 + _EXACT_SLACK:
-                    self._data = _new_str(<Py_ssize_t>length, 127)
-                    self._data_cap = <Py_ssize_t>length
+                    spare = self._spare if length >= <uint64_t>(n - pos) + _LEND_MIN else 0
+                    self._data = _new_str(<Py_ssize_t>length + spare, 127)
+                    self._data_cap = <Py_ssize_t>length + spare
         return self._take_piece(p, pos, n, out)
 
     @cython.final
@@ -564,7 +712,9 @@ cdef class _Decoder:
                 # FrameDecoder knows the exact size; a message may not
                 # outgrow max_message_size (checked from each header).
                 limit = self._data_len + left if self._frames else self._max_message
-                self._reserve(self._data_len + k, self._data_len + left, limit)
+                # Room past the end only where get_buffer will lend the rest.
+                self._reserve(self._data_len + k, self._data_len + left, limit,
+                              self._spare if left - <uint64_t>k >= _LEND_MIN else 0)
                 dst = self._data_ptr() + self._data_len
                 text = self._msg_op == 1 and not self._frames
                 if k >= NOGIL_THRESHOLD:
@@ -621,11 +771,11 @@ cdef class _Decoder:
     cdef inline void _copy_in_nogil(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept nogil:
         if self._server:
             self._phase = wsc_mask(dst, src, k, self._key, self._phase)
-        else:
+        elif dst != src:  # a read into the lent payload is already in place
             memcpy(dst, src, k)
 
     @cython.final
-    cdef int _reserve(self, Py_ssize_t need, uint64_t hint, uint64_t limit) except -1:
+    cdef int _reserve(self, Py_ssize_t need, uint64_t hint, uint64_t limit, Py_ssize_t spare=0) except -1:
         """Room for ``need`` bytes in the buffer.  Growth is geometric (no
         quadratic copying under a flood of tiny fragments) and never beyond
         ``limit``; when ``hint``, the declared end of the current frame, lies
@@ -645,6 +795,11 @@ cdef class _Decoder:
             cap = <Py_ssize_t>hint
         if <uint64_t>cap > limit:
             cap = <Py_ssize_t>limit
+        if <uint64_t>cap == hint:
+            # Where get_buffer lends the rest of the payload, the same read
+            # may bring the next header into ``spare`` bytes of room; they
+            # are cut off again when the payload is handed out.
+            cap += spare
         if self._mstr:
             if self._data == NULL:
                 self._data = _new_str(cap, 127)

@@ -13,6 +13,8 @@ inline loop for the common case of whole single-frame messages.
 
 from __future__ import annotations
 
+import operator
+import sys
 import zlib
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -78,6 +80,12 @@ _B0_RSV1 = _first_byte_errors(True)
 #: The bytearray get_buffer lends: the size of asyncio's own reads (256 KiB),
 #: fixed so the memory the loop writes into never moves.
 RECV_BUFFER_SIZE = 256 * 1024
+#: Inside a data payload with at least this much still to come, get_buffer
+#: lends at most the rest of the payload and LEND_SPARE bytes for the next
+#: header, as the native backend does: there the read lands in the payload's
+#: own object.
+LEND_MIN = RECV_BUFFER_SIZE
+LEND_SPARE = 14
 
 
 def _mask_bit(role: object) -> int:
@@ -105,7 +113,7 @@ class _Decoder(InitGuard):
 
     __slots__ = (
         "_hdr", "_mask_bit", "_b0_errors", "_max_frame", "_left", "_key", "_b0", "_failed", "_msg_op", "_busy",
-        "_rbuf", "_rview", "_lent",
+        "_rbuf", "_rview", "_lent", "_lent_size", "_lent_view",
     )
 
     def _reset(self, mask_bit: int, max_frame: int | None, allow_rsv1: bool) -> None:
@@ -125,7 +133,13 @@ class _Decoder(InitGuard):
         self._failed: int | None = None
         self._msg_op: Opcode | None = None  # MessageDecoder: opcode of the unfinished data message
         self._busy: bool = False
+        try:
+            self._release_lent_view()
+        except RuntimeError:  # the first __init__
+            pass
         self._lent = False  # get_buffer handed the buffer out, no buffer_updated yet
+        self._lent_size = 0
+        self._lent_view: memoryview | None = None  # what get_buffer lent inside a payload
         try:
             self._rview
         except RuntimeError:  # the first __init__; a later one keeps the buffer
@@ -134,7 +148,14 @@ class _Decoder(InitGuard):
 
     def get_buffer(self, sizehint: int = -1) -> memoryview:
         """asyncio.BufferedProtocol.get_buffer: a buffer for the event loop
-        to read into, followed by one buffer_updated() call."""
+        to read into, followed by one buffer_updated() call.  Inside a long
+        data payload it holds the rest of the payload and room for the next
+        header; elsewhere it is a fixed 256 KiB buffer."""
+        # The native signature takes a C ssize_t: the same errors here.
+        if not -sys.maxsize - 1 <= operator.index(sizehint) <= sys.maxsize:
+            raise OverflowError("Python int too large to convert to C ssize_t")
+        if self._busy:
+            raise in_use(self)
         if self._lent:
             raise RuntimeError("get_buffer() called again before buffer_updated()")
         if self._rbuf is None:
@@ -144,24 +165,53 @@ class _Decoder(InitGuard):
             self._rview = memoryview(self._rbuf)
         self._lent = True
         assert self._rview is not None
-        # A new view of the same memory per read: a caller that releases it
-        # releases only its own.
+        if self._failed is None and self._left >= LEND_MIN and self._lends_payload():
+            # Released again by buffer_updated, as the native backend
+            # releases the window of the payload's object it lends.
+            self._lent_size = min(self._left + LEND_SPARE, RECV_BUFFER_SIZE)
+            self._lent_view = self._rview[:self._lent_size]
+            return self._lent_view
+        self._lent_size = RECV_BUFFER_SIZE
+        # A new view per read: a caller that releases it releases only its
+        # own.  Every byte is copied out of it before buffer_updated returns.
         return self._rview[:]
+
+    def _release_lent_view(self) -> None:
+        view = self._lent_view
+        if view is not None:
+            self._lent_view = None
+            try:
+                view.release()
+            except BufferError:
+                pass  # exported further; it only ever reaches the receive buffer
+
+    def _lends_payload(self) -> bool:
+        """Whether the payload that is arriving is one get_buffer lends."""
+        return self._b0 & 0x0F < 8
 
     def buffer_updated(self, nbytes: int) -> list[Any]:
         """asyncio.BufferedProtocol.buffer_updated: decode the ``nbytes``
         the loop wrote at the start of the buffer; return what they completed."""
         if not self._lent:
             raise RuntimeError("buffer_updated() without a get_buffer() before it")
-        if not 0 <= nbytes <= RECV_BUFFER_SIZE:
-            self._lent = False
-            raise ValueError(f"nbytes must be in 0..{RECV_BUFFER_SIZE}, not {nbytes}")
-        assert self._rview is not None
-        # Lent until the decode is over, as on the native backend.
+        # Converted before anything changes, as on the native backend: an
+        # __index__ that calls back into this decoder finds the buffer lent.
         try:
-            return self.feed(self._rview[:nbytes])
-        finally:
-            self._lent = False
+            n = operator.index(nbytes)
+        except BaseException:
+            if self._lent:
+                self._lent = False
+                self._release_lent_view()
+            raise
+        if not self._lent:
+            raise RuntimeError("buffer_updated() without a get_buffer() before it")
+        self._lent = False
+        self._release_lent_view()
+        size = self._lent_size
+        if not 0 <= n <= size:
+            raise ValueError(f"nbytes must be in 0..{size}, not {nbytes}")
+        assert self._rview is not None
+        return self.feed(self._rview[:n])
 
     def feed(self, data: ReadableBuffer) -> list[Any]:
         # The flag refuses a second thread, or a callback, entering the same
@@ -170,6 +220,8 @@ class _Decoder(InitGuard):
             raise in_use(self)
         if self._failed is not None:
             raise already_failed(self._failed)
+        if self._lent:
+            raise RuntimeError("feed() while a buffer from get_buffer() awaits its buffer_updated()")
         # A bad argument raises here and leaves the decoder as it was.
         if type(data) is not bytes:
             data = byte_view(data)
@@ -500,6 +552,9 @@ class MessageDecoder(_Decoder):
             code, reason = parse_close_payload(payload)
             return Message(_CLOSE, payload, code, reason)
         return Message(_OPCODES[opcode], payload)
+
+    def _lends_payload(self) -> bool:
+        return not self._compressed and self._b0 & 0x0F < 8
 
     def _on_start(self, b0: int, length: int) -> None:
         opcode = b0 & 0x0F

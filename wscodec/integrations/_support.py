@@ -10,7 +10,9 @@ the replacement up at once, in every connection, old and new.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import inspect
 import re
 import threading
 import warnings
@@ -18,7 +20,7 @@ from collections.abc import Callable, Iterable
 from importlib import metadata
 from typing import Any
 
-__all__ = ["DropinVersionWarning", "Integration", "Swap", "version_in_range"]
+__all__ = ["DropinVersionWarning", "Integration", "Swap", "source_digest", "version_in_range"]
 
 
 class DropinVersionWarning(UserWarning):
@@ -101,6 +103,20 @@ def version_in_range(version: str, specifier: str) -> bool:
         if op == ">=" and not a >= b or op == "<" and not a < b or op == "==" and a != b:
             return False
     return True
+
+
+def source_digest(*functions: Any) -> str | None:
+    """sha256 of the source code of ``functions``, or None where Python
+    cannot show it (a sourceless install): what a replacement that mirrors
+    a library's function checks before it takes that function's place."""
+    digest = hashlib.sha256()
+    for function in functions:
+        try:
+            source = inspect.getsource(function)
+        except (OSError, TypeError):
+            return None
+        digest.update(source.encode())
+    return digest.hexdigest()
 
 
 class Integration:

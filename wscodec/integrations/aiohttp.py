@@ -10,17 +10,28 @@ replace.
 
 With aiohttp's pure-Python code (``AIOHTTP_NO_EXTENSIONS=1``, PyPy, or a
 platform without its wheels) every masked frame goes through four strided
-``bytes.translate`` passes.  ``install()`` then rebinds ``websocket_mask``
-in ``aiohttp._websocket.writer`` (what a client sends) and in
-``aiohttp._websocket.reader_py`` (what a server receives) to an in-place
-SIMD mask with the same signature, the same checks and the same in-place
-result.  A module is only touched while its ``websocket_mask`` is aiohttp's
-pure-Python masker, and ``reader_py`` only once aiohttp has imported it.
+``bytes.translate`` passes and four copies of its payload.  ``install()``
+then replaces, only while the module's ``websocket_mask`` is aiohttp's
+pure-Python masker:
+
+- ``websocket_mask`` in ``aiohttp._websocket.writer`` (what a client sends)
+  and in ``aiohttp._websocket.reader_py`` with an in-place SIMD mask of
+  the same signature, checks and in-place result;
+- ``WebSocketReader._feed_data`` and ``_handle_frame`` in ``reader_py``
+  with the same state machine (same checks, limits enforced before a byte
+  of payload is buffered, error texts and close codes, flow control, the
+  same reader attributes at every step) whose data frames are unmasked
+  from the socket read into the message's ``bytes`` in one pass, and whose
+  text is decoded by wscodec's UTF-8 decoder (the same ``str``, the same
+  ``UnicodeDecodeError``).  This is only done over the reader source it
+  was checked against (``_aiohttp_reader.MIRRORED``): another aiohttp
+  release keeps its own reader, with the masker still swapped.
+  ``reader_py`` is only touched once aiohttp has imported it.
 
 Not replaced: ``aiohttp._websocket.helpers.websocket_mask`` (aiohttp's own
-tests check which masker it is), the frame parser (its flow control, limits
-and errors are aiohttp's behaviour), UTF-8 decoding (``bytes.decode``,
-already C) and compression.
+tests check which masker it is), the reader's queue, control frames'
+payloads (a masked ping still arrives as a ``bytearray``), compression,
+and aiohttp's Cython reader.
 """
 
 from __future__ import annotations
@@ -28,13 +39,15 @@ from __future__ import annotations
 import sys
 
 from .. import mask_inplace
+from ._aiohttp_reader import feed_data_method, handle_frame_method, is_mirrored
 from ._support import Integration, Swap
 
 __all__ = ["TESTED_VERSIONS", "websocket_mask", "install", "uninstall", "is_installed", "installed_version"]
 
 TESTED_VERSIONS = ">=3.14,<3.15"
 
-_MASKER_USERS = ("aiohttp._websocket.writer", "aiohttp._websocket.reader_py")
+_READER_PY = "aiohttp._websocket.reader_py"
+_MASKER_USERS = ("aiohttp._websocket.writer", _READER_PY)
 
 
 def websocket_mask(mask: bytes, data: bytearray) -> None:
@@ -50,11 +63,18 @@ def _swaps() -> list[Swap]:
     import aiohttp._websocket.writer  # noqa: F401 - aiohttp imports it anyway
     from aiohttp._websocket.helpers import _websocket_mask_python
 
-    return [
+    swaps = [
         Swap(name, "websocket_mask", websocket_mask)
         for name in _MASKER_USERS
         if name in sys.modules and sys.modules[name].websocket_mask is _websocket_mask_python
     ]
+    reader_py = sys.modules.get(_READER_PY)
+    if reader_py is not None and reader_py.websocket_mask is _websocket_mask_python and is_mirrored(reader_py):
+        swaps += [
+            Swap(_READER_PY, "WebSocketReader._feed_data", lambda: feed_data_method(reader_py), lazy=True),
+            Swap(_READER_PY, "WebSocketReader._handle_frame", lambda: handle_frame_method(reader_py), lazy=True),
+        ]
+    return swaps
 
 
 _integration = Integration("aiohttp", TESTED_VERSIONS, _swaps)

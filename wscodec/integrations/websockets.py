@@ -16,12 +16,23 @@ else a pure-Python fallback (PyPy, or an install without a compiler, e.g.
   copy; importing ``websockets.legacy`` warns, so ``install()`` never
   imports it: if it is already imported it is rebound at once, else right
   after the application imports it.
+- Also on the fallback, ``Frame.parse`` is replaced by one that takes a
+  frame which has fully arrived straight out of the ``StreamReader``'s
+  buffer: header read in place, payload unmasked from the buffer into the
+  frame's ``bytes`` in one pass, instead of four ``read_exact`` generator
+  steps that each slice a copy and delete it from the buffer.  Anything
+  else (a frame still arriving, an invalid header, a payload over
+  ``max_size``, a ``read_exact`` that is not a ``StreamReader``'s) goes to
+  websockets' own ``Frame.parse`` before a byte is consumed, so its
+  waiting, errors and close reasons are unchanged; the frames built are
+  extended and checked exactly as websockets does.  This is only done
+  over the code it was checked against (``_websockets_parse.MIRRORED``).
 
 Not replaced: ``websockets.utils.apply_mask`` and
 ``websockets.speedups.apply_mask`` (public functions that websockets' own
-tests check), and the frame parser: it is a generator whose partial reads,
-size limits and error texts (which become close reasons) are websockets'
-behaviour, and UTF-8 decoding is already ``bytes.decode``.
+tests check), the Sans-I/O protocol above the parser (fragments, limits,
+close handshake), the legacy framing's parser, and UTF-8 decoding (already
+``bytes.decode``).
 """
 
 from __future__ import annotations
@@ -35,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import apply_mask as _apply_mask
 from ._support import Integration, Swap
+from ._websockets_parse import is_mirrored, parse_method
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
@@ -45,6 +57,7 @@ TESTED_VERSIONS = ">=17.0,<18"
 
 _FRAMES = "websockets.frames"
 _LEGACY = "websockets.legacy.framing"
+_STREAMS = "websockets.streams"
 
 
 def apply_mask(data: ReadableBuffer, mask: ReadableBuffer) -> bytes:
@@ -68,6 +81,10 @@ def _swaps() -> list[Swap]:
     if not _uses_fallback(frames):
         return []
     swaps = [Swap(_FRAMES, "apply_mask", apply_mask)]
+    streams = importlib.import_module(_STREAMS)
+    if is_mirrored(frames, streams):
+        original = frames.Frame.__dict__["parse"]
+        swaps.append(Swap(_FRAMES, "Frame.parse", lambda: parse_method(frames, streams, original), lazy=True))
     legacy = sys.modules.get(_LEGACY)
     if legacy is not None and _uses_fallback(legacy):
         swaps.append(Swap(_LEGACY, "apply_mask", apply_mask))
