@@ -97,6 +97,44 @@ def test_fragmented_message_with_controls_between(backend):
     ]
 
 
+@pytest.mark.parametrize("role", ["server", "client"])
+def test_streamed_text_is_the_str_bytes_decode_gives(backend, role):
+    """Text that arrives in pieces (the widest character early, late or in
+    a piece of its own, split anywhere, in one frame or several) becomes
+    the same str as bytes.decode: equal, and of the same kind and size."""
+    import sys
+
+    from wire import raw
+
+    rng = random.Random(12)
+    pieces = ["a", "é", "ÿ", "Ā", "中", "😀", " "]
+    for trial in range(60):
+        width = rng.randrange(1, len(pieces) + 1)
+        # Long runs of one kind, then the rest: the str kind is decided by
+        # a character that may sit megabytes after the first byte.
+        text = pieces[0] * rng.choice((0, 5, 20000)) + "".join(
+            rng.choice(pieces[:width]) for _ in range(rng.randrange(0, 40000)))
+        payload = text.encode()
+        cut = sorted(rng.randrange(len(payload) + 1) for _ in range(rng.randrange(0, 3)))
+        parts = [payload[a:b] for a, b in zip([0] + cut, cut + [len(payload)])]
+        mask = b"\x01\x02\x03\x04" if role == "server" else None
+        stream = b"".join(
+            raw((0x80 if i == len(parts) - 1 else 0) | (1 if i == 0 else 0), part, mask=mask)
+            for i, part in enumerate(parts))
+        decoder = backend.MessageDecoder(role=role)
+        out = []
+        at = 0
+        while at < len(stream):
+            step = rng.choice((1, 7, 4096, 65536, 1 << 20))
+            out += decoder.feed(stream[at:at + step])
+            at += step
+        (message,) = out
+        want = payload.decode()
+        assert message.data == want
+        assert sys.getsizeof(message.data) == sys.getsizeof(want), (trial, width)
+        assert hash(message.data) == hash(want)
+
+
 def test_fragmented_binary_and_all_data_types(backend):
     out = backend.MessageDecoder().feed(cf(0x02, b"ab") + cf(0x00, b"cd") + cf(0x80, b"ef"))
     assert out == [backend.Message(2, b"abcdef")]
