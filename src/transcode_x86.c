@@ -3,7 +3,10 @@
  * transcode_kernel.h instantiated for SSSE3 and for AVX2 (the same 16-byte
  * steps in VEX encoding: the shuffle table works on 12 bytes at a time, and
  * a 32-byte ASCII step measured no faster than two 16-byte ones once the
- * store widening is counted).  The measure pass is SSE2 and AVX2.
+ * store widening is counted; AVX2 adds wide steps for CJK and for 32-bit
+ * units), and for AVX-512, whose byte compress and byte permutes give
+ * Latin-1 and 32-bit units loops of their own.  The measure pass is SSE2
+ * and AVX2.
  */
 #include "wsc_internal.h"
 
