@@ -319,7 +319,8 @@ int wsc_utf8_valid_measure_avx512(const uint8_t *p, size_t len,
 {
     avx512_state s;
     size_t i = 0, tail_chars;
-    uint32_t tail_max, block_max;
+    uint32_t tail_max, block_max, lanes[16], best = 0;
+    unsigned k;
     __m512i top;
     avx512_init(&s);
     for (; len - i >= 64; i += 64)
@@ -327,11 +328,16 @@ int wsc_utf8_valid_measure_avx512(const uint8_t *p, size_t len,
     if (!avx512_finish(&s, p, len, i))
         return 0;
     tail_chars = wsc_utf8_measure_sse2(p + i, len - i, &tail_max);
-    /* The largest byte: each dword's bytes folded into its lowest. */
+    /* The largest byte: each dword's bytes folded into its lowest (a
+     * store and a loop, not _mm512_reduce_max_epu32, which not every
+     * compiler has). */
     top = _mm512_max_epu8(s.top, _mm512_srli_epi32(s.top, 8));
     top = _mm512_max_epu8(top, _mm512_srli_epi32(top, 16));
-    block_max = wsc_maxchar_of_byte(_mm512_reduce_max_epu32(
-        _mm512_and_si512(top, _mm512_set1_epi32(0xFF))));
+    _mm512_storeu_si512((void *)lanes,
+                        _mm512_and_si512(top, _mm512_set1_epi32(0xFF)));
+    for (k = 0; k < 16; k++)
+        best = lanes[k] > best ? lanes[k] : best;
+    block_max = wsc_maxchar_of_byte(best);
     *maxchar = block_max > tail_max ? block_max : tail_max;
     *nchars = i - (size_t)s.cont + tail_chars;
     return 1;
