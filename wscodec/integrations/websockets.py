@@ -78,11 +78,13 @@ def _uses_fallback(module: ModuleType) -> bool:
 
 def _swaps() -> list[Swap]:
     frames = importlib.import_module(_FRAMES)
-    if not _uses_fallback(frames):
-        return []
-    swaps = [Swap(_FRAMES, "apply_mask", apply_mask)]
+    swaps = []
+    if _uses_fallback(frames):
+        swaps.append(Swap(_FRAMES, "apply_mask", apply_mask))
     streams = importlib.import_module(_STREAMS)
     if is_mirrored(frames, streams):
+        # On both builds: the parser unmasks through whichever apply_mask
+        # websockets.frames holds, its C one or the one swapped in above.
         original = frames.Frame.__dict__["parse"]
         swaps.append(Swap(_FRAMES, "Frame.parse", lambda: parse_method(frames, streams, original), lazy=True))
     legacy = sys.modules.get(_LEGACY)
@@ -139,7 +141,10 @@ class _WebsocketsIntegration(Integration):
         with self._lock:
             if not super().install(force=force):
                 return False
-            waiting = self._originals and _LEGACY not in sys.modules
+            # The legacy framing binds the build's masker: with the C
+            # extension (frames' masker left alone) it has nothing to rebind.
+            fallback = any(s.module == _FRAMES and s.name == "apply_mask" for s, *_ in self._originals or ())
+            waiting = fallback and _LEGACY not in sys.modules
             if waiting and self._finder not in sys.meta_path:
                 sys.meta_path.insert(0, self._finder)
             return True
