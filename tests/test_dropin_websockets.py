@@ -1,6 +1,7 @@
 """The websockets drop-in: websockets' ``apply_mask`` contract, and its own
-Sans-I/O protocol on its pure-Python fallback giving the same events and
-errors with and without ``install()``, on both wscodec backends."""
+Sans-I/O protocol on both its builds (pure-Python fallback and C extension)
+giving the same events and errors with and without ``install()``, on both
+wscodec backends."""
 
 import random
 import subprocess
@@ -36,6 +37,20 @@ def fallback(monkeypatch):
     dropin.uninstall()
     monkeypatch.setattr(frames, "apply_mask", websockets_fallback)
     yield
+    dropin.uninstall()
+
+
+@pytest.fixture(params=["fallback", "compiled"])
+def build(request, monkeypatch):
+    """Each build of websockets: ``frames`` bound to its pure-Python
+    ``apply_mask`` or to its C one (skipped where it was not compiled)."""
+    dropin.uninstall()
+    if request.param == "compiled":
+        masker = pytest.importorskip("websockets.speedups").apply_mask
+    else:
+        masker = websockets_fallback
+    monkeypatch.setattr(frames, "apply_mask", masker)
+    yield request.param
     dropin.uninstall()
 
 
@@ -101,17 +116,18 @@ def _receive(stream, rng):
     return events, sent, repr(proto.parser_exc), proto.close_rcvd, proto.close_sent
 
 
-def test_server_protocol_on_the_fallback_is_unchanged(mine, fallback):
+def test_server_protocol_is_unchanged(mine, build):
+    own_mask = frames.apply_mask
     rng = random.Random(17)
     for trial in range(60):
         stream = _frames(rng)
         seed = rng.random()
         stock = _receive(stream, random.Random(seed))
         assert mine.install()
-        assert frames.apply_mask is mine.apply_mask
+        assert frames.apply_mask is (mine.apply_mask if build == "fallback" else own_mask)
         dropped_in = _receive(stream, random.Random(seed))
         mine.uninstall()
-        assert frames.apply_mask is websockets_fallback
+        assert frames.apply_mask is own_mask
         assert dropped_in == stock, trial
 
 
@@ -160,20 +176,37 @@ def _echo_over_loopback():
     return asyncio.run(run())
 
 
-def test_asyncio_echo_over_loopback_on_the_fallback(mine, fallback):
+def test_asyncio_echo_over_loopback(mine, build):
     stock = _echo_over_loopback()
     assert mine.install()
     assert _echo_over_loopback() == stock
 
 
-def test_with_the_c_extension_install_changes_nothing():
+def test_with_the_c_extension_only_the_parser_is_swapped():
+    """As websockets' wheels install it: its C ``apply_mask`` stays, the
+    frame parser is replaced, and uninstall() puts its own back."""
+    from wscodec.integrations import _websockets_parse
+
     pytest.importorskip("websockets.speedups")
     dropin.uninstall()
-    before = frames.apply_mask
-    assert before is not websockets_fallback
+    own_mask, own_parse = frames.apply_mask, frames.Frame.__dict__["parse"]
+    assert own_mask is not websockets_fallback
+    meta_path = list(sys.meta_path)
     try:
-        assert dropin.install() and dropin.is_installed()
-        assert frames.apply_mask is before
+        for _ in range(2):  # idempotent
+            assert dropin.install() and dropin.is_installed()
+            assert frames.apply_mask is own_mask
+            swapped = frames.Frame.__dict__["parse"]
+            assert isinstance(swapped, classmethod) and swapped is not own_parse
+            assert swapped.__func__.__module__ == _websockets_parse.__name__
+            # No legacy framing masker to rebind on this build: no import hook.
+            assert sys.meta_path == meta_path
+        dropin.uninstall()
+        assert not dropin.is_installed()
+        assert frames.apply_mask is own_mask
+        assert frames.Frame.__dict__["parse"] is own_parse
+        dropin.uninstall()
+        assert frames.Frame.__dict__["parse"] is own_parse
     finally:
         dropin.uninstall()
 
@@ -207,12 +240,14 @@ def test_legacy_framing_is_rebound_when_imported_never_before(lane):
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
 
 
-def test_outside_the_tested_range_warns_and_changes_nothing(monkeypatch, fallback):
+def test_outside_the_tested_range_warns_and_changes_nothing(monkeypatch, build):
     from wscodec.integrations import DropinVersionWarning
 
+    own_mask, own_parse = frames.apply_mask, frames.Frame.__dict__["parse"]
     monkeypatch.setattr(dropin._integration, "installed_version", lambda: "18.0")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         assert dropin.install() is False
     assert any(issubclass(w.category, DropinVersionWarning) for w in caught)
-    assert frames.apply_mask is websockets_fallback
+    assert frames.apply_mask is own_mask
+    assert frames.Frame.__dict__["parse"] is own_parse

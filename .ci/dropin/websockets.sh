@@ -4,9 +4,10 @@
 # counts).  What CI runs: wscodec's tests of the drop-in, which drive
 # websockets' own Sans-I/O protocol and asyncio connections with and without
 # install(), against websockets with its C extension (install() replaces
-# nothing) and built without it (BUILD_EXTENSION=no, its pure-Python
+# the frame parser) and built without it (BUILD_EXTENSION=no, its pure-Python
 # fallback, where install() replaces the masker and the frame parser).  Budget: 1 minute
-# (measured: 70 s on a 2-core machine at load 13).
+# (measured: 70 s on a 2-core machine at load 13; 20 s at load 2 with the
+# wscodec wheel already built).
 source "$(dirname "$0")/_lib.sh"
 WEBSOCKETS=websockets==17.4
 TESTS=("$ROOT/tests/test_dropin_websockets.py" "$ROOT/tests/test_dropin_websockets_parse.py")

@@ -144,7 +144,9 @@ def render(rows, skipped=()):
     for r in rows:
         error = r.results[STOCK].get("error")
         speed = r.ratio(DROPIN, STOCK)
-        library, _, path = r.op.partition(" ")
+        # The op is "<library> <path>", and a library's name may have spaces.
+        library = r.measure.rsplit(" ", 1)[0]
+        path = r.op[len(library) + 1:] if r.op.startswith(library + " ") else r.op
         table.append((r.measure, path, size_label(r.size), r.unit,
                       error or _fmt(r.value(STOCK)), "" if error else _fmt(r.value(DROPIN)),
                       f"{speed:.2f}x" if speed else "-"))

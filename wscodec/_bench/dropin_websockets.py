@@ -4,8 +4,8 @@ connections run): a ``ServerProtocol`` receiving masked frames
 (``send_text`` / ``send_binary`` + ``data_to_send``, which masks).
 
 Measured as installed (with websockets' C extension, where ``install()``
-replaces nothing); ``dropin_websockets_fallback`` measures the same paths
-on its pure-Python fallback."""
+replaces only ``Frame.parse``); ``dropin_websockets_fallback`` measures the
+same paths on its pure-Python fallback."""
 
 from . import data
 from .dropin import SIZES, Case, frames_per_op

@@ -2,7 +2,11 @@
 
 A drop-in swaps the few functions of a library that do byte-level work in
 pure Python (masking, UTF-8 validation) for wscodec's, and changes nothing
-else: the library keeps its own parser, events, errors and close reasons.
+else: the library keeps its own events, errors and close reasons.  Its
+parser stays too, but for two: websockets' frame parser gets a one-pass
+path for a frame that has fully arrived (every other case goes to
+websockets' own), and aiohttp's pure-Python reader is replaced by a mirror
+of its state machine; their modules give the details.
 One line at start-up turns it on::
 
     import wscodec.integrations.wsproto
