@@ -155,6 +155,34 @@ def test_lent_view_is_a_plain_writable_byte_view(backend):
     assert LEND_MIN <= len(buf) <= BIG + SPARE
 
 
+@pytest.mark.parametrize("text", [False, True], ids=["binary", "text"])
+def test_lent_payload_window_shows_zeros_never_old_heap_memory(native, text):
+    # The native window lies in a freshly allocated object (the pure twin
+    # lends its receive buffer, which holds only bytes this stream brought).
+    # Leave freed blocks full of a pattern where that object will be
+    # allocated (a debug interpreter fills fresh blocks with one anyway).
+    backend = native
+    dec = decoder(backend)
+    body = payload(BIG, text)
+    wire = frame(backend, 1 if text else 2, body)
+    # glibc: freeing a large mapped block raises the size malloc maps, so
+    # the next megabyte comes from the heap and goes back to it dirty.
+    junk = bytes(8 * BIG)
+    del junk
+    junk = b"\xa5" * (4 * BIG)
+    del junk
+    buf = lend_inside(dec, wire, 14)
+    assert buf.tobytes() == bytes(len(buf))
+    # A short read: the rest of the window, lent again, is still zeros.
+    buf[:1000] = wire[14:1014]
+    assert dec.buffer_updated(1000) == []
+    buf = dec.get_buffer(-1)
+    assert buf.tobytes() == bytes(len(buf))
+    n = fill(buf, wire, 1014)
+    got = dec.buffer_updated(n) + read_all(dec, wire[1014 + n:])
+    assert [m.data for m in got] == [body.decode() if text else body]
+
+
 def kept_view_case(backend, keep, text):
     """A lent payload read whose view the caller keeps in some form; then
     writes through what was kept must change nothing that was delivered."""

@@ -151,6 +151,9 @@ cdef class _Decoder:
     cdef PyObject *_data
     cdef Py_ssize_t _data_len
     cdef Py_ssize_t _data_cap
+    # Bytes [0, _clean) of the payload object hold data or zeros: what lies
+    # beyond is fresh heap memory, which a lent view must never show.
+    cdef Py_ssize_t _clean
     cdef wsc_utf8_stream _utf8
 
     # The payload of a control frame that is still arriving.
@@ -167,6 +170,7 @@ cdef class _Decoder:
         self._data = NULL
         self._data_len = 0
         self._data_cap = 0
+        self._clean = 0
         self._mstr = False
 
     @cython.final
@@ -243,12 +247,24 @@ cdef class _Decoder:
         room = <uint64_t>(self._data_cap - self._data_len)
         if room > left + _LEND_SPARE:
             room = left + _LEND_SPARE
+        self._zero_fresh(self._data_len + <Py_ssize_t>room)
         lease = _Lease.over(<object>self._data, <char *>self._data_ptr() + self._data_len, <Py_ssize_t>room)
         view = lease.lend()
         self._lease = lease
         self._lease_view = view
         self._lent = True
         return view
+
+    @cython.final
+    cdef void _zero_fresh(self, Py_ssize_t end) noexcept:
+        """Zero what of the payload object up to ``end`` was never written,
+        each byte once: the caller may read a lent view before any read
+        fills it."""
+        cdef Py_ssize_t start = self._clean if self._clean > self._data_len else self._data_len
+        if end > start:
+            memset(<char *>self._data_ptr() + start, 0, <size_t>(end - start))
+        if end > self._clean:
+            self._clean = end
 
     @cython.critical_section
     def buffer_updated(self, nbytes):
@@ -675,6 +691,7 @@ cdef class _Decoder:
                     spare = self._spare if length >= <uint64_t>(n - pos) + _LEND_MIN else 0
                     self._data = _new_str(<Py_ssize_t>length + spare, 127)
                     self._data_cap = <Py_ssize_t>length + spare
+                    self._clean = 0
         return self._take_piece(p, pos, n, out)
 
     @cython.final
@@ -800,6 +817,10 @@ cdef class _Decoder:
             # may bring the next header into ``spare`` bytes of room; they
             # are cut off again when the payload is handed out.
             cap += spare
+        # A resize keeps the old contents, zeros included; a new object has
+        # only what _data_len counts.
+        if self._data == NULL:
+            self._clean = 0
         if self._mstr:
             if self._data == NULL:
                 self._data = _new_str(cap, 127)
