@@ -136,7 +136,9 @@ def receive(backends, size, count, segment=None):
     loopback row includes."""
     sock = _Socket(memoryview(b"".join(_data.frame_stream(size, count, False, True).chunks)), segment)
 
-    def buffered(mod):
+    def reading(mod, read, how):
+        """A fresh decoder per sample; ``read(dec)`` takes one read into it
+        and returns the messages that read completed."""
         def setup():
             return mod.MessageDecoder(role="server", max_message_size=size)
 
@@ -144,25 +146,18 @@ def receive(backends, size, count, segment=None):
             n = 0
             sock.rewind()
             while sock.more():
-                n += len(dec.buffer_updated(sock.recv_into(dec.get_buffer(-1))))
+                n += len(read(dec))
             return n
 
         _check(run(setup()) == count, "message count")
-        return Batch(setup, run), "recv_into(get_buffer(-1)), buffer_updated"
+        return Batch(setup, run), how
+
+    def buffered(mod):
+        return reading(mod, lambda dec: dec.buffer_updated(sock.recv_into(dec.get_buffer(-1))),
+                       "recv_into(get_buffer(-1)), buffer_updated")
 
     def fed(mod):
-        def setup():
-            return mod.MessageDecoder(role="server", max_message_size=size)
-
-        def run(dec):
-            n = 0
-            sock.rewind()
-            while sock.more():
-                n += len(dec.feed(sock.recv(PROTOCOL_READ)))
-            return n
-
-        _check(run(setup()) == count, "message count")
-        return Batch(setup, run), "feed(recv(262144))"
+        return reading(mod, lambda dec: dec.feed(sock.recv(PROTOCOL_READ)), "feed(recv(262144))")
 
     def floor():
         def run(buf):
