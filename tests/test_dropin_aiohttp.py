@@ -14,6 +14,7 @@ pytest.importorskip("aiohttp")
 from aiohttp._websocket import helpers, reader_py, writer  # noqa: E402
 
 from conftest import NEUTRAL_CWD, subprocess_env  # noqa: E402
+from dropins import assert_refuses, install_or_skip  # noqa: E402
 from wscodec.integrations import _aiohttp_reader  # noqa: E402
 from wscodec.integrations import aiohttp as dropin  # noqa: E402
 
@@ -103,7 +104,8 @@ def test_pure_reader_reads_the_same(mine, no_extensions):
     for trial in range(40):
         stream, seed = _masked_stream(rng), rng.random()
         stock = _read(stream, random.Random(seed))
-        assert mine.install() and reader_py.websocket_mask is mine.websocket_mask
+        install_or_skip(mine)
+        assert reader_py.websocket_mask is mine.websocket_mask
         dropped_in = _read(stream, random.Random(seed))
         mine.uninstall()
         assert reader_py.websocket_mask is python_mask
@@ -132,13 +134,14 @@ def test_pure_writer_sends_the_same(mine, no_extensions):
         return b"".join(transport.out)
 
     stock = asyncio.run(send())
-    assert mine.install() and writer.websocket_mask is mine.websocket_mask
+    install_or_skip(mine)
+    assert writer.websocket_mask is mine.websocket_mask
     assert asyncio.run(send()) == stock  # same seeded keys: the very same bytes
 
 
 def test_helpers_masker_is_never_rebound(no_extensions):
     before = helpers.websocket_mask
-    dropin.install()
+    install_or_skip(dropin)
     assert helpers.websocket_mask is before
 
 
@@ -169,7 +172,7 @@ def test_with_compiled_extensions_install_changes_nothing():
     assert out.stdout.strip() == "ok"
 
 
-def test_outside_the_tested_range_warns_and_changes_nothing(monkeypatch, no_extensions):
+def test_outside_supported_releases_warns_and_changes_nothing(monkeypatch, no_extensions):
     from wscodec.integrations import DropinVersionWarning
 
     monkeypatch.setattr(dropin._integration, "installed_version", lambda: "4.0.0")
@@ -178,3 +181,30 @@ def test_outside_the_tested_range_warns_and_changes_nothing(monkeypatch, no_exte
         assert dropin.install() is False
     assert any(issubclass(w.category, DropinVersionWarning) for w in caught)
     assert writer.websocket_mask is python_mask
+
+
+def test_refuses_a_changed_masker(monkeypatch, no_extensions):
+    def changed(mask, data):  # masks nothing
+        assert isinstance(data, bytearray)
+
+    # As a release whose pure-Python masker changed would bind it everywhere.
+    monkeypatch.setattr(helpers, "_websocket_mask_python", changed)
+    monkeypatch.setattr(writer, "websocket_mask", changed)
+    monkeypatch.setattr(reader_py, "websocket_mask", changed)
+    assert_refuses(dropin, "websocket_mask")
+    assert writer.websocket_mask is reader_py.websocket_mask is changed
+
+
+@pytest.mark.parametrize("name", ["_feed_data", "_handle_frame"])
+def test_refuses_a_changed_reader(monkeypatch, no_extensions, name):
+    own = reader_py.WebSocketReader.__dict__[name]
+
+    def changed(self, *args):
+        return own(self, *args)  # the same calls, but not the code mirrored
+
+    monkeypatch.setattr(reader_py.WebSocketReader, name, changed)
+    # One digest covers both methods: the first swap checked names it.
+    assert_refuses(dropin, "WebSocketReader._feed_data")
+    # The masker, whose own check passes, was not swapped either.
+    assert writer.websocket_mask is reader_py.websocket_mask is python_mask
+    assert reader_py.WebSocketReader.__dict__[name] is changed

@@ -13,6 +13,7 @@ import test_dropin_aiohttp as shared  # noqa: E402
 from aiohttp._websocket import reader_py, writer  # noqa: E402
 
 import wire  # noqa: E402
+from dropins import assert_refuses, install_or_skip  # noqa: E402
 from wscodec.integrations import _aiohttp_reader  # noqa: E402
 from wscodec.integrations import aiohttp as dropin  # noqa: E402
 
@@ -20,7 +21,9 @@ Reader = reader_py.WebSocketReader
 mine, no_extensions = shared.mine, shared.no_extensions  # fixtures
 
 if not _aiohttp_reader.is_mirrored(reader_py):
-    pytest.skip("this aiohttp's reader is not the one the drop-in mirrors", allow_module_level=True)
+    # test_dropin_aiohttp proves that install() then refuses cleanly.
+    pytest.skip("this aiohttp's reader is not the one the drop-in mirrors: install() refuses it",
+                allow_module_level=True)
 
 
 def _stream(rng):
@@ -118,7 +121,7 @@ def test_reader_reads_and_fails_the_same(mine, no_extensions, max_msg_size, comp
         settings = dict(max_msg_size=max_msg_size, compress=compress, decode_text=rng.random() < 0.8,
                         limit=rng.choice([16, 2**16]))
         stock = _read(stream, random.Random(seed), **settings)
-        assert mine.install()
+        install_or_skip(mine)
         assert Reader.__dict__["_feed_data"].__module__ == _aiohttp_reader.__name__
         dropped_in = _read(stream, random.Random(seed), **settings)
         mine.uninstall()
@@ -127,7 +130,7 @@ def test_reader_reads_and_fails_the_same(mine, no_extensions, max_msg_size, comp
 
 
 def test_oversized_frame_is_refused_before_its_payload_arrives(mine, no_extensions):
-    mine.install()
+    install_or_skip(mine)
 
     async def run():
         queue = reader_py.WebSocketDataQueue(_Protocol(), 2**16, loop=asyncio.get_running_loop())
@@ -143,7 +146,7 @@ def test_oversized_frame_is_refused_before_its_payload_arrives(mine, no_extensio
 
 
 def test_masked_control_payloads_stay_bytearrays(mine, no_extensions):
-    mine.install()
+    install_or_skip(mine)
 
     async def run():
         queue = reader_py.WebSocketDataQueue(_Protocol(), 2**16, loop=asyncio.get_running_loop())
@@ -158,8 +161,8 @@ def test_masked_control_payloads_stay_bytearrays(mine, no_extensions):
 
 def test_only_over_the_reader_it_mirrors(monkeypatch, no_extensions):
     monkeypatch.setattr(_aiohttp_reader, "MIRRORED", frozenset())
-    assert dropin.install()
-    assert reader_py.websocket_mask is dropin.websocket_mask
+    assert_refuses(dropin, "WebSocketReader._feed_data")
+    assert reader_py.websocket_mask is shared.python_mask
     assert Reader.__dict__["_feed_data"].__module__ == reader_py.__name__
 
 

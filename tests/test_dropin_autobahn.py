@@ -12,6 +12,7 @@ import pytest
 pytest.importorskip("autobahn.websocket")
 from autobahn.websocket import HAS_NVX  # noqa: E402
 
+from dropins import assert_refuses, install_or_skip  # noqa: E402
 from wscodec.integrations import autobahn as dropin  # noqa: E402
 
 
@@ -142,7 +143,8 @@ def test_install_rebinds_protocol_names_and_uninstall_restores():
     before = (protocol.Utf8Validator, protocol.create_xor_masker,
               utf8validator.Utf8Validator, xormasker.create_xor_masker)
     try:
-        assert dropin.install() and dropin.install()  # idempotent
+        install_or_skip(dropin)
+        assert dropin.install()  # idempotent
         assert dropin.is_installed()
         assert protocol.Utf8Validator is utf8validator.Utf8Validator is dropin.Utf8Validator
         assert protocol.create_xor_masker is xormasker.create_xor_masker is dropin.create_xor_masker
@@ -155,15 +157,59 @@ def test_install_rebinds_protocol_names_and_uninstall_restores():
             utf8validator.Utf8Validator, xormasker.create_xor_masker) == before
 
 
-def test_outside_the_tested_range_warns_and_changes_nothing(monkeypatch):
+def test_releases_older_than_supported_are_refused(monkeypatch):
     import autobahn.websocket.protocol as protocol
 
     from wscodec.integrations import DropinVersionWarning
 
-    monkeypatch.setattr(dropin._integration, "installed_version", lambda: "27.1.0")
+    monkeypatch.setattr(dropin._integration, "installed_version", lambda: "26.9.1")
     before = protocol.Utf8Validator
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         assert dropin.install() is False
     assert any(issubclass(w.category, DropinVersionWarning) for w in caught)
     assert protocol.Utf8Validator is before and not dropin.is_installed()
+
+
+def test_a_newer_release_number_alone_is_not_refused(monkeypatch):
+    """autobahn's versions are dates: the checks decide, not the number."""
+    monkeypatch.setattr(dropin._integration, "installed_version", lambda: "27.6.0")
+    try:
+        install_or_skip(dropin)
+        assert dropin.is_installed()
+    finally:
+        dropin.uninstall()
+
+
+@pytest.mark.parametrize("module", ["protocol", "utf8validator"])
+def test_refuses_a_changed_validator(monkeypatch, module):
+    import autobahn.websocket.protocol as protocol
+    import autobahn.websocket.utf8validator as utf8validator
+
+    owner = {"protocol": protocol, "utf8validator": utf8validator}[module]
+
+    class Changed(owner.Utf8Validator):
+        def validate(self, ba):  # accepts anything
+            return True, True, len(ba), len(ba)
+
+    dropin.uninstall()
+    monkeypatch.setattr(owner, "Utf8Validator", Changed)
+    assert_refuses(dropin, f"autobahn.websocket.{module}.Utf8Validator")
+    assert owner.Utf8Validator is Changed
+
+
+@pytest.mark.parametrize("module", ["protocol", "xormasker"])
+def test_refuses_a_changed_masker(monkeypatch, module):
+    import autobahn.websocket.protocol as protocol
+    import autobahn.websocket.xormasker as xormasker
+
+    owner = {"protocol": protocol, "xormasker": xormasker}[module]
+    own = owner.create_xor_masker
+
+    def create_xor_masker(mask, length=None):
+        return xormasker.XorMaskerNull(mask)  # masks nothing
+
+    dropin.uninstall()
+    monkeypatch.setattr(owner, "create_xor_masker", create_xor_masker)
+    assert_refuses(dropin, f"autobahn.websocket.{module}.create_xor_masker")
+    assert owner.create_xor_masker is create_xor_masker is not own

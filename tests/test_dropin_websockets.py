@@ -14,12 +14,13 @@ pytest.importorskip("websockets")
 import websockets.frames as frames  # noqa: E402
 from websockets.utils import apply_mask as websockets_fallback  # noqa: E402
 
+from dropins import assert_refuses, install_or_skip  # noqa: E402
 from wscodec.integrations import websockets as dropin  # noqa: E402
 from wscodec.integrations._support import version_in_range  # noqa: E402
 
-if not version_in_range(dropin.installed_version(), dropin.TESTED_VERSIONS):
+if not version_in_range(dropin.installed_version(), dropin.SUPPORTED_VERSIONS):
     # CPython 3.10 gets websockets 16: install() rightly declines it.
-    pytest.skip(f"websockets {dropin.installed_version()} is outside {dropin.TESTED_VERSIONS}", allow_module_level=True)
+    pytest.skip(f"websockets {dropin.installed_version()} is outside {dropin.SUPPORTED_VERSIONS}", allow_module_level=True)
 
 from conftest import NEUTRAL_CWD, subprocess_env  # noqa: E402
 
@@ -123,7 +124,7 @@ def test_server_protocol_is_unchanged(mine, build):
         stream = _frames(rng)
         seed = rng.random()
         stock = _receive(stream, random.Random(seed))
-        assert mine.install()
+        install_or_skip(mine)
         assert frames.apply_mask is (mine.apply_mask if build == "fallback" else own_mask)
         dropped_in = _receive(stream, random.Random(seed))
         mine.uninstall()
@@ -147,7 +148,7 @@ def test_client_sends_the_same_frames_on_the_fallback(mine, fallback):
         return FrameDecoder(role="server", max_frame_size=None).feed(wire)
 
     stock = sent()
-    assert mine.install()
+    install_or_skip(mine)
     assert sent() == stock
 
 
@@ -178,7 +179,7 @@ def _echo_over_loopback():
 
 def test_asyncio_echo_over_loopback(mine, build):
     stock = _echo_over_loopback()
-    assert mine.install()
+    install_or_skip(mine)
     assert _echo_over_loopback() == stock
 
 
@@ -194,7 +195,8 @@ def test_with_the_c_extension_only_the_parser_is_swapped():
     meta_path = list(sys.meta_path)
     try:
         for _ in range(2):  # idempotent
-            assert dropin.install() and dropin.is_installed()
+            install_or_skip(dropin)
+            assert dropin.is_installed()
             assert frames.apply_mask is own_mask
             swapped = frames.Frame.__dict__["parse"]
             assert isinstance(swapped, classmethod) and swapped is not own_parse
@@ -215,7 +217,9 @@ LEGACY_SCRIPT = r"""
 import sys, warnings
 sys.modules["websockets.speedups"] = None  # the build without its C extension
 import wscodec.integrations.websockets as dropin
-assert dropin.install()
+if not dropin.install():
+    print("refused")  # the in-process tests check that refusal
+    sys.exit(0)
 assert "websockets.legacy" not in sys.modules, "install() imported websockets.legacy"
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -237,10 +241,13 @@ def test_legacy_framing_is_rebound_when_imported_never_before(lane):
     env = subprocess_env(**({"WSCODEC_NO_EXTENSIONS": "1"} if lane == "pure" else {}))
     out = subprocess.run([sys.executable, "-c", LEGACY_SCRIPT], env=env, cwd=NEUTRAL_CWD,
                          capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+    assert out.returncode == 0, out.stderr
+    if out.stdout.strip() == "refused":
+        pytest.skip(f"the drop-in refuses this release: {out.stderr.strip()}")
+    assert out.stdout.strip() == "ok", out.stderr
 
 
-def test_outside_the_tested_range_warns_and_changes_nothing(monkeypatch, build):
+def test_outside_supported_releases_warns_and_changes_nothing(monkeypatch, build):
     from wscodec.integrations import DropinVersionWarning
 
     own_mask, own_parse = frames.apply_mask, frames.Frame.__dict__["parse"]
@@ -251,3 +258,30 @@ def test_outside_the_tested_range_warns_and_changes_nothing(monkeypatch, build):
     assert any(issubclass(w.category, DropinVersionWarning) for w in caught)
     assert frames.apply_mask is own_mask
     assert frames.Frame.__dict__["parse"] is own_parse
+
+
+def test_refuses_a_changed_fallback_masker(monkeypatch, fallback):
+    import websockets.utils as utils
+
+    def changed(data, mask):  # masks nothing
+        return bytes(data)
+
+    # As a release whose pure-Python masker changed would bind it.
+    monkeypatch.setattr(utils, "apply_mask", changed)
+    monkeypatch.setattr(frames, "apply_mask", changed)
+    assert_refuses(dropin, "websockets.frames.apply_mask")
+    assert frames.apply_mask is changed
+
+
+def test_refuses_where_the_parser_is_not_mirrored(build):
+    """Whatever release the registry served: install() takes it, or its
+    parser is not the code mirrored and install() refuses cleanly."""
+    import websockets.streams as streams
+
+    from wscodec.integrations import _websockets_parse
+
+    if _websockets_parse.is_mirrored(frames, streams):
+        install_or_skip(dropin)
+        assert dropin.is_installed()
+    else:
+        assert_refuses(dropin, "Frame.parse")

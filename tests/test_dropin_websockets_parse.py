@@ -16,13 +16,16 @@ import websockets.streams as streams  # noqa: E402
 
 import wire  # noqa: E402
 from wscodec.integrations import _websockets_parse  # noqa: E402
+from dropins import assert_refuses, install_or_skip  # noqa: E402
 from wscodec.integrations import websockets as dropin  # noqa: E402
 from wscodec.integrations._support import version_in_range  # noqa: E402
 
-if not version_in_range(dropin.installed_version(), dropin.TESTED_VERSIONS):
-    pytest.skip(f"websockets {dropin.installed_version()} is outside {dropin.TESTED_VERSIONS}", allow_module_level=True)
+if not version_in_range(dropin.installed_version(), dropin.SUPPORTED_VERSIONS):
+    pytest.skip(f"websockets {dropin.installed_version()} is outside {dropin.SUPPORTED_VERSIONS}", allow_module_level=True)
 if not _websockets_parse.is_mirrored(frames, streams):
-    pytest.skip("this websockets' parser is not the one the drop-in mirrors", allow_module_level=True)
+    # test_dropin_websockets proves that install() then refuses cleanly.
+    pytest.skip("this websockets' parser is not the one the drop-in mirrors: install() refuses it",
+                allow_module_level=True)
 
 mine, build = shared.mine, shared.build  # fixtures
 
@@ -116,7 +119,7 @@ def test_protocol_receives_and_fails_the_same(mine, build, server, max_size, def
         stream, seed = _stream(rng, masked=server), rng.random()
         settings = dict(server=server, max_size=max_size, deflate=deflate, cut=rng.choice([0, 0, 1, 5]))
         stock = _receive(stream, random.Random(seed), **settings)
-        assert mine.install()
+        install_or_skip(mine)
         assert frames.Frame.__dict__["parse"].__func__.__module__ == _websockets_parse.__name__
         dropped_in = _receive(stream, random.Random(seed), **settings)
         mine.uninstall()
@@ -133,7 +136,7 @@ def test_other_readers_get_websockets_own_parser(mine, build):
         yield
         return next(pieces)
 
-    mine.install()
+    install_or_skip(mine)
     parsing = frames.Frame.parse(read_exact, mask=True)
     next(parsing)
     with pytest.raises(StopIteration) as done:
@@ -145,14 +148,26 @@ def test_other_readers_get_websockets_own_parser(mine, build):
 def test_only_over_the_parser_it_mirrors(monkeypatch, build):
     own_mask = frames.apply_mask
     monkeypatch.setattr(_websockets_parse, "MIRRORED", frozenset())
-    assert dropin.install()
-    assert frames.apply_mask is (dropin.apply_mask if build == "fallback" else own_mask)
+    assert_refuses(dropin, "Frame.parse")
+    assert frames.apply_mask is own_mask  # on the fallback too: nothing is swapped
     assert frames.Frame.__dict__["parse"].__func__.__module__ == frames.__name__
+
+
+def test_refuses_a_changed_parser(monkeypatch, build):
+    own = frames.Frame.__dict__["parse"].__func__
+
+    def parse(cls, read_exact, *, mask, max_size=None, extensions=None):
+        return (yield from own(cls, read_exact, mask=mask, max_size=max_size, extensions=extensions))
+
+    changed = classmethod(parse)
+    monkeypatch.setattr(frames.Frame, "parse", changed)
+    assert_refuses(dropin, "Frame.parse")
+    assert frames.Frame.__dict__["parse"] is changed
 
 
 def test_uninstall_restores_the_classmethod(build):
     own = frames.Frame.__dict__["parse"]
-    assert dropin.install()
+    install_or_skip(dropin)
     assert isinstance(frames.Frame.__dict__["parse"], classmethod)
     dropin.uninstall()
     assert frames.Frame.__dict__["parse"] is own

@@ -10,6 +10,7 @@ import warnings
 
 import pytest
 
+from dropins import assert_refuses, install_or_skip
 from wscodec.integrations import DropinVersionWarning, _support
 from wscodec.integrations import tornado as tornado_dropin
 from wscodec.integrations import websocket_client as wsc_dropin
@@ -54,10 +55,14 @@ def fake_library(monkeypatch):
     return module
 
 
-def _integration(spec=">=1.2,<1.3", distribution="fakelib"):
+def _accept(original, replacement):
+    return None
+
+
+def _integration(spec=">=1.2,<1.3", distribution="fakelib", check=_accept):
     return _support.Integration(distribution, spec, lambda: [
-        _support.Swap("fakelib", "func", lambda: "mine"),
-        _support.Swap("fakelib", "Target.static", staticmethod(lambda x: ("mine", x))),
+        _support.Swap("fakelib", "func", lambda: "mine", check=_accept),
+        _support.Swap("fakelib", "Target.static", staticmethod(lambda x: ("mine", x)), check=check),
     ])
 
 
@@ -77,10 +82,10 @@ def test_install_uninstall_idempotent(fake_library):
     assert fake_library.Target.__dict__["static"] is own_static
 
 
-def test_outside_tested_range_warns_and_changes_nothing(fake_library):
+def test_outside_supported_releases_warns_and_changes_nothing(fake_library):
     own = fake_library.func
     it = _integration(spec=">=2.0")
-    with pytest.warns(DropinVersionWarning, match="fakelib"):
+    with pytest.warns(DropinVersionWarning, match="fakelib 1.2.3 not installed: it supports >=2.0"):
         assert it.install() is False
     assert fake_library.func is own and not it.is_installed()
     with warnings.catch_warnings():
@@ -88,6 +93,43 @@ def test_outside_tested_range_warns_and_changes_nothing(fake_library):
         assert it.install(force=True) is True
     assert fake_library.func() == "mine"
     it.uninstall()
+
+
+def test_a_failed_check_refuses_before_any_swap(fake_library):
+    own_func, own_static = fake_library.func, fake_library.Target.__dict__["static"]
+    seen = []
+
+    def check(original, replacement):
+        seen.append((original, replacement))
+        return "gives something else"
+
+    it = _integration(check=check)
+    with pytest.warns(DropinVersionWarning, match=r"fakelib\.Target\.static gives something else"):
+        assert it.install() is False
+    # The check saw the library's object, and the first swap, whose check
+    # passed, was not made either.
+    assert seen[0][0] is own_static
+    assert fake_library.func is own_func and fake_library.Target.__dict__["static"] is own_static
+    assert not it.is_installed()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert it.install(force=True) is True  # force skips the checks
+    assert fake_library.Target.static(1) == ("mine", 1)
+    it.uninstall()
+
+
+def test_a_gone_name_refuses(fake_library):
+    it = _support.Integration("fakelib", ">=1", lambda: [
+        _support.Swap("fakelib", "func", lambda: "mine", check=_accept),
+        _support.Swap("fakelib", "missing", lambda: "mine", check=_accept),
+    ])
+    own = fake_library.func
+    with pytest.warns(DropinVersionWarning, match="fakelib.missing is gone"):
+        assert it.install() is False
+    assert fake_library.func is own and not it.is_installed()
+    with pytest.raises(AttributeError, match="fakelib.missing"):
+        it.install(force=True)
+    assert fake_library.func is own and not it.is_installed()
 
 
 def test_absent_library_is_an_import_error(fake_library):
@@ -120,14 +162,54 @@ def test_reinstall_after_reimport(fake_library, monkeypatch):
 
 
 def test_failed_install_reverts_the_swaps_made(fake_library):
+    def broken_factory():
+        raise RuntimeError("cannot build the replacement")
+
     it = _support.Integration("fakelib", ">=1", lambda: [
-        _support.Swap("fakelib", "func", lambda: "mine"),
-        _support.Swap("fakelib", "missing", lambda: "mine"),
+        _support.Swap("fakelib", "func", lambda: "mine", check=_accept),
+        _support.Swap("fakelib", "Target.static", broken_factory, lazy=True, check=_accept),
     ])
     own = fake_library.func
-    with pytest.raises(AttributeError, match="fakelib.missing"):
+    with pytest.raises(RuntimeError, match="cannot build"):
         it.install()
     assert fake_library.func is own and not it.is_installed()
+
+
+def _masker(mask, data):
+    return bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+
+
+def _same_masker_written_otherwise(mask, data):
+    out = bytearray(data)
+    for i in range(len(out)):
+        out[i] ^= mask[i & 3]
+    return bytes(out)
+
+
+def test_behaves_like_compares_parameters_results_and_exception_types():
+    check = _support.behaves_like((b"abcd", b"hello"), (b"ab", b"hello"))
+    assert check(_same_masker_written_otherwise, _masker) is None
+    assert "gives b'hello'" in check(lambda mask, data: bytes(data), _masker)
+    assert "other parameters" in check(lambda key, data: _masker(key, data), _masker)
+    assert "other parameters" in check(lambda mask, data=b"": _masker(mask, data), _masker)
+    def strict(mask, data):
+        if len(mask) != 4:
+            raise ValueError("mask must be 4 bytes")
+        return _masker(mask, data)
+
+    # Same results, but another exception type for the short mask.
+    assert "raises ValueError" in check(strict, _masker)
+    assert check(len, len) is None  # no signature to read: the calls decide
+    # bytes against bytearray, True against 1: the reprs differ.
+    assert check(lambda mask, data: bytearray(_masker(mask, data)), _masker) is not None
+
+
+def test_mirrors_asks_at_install_time():
+    state = {"mirrored": True}
+    check = _support.mirrors(lambda: state["mirrored"])
+    assert check(object(), object()) is None
+    state["mirrored"] = False
+    assert "source digest" in check(object(), object())
 
 
 def test_source_digest_follows_the_source(tmp_path, monkeypatch):
@@ -144,11 +226,13 @@ def test_source_digest_follows_the_source(tmp_path, monkeypatch):
     assert _support.source_digest(one, len) is None  # no source: nothing to compare
 
 
-@pytest.mark.parametrize("module", [wsproto_dropin, wsc_dropin, tornado_dropin])
-def test_every_integration_has_the_same_interface(module):
-    for name in ("install", "uninstall", "is_installed", "installed_version", "TESTED_VERSIONS"):
-        assert hasattr(module, name), name
-    assert "Replaced" in module.__doc__ and "Not replaced" in module.__doc__
+@pytest.mark.parametrize("name", ["wsproto", "websocket_client", "tornado", "autobahn", "websockets", "aiohttp"])
+def test_every_integration_has_the_same_interface(name):
+    module = importlib.import_module(f"wscodec.integrations.{name}")
+    for attr in ("install", "uninstall", "is_installed", "installed_version", "SUPPORTED_VERSIONS"):
+        assert hasattr(module, attr), attr
+    assert "replaced" in module.__doc__ and "not replaced" in module.__doc__.lower()
+    assert "Checked before installing" in module.__doc__
 
 
 # --- the replacements, against the libraries' own code --------------------------
@@ -178,7 +262,7 @@ def test_wsproto_install_reaches_connections():
     from wsproto.events import BytesMessage
     from wsproto.frame_protocol import XorMaskerSimple as own
 
-    wsproto_dropin.install()
+    install_or_skip(wsproto_dropin)
     try:
         assert wsproto.frame_protocol.XorMaskerSimple is wsproto_dropin.XorMaskerSimple
         client, server = Connection(ConnectionType.CLIENT), Connection(ConnectionType.SERVER)
@@ -228,7 +312,7 @@ def test_websocket_client_install_keeps_get_mask_key():
     frame = ABNF.create_frame("hello", ABNF.OPCODE_TEXT)
     frame.get_mask_key = lambda n: b"\x01\x02\x03\x04"
     expected = frame.format()
-    wsc_dropin.install()
+    install_or_skip(wsc_dropin)
     try:
         assert frame.format() == expected
         assert websocket._utils.validate_utf8(b"\xe2\x82") is True
@@ -254,10 +338,69 @@ def test_tornado_install_swaps_the_websocket_module_only():
     websocket = pytest.importorskip("tornado.websocket")
     web = importlib.import_module("tornado.web")
     own, own_web = websocket._websocket_mask, web._websocket_mask
-    tornado_dropin.install()
+    install_or_skip(tornado_dropin)
     try:
         assert websocket._websocket_mask is tornado_dropin.websocket_mask
         assert web._websocket_mask is own_web
     finally:
         tornado_dropin.uninstall()
     assert websocket._websocket_mask is own
+
+
+# --- a release whose replaced code changed is refused ---------------------------
+
+
+def test_wsproto_refuses_a_changed_masker(monkeypatch):
+    frame_protocol = pytest.importorskip("wsproto.frame_protocol")
+    own = frame_protocol.XorMaskerSimple
+
+    class Changed(own):
+        def process(self, data):  # masks nothing
+            return bytearray(data)
+
+    wsproto_dropin.uninstall()
+    monkeypatch.setattr(frame_protocol, "XorMaskerSimple", Changed)
+    assert_refuses(wsproto_dropin, "wsproto.frame_protocol.XorMaskerSimple")
+    assert frame_protocol.XorMaskerSimple is Changed
+
+
+@pytest.mark.parametrize("name", ["ABNF.mask", "_mask", "_validate_utf8"])
+def test_websocket_client_refuses_a_changed_function(monkeypatch, name):
+    abnf = pytest.importorskip("websocket._abnf")
+    utils = importlib.import_module("websocket._utils")
+    wsc_dropin.uninstall()
+    if name == "ABNF.mask":
+        monkeypatch.setattr(abnf.ABNF, "mask", staticmethod(lambda mask_key, data: data))
+    elif name == "_mask":
+        monkeypatch.setattr(abnf, "_mask", lambda mask_value, data_value: bytes(data_value))
+    else:
+        monkeypatch.setattr(utils, "_validate_utf8", lambda utfbytes: True)
+    # ABNF.mask calls _mask: a changed _mask changes what ABNF.mask gives too.
+    assert_refuses(wsc_dropin, name, *(["ABNF.mask"] if name == "_mask" else []))
+
+
+def test_tornado_refuses_a_changed_masker(monkeypatch):
+    websocket = pytest.importorskip("tornado.websocket")
+    tornado_dropin.uninstall()
+
+    def changed(mask, data):
+        return bytes(data)
+
+    monkeypatch.setattr(websocket, "_websocket_mask", changed)
+    assert_refuses(tornado_dropin, "tornado.websocket._websocket_mask")
+    assert websocket._websocket_mask is changed
+
+
+def test_tornado_takes_a_masker_that_behaves_the_same(monkeypatch):
+    """Other code that gives the same results (tornado's own pure-Python
+    masker, as on a build without its C extension) passes the check."""
+    websocket = pytest.importorskip("tornado.websocket")
+    util = importlib.import_module("tornado.util")
+    tornado_dropin.uninstall()
+    monkeypatch.setattr(websocket, "_websocket_mask", util._websocket_mask_python)
+    try:
+        install_or_skip(tornado_dropin)
+        assert websocket._websocket_mask is tornado_dropin.websocket_mask
+    finally:
+        tornado_dropin.uninstall()
+    assert websocket._websocket_mask is util._websocket_mask_python

@@ -15,16 +15,24 @@ One line at start-up turns it on::
 Every module here has the same four functions and one constant:
 
 - ``install(*, force=False) -> bool``: make the swaps.  Idempotent and safe
-  at import time (it imports the library itself).  Returns False, warns
-  with ``DropinVersionWarning`` and changes nothing when the installed
-  library is outside ``TESTED_VERSIONS`` (``force=True`` installs anyway).
-  Raises ``ImportError`` when the library is not installed at all: a
-  deployment that names a library it lacks is a mistake worth hearing about.
+  at import time (it imports the library itself).  Before anything is
+  swapped, each name to be replaced is checked as the library has it now:
+  where wscodec mirrors the library's code, its source digest must be one
+  wscodec was checked against; elsewhere the object must take the same
+  parameters and give the same results on a few calls as its replacement.
+  When a check fails, or the library is a major release the integration
+  has never seen (outside ``SUPPORTED_VERSIONS``), ``install()`` returns
+  False, warns with ``DropinVersionWarning`` saying which, and changes
+  nothing (``force=True`` installs anyway).  Each module's docstring says
+  which checks it makes.  Raises ``ImportError`` when the library is not
+  installed at all: a deployment that names a library it lacks is a
+  mistake worth hearing about.
 - ``uninstall()``: put the library's own functions back.  Idempotent.
 - ``is_installed() -> bool``.
 - ``installed_version() -> str``: the library's version (ImportError if absent).
-- ``TESTED_VERSIONS``: the range of the library's versions whose own test
-  suite passes identically with and without ``install()``.
+- ``SUPPORTED_VERSIONS``: the releases ``install()`` may go over, from the
+  oldest whose own test suite was run with it to below the next major
+  release; within it, the checks decide.
 
 The swaps are module attributes, so they reach every connection, including
 those opened before ``install()``; a program that copied a swapped function

@@ -14,7 +14,7 @@ Control frames keep aiohttp's ``bytearray`` path: a masked ping's payload
 reaches the application as a ``bytearray`` and stays one.
 
 It is installed only over the reader source it was checked against
-(``MIRRORED``); any other aiohttp keeps its own parser.
+(``MIRRORED``): over any other, ``install()`` refuses and changes nothing.
 """
 
 from __future__ import annotations

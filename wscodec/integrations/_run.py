@@ -5,7 +5,7 @@
 
 "none" runs it untouched, so that both runs of a library's test suite go
 through the same launcher.  Exits with status 3 when a drop-in did not
-install (a version outside its tested range must not pass as a patched run).
+install (a library it refused must not pass as a patched run).
 """
 
 from __future__ import annotations

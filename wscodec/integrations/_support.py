@@ -1,11 +1,19 @@
-"""The mechanism every drop-in shares: reversible attribute swaps, guarded
-by the version range of the library that they were tested with.
+"""The mechanism every drop-in shares: reversible attribute swaps, each
+guarded by a check of the very object it replaces.
 
-An integration is a list of ``Swap(module, name, replacement)``: after
-``install()``, ``module.name`` is ``replacement``; ``uninstall()`` puts the
-original object back.  Nothing is copied or wrapped, so a library that
-looks the name up at call time (a module global, a class attribute) picks
-the replacement up at once, in every connection, old and new.
+An integration is a list of ``Swap(module, name, replacement, check=...)``:
+after ``install()``, ``module.name`` is ``replacement``; ``uninstall()``
+puts the original object back.  Nothing is copied or wrapped, so a library
+that looks the name up at call time (a module global, a class attribute)
+picks the replacement up at once, in every connection, old and new.
+
+Before anything is swapped, every swap's ``check`` looks at the library's
+object as it is installed: a replacement that mirrors code statement for
+statement checks the source digest of what it mirrors (``mirrors``), any
+other checks the signature and a few calls against its own results
+(``behaves_like``).  A release whose replaced code did not change passes
+whatever its number; a patch release that changed it is refused.  The
+version number only bounds the major releases an integration has seen.
 """
 
 from __future__ import annotations
@@ -20,12 +28,22 @@ from collections.abc import Callable, Iterable
 from importlib import metadata
 from typing import Any
 
-__all__ = ["DropinVersionWarning", "Integration", "Swap", "source_digest", "version_in_range"]
+__all__ = [
+    "Check", "DropinVersionWarning", "Integration", "Swap", "behaves_like", "mirrors", "source_digest",
+    "version_in_range",
+]
 
 
 class DropinVersionWarning(UserWarning):
-    """The installed library is outside the version range that its
-    integration was tested with; the integration left it untouched."""
+    """The installed library is not one the integration can take part of:
+    a replaced name is gone or its code or behaviour changed, or it is a
+    major release the integration has never seen.  The warning says which;
+    the integration left the library untouched."""
+
+
+# check(original, replacement) -> None when the replacement can take the
+# original's place, else what differs, as the end of a sentence.
+Check = Callable[[Any, Any], "str | None"]
 
 
 class Swap:
@@ -35,14 +53,17 @@ class Swap:
     as one).  ``replacement``
     may be a zero-argument callable flagged by ``lazy=True``: it is called
     once, at the first install, after ``module`` is imported (for a
-    replacement that is built from the original, e.g. a subclass)."""
+    replacement that is built from the original, e.g. a subclass).
+    ``check`` is called with the library's object and the replacement (for
+    a lazy one, the factory) before anything is swapped."""
 
-    __slots__ = ("module", "name", "replacement", "lazy")
+    __slots__ = ("module", "name", "replacement", "lazy", "check")
 
-    def __init__(self, module: str, name: str, replacement: Any, *, lazy: bool = False) -> None:
+    def __init__(self, module: str, name: str, replacement: Any, *, check: Check, lazy: bool = False) -> None:
         self.module = module
         self.name = name
         self.replacement = replacement
+        self.check = check
         self.lazy = lazy
 
     def __repr__(self) -> str:
@@ -119,19 +140,77 @@ def source_digest(*functions: Any) -> str | None:
     return digest.hexdigest()
 
 
+def mirrors(is_mirrored: Callable[[], bool]) -> Check:
+    """The check of a replacement that mirrors the library's code: passes
+    while ``is_mirrored()`` (a source digest among the known ones) holds."""
+
+    def check(original: Any, replacement: Any) -> str | None:
+        if is_mirrored():
+            return None
+        return "is not the code its replacement mirrors (its source digest is not one of the known ones)"
+
+    return check
+
+
+def _parameters(function: Any) -> list[tuple[str, Any, bool]] | None:
+    """Name, kind and "has a default" of each parameter; None where Python
+    cannot read a signature (a C function without one)."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return None
+    return [(p.name, p.kind, p.default is not p.empty) for p in signature.parameters.values()]
+
+
+def _outcome(run: Callable[[Any, tuple[Any, ...]], Any], subject: Any, args: tuple[Any, ...]) -> str:
+    """What ``run(subject, args)`` gives, as text: its repr (so that bytes
+    and bytearray, True and 1 differ), or the type of what it raises."""
+    try:
+        return repr(run(subject, args))
+    except Exception as exc:  # noqa: BLE001 - the type is what is compared
+        return f"raises {type(exc).__name__}"
+
+
+def _call(function: Any, args: tuple[Any, ...]) -> Any:
+    return function(*args)
+
+
+def behaves_like(*calls: tuple[Any, ...], run: Callable[[Any, tuple[Any, ...]], Any] = _call) -> Check:
+    """The check of a replacement that keeps the original's contract: the
+    same parameters (where the original's signature can be read) and, for
+    each argument tuple of ``calls``, the same result from ``run(original,
+    args)`` as from ``run(replacement, args)``, or the same exception type.
+    ``run`` defaults to calling the object with the arguments; a class's
+    check drives an instance through its methods."""
+
+    def check(original: Any, replacement: Any) -> str | None:
+        theirs = _parameters(original)
+        if theirs is not None and theirs != _parameters(replacement):
+            return f"has other parameters than its replacement ({inspect.signature(original)})"
+        for args in calls:
+            got, want = _outcome(run, original, args), _outcome(run, replacement, args)
+            if got != want:
+                return f"gives {got[:80]} for {args!r:.80} where its replacement gives {want[:80]}"
+        return None
+
+    return check
+
+
 class Integration:
     """The install state of one library's drop-in.
 
     ``distribution`` is the name the library is installed under (what
-    ``pip`` and ``importlib.metadata`` call it), ``tested`` the version
-    range (see ``version_in_range``), ``swaps`` a callable returning the
-    list of ``Swap`` (called at install time, so that importing the
-    integration imports neither the library nor its replacements).
+    ``pip`` and ``importlib.metadata`` call it), ``supported`` the releases
+    it may install over (see ``version_in_range``: from the oldest release
+    whose suite was run, below the next major one), ``swaps`` a callable
+    returning the list of ``Swap`` (called at install time, so that
+    importing the integration imports neither the library nor its
+    replacements).
     """
 
-    def __init__(self, distribution: str, tested: str, swaps: Callable[[], Iterable[Swap]]) -> None:
+    def __init__(self, distribution: str, supported: str, swaps: Callable[[], Iterable[Swap]]) -> None:
         self.distribution = distribution
-        self.tested = tested
+        self.supported = supported
         self._swaps = swaps
         self._originals: list[_Done] | None = None  # [(swap, owner, name, original, replacement)]
         self._lock = threading.RLock()
@@ -150,29 +229,32 @@ class Integration:
     def install(self, *, force: bool = False) -> bool:
         """Swap the library's functions for wscodec's; returns True when
         they are in place (also when they already were), False when the
-        installed version is outside the tested range (a
-        ``DropinVersionWarning`` says so and nothing is changed; ``force``
-        installs anyway).  Raises ImportError if the library is absent."""
+        installed release is outside ``supported`` or a swap's check finds
+        that the object it would replace changed (a ``DropinVersionWarning``
+        says which, and nothing is changed; ``force`` installs anyway).
+        Raises ImportError if the library is absent."""
         with self._lock:
             if self._originals is not None:
                 return True
             version = self.installed_version()
-            if not version_in_range(version, self.tested):
-                if not force:
-                    warnings.warn(
-                        f"wscodec drop-in for {self.distribution} was tested with {self.tested}, "
-                        f"found {version}: not installed (install(force=True) to try it anyway)",
-                        DropinVersionWarning,
-                        stacklevel=2,
-                    )
-                    return False
+            if not force and not version_in_range(version, self.supported):
+                return self._refuse(version, f"it supports {self.supported}")
+            planned: list[tuple[Swap, Any, str, Any]] = []
+            for swap in self._swaps():
+                owner, name = _owner(swap.module, swap.name)
+                original = _current(owner, name)
+                if original is _ABSENT:
+                    problem: str | None = "is gone"
+                    if force:
+                        raise AttributeError(f"{swap.module}.{swap.name} is gone: nothing to replace")
+                else:
+                    problem = None if force else swap.check(original, swap.replacement)
+                if problem is not None:
+                    return self._refuse(version, f"{swap.module}.{swap.name} {problem}")
+                planned.append((swap, owner, name, original))
             done: list[_Done] = []
             try:
-                for swap in self._swaps():
-                    owner, name = _owner(swap.module, swap.name)
-                    original = _current(owner, name)
-                    if original is _ABSENT:
-                        raise AttributeError(f"{swap.module}.{swap.name} is gone: this version is not supported")
+                for swap, owner, name, original in planned:
                     replacement = swap.replacement() if swap.lazy else swap.replacement
                     setattr(owner, name, replacement)
                     done.append((swap, owner, name, original, replacement))
@@ -181,6 +263,15 @@ class Integration:
                 raise
             self._originals = done
             return True
+
+    def _refuse(self, version: str, why: str) -> bool:
+        warnings.warn(
+            f"wscodec drop-in for {self.distribution} {version} not installed: {why}; "
+            f"{self.distribution} is left as it is (install(force=True) to install anyway)",
+            DropinVersionWarning,
+            stacklevel=3,
+        )
+        return False
 
     def uninstall(self) -> None:
         """Put the library's own functions back; a no-op if not installed."""

@@ -19,7 +19,7 @@ through the extensions and checked exactly as websockets does; its
 ``bytearray`` that ``read_exact`` returns).
 
 It is installed only over the code it was checked against
-(``MIRRORED``): another websockets keeps its own parser.
+(``MIRRORED``): over any other, ``install()`` refuses and changes nothing.
 """
 
 from __future__ import annotations

@@ -25,6 +25,18 @@ frame parser and everything above it (its callbacks, limits and close
 handling are autobahn's behaviour; the codec work inside them is the part
 replaced here), and the NVX classes in ``autobahn.nvx`` themselves (their
 own tests compare them with autobahn's reference).
+
+Checked before installing, on each of the four names: the object there
+has the same parameters as its replacement, and gives the same answers
+on a few calls.  For the validator, the 4-tuples of a chunked stream that
+ends in a stray byte, after ``reset()``, and of a surrogate (the index
+autobahn rejects it at); for the masker, the bytes and ``pointer()`` of a
+chunked payload at two lengths (autobahn picks its masker class by
+length), after ``reset()``, and the exception type of a 3-byte key.
+The validator's replacement reads autobahn's own DFA table, so where the
+table is gone the check fails too.
+autobahn's versions are dates (26.11 is November 2026), not promises of
+compatibility, so no version is refused by its number: the checks decide.
 """
 
 from __future__ import annotations
@@ -34,17 +46,17 @@ from typing import TYPE_CHECKING, ClassVar
 
 from .. import Utf8Validator as _StreamValidator
 from .. import apply_mask
-from ._support import Integration, Swap
+from ._support import Integration, Swap, behaves_like
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
 __all__ = [
-    "TESTED_VERSIONS", "Utf8Validator", "XorMasker", "create_xor_masker",
+    "SUPPORTED_VERSIONS", "Utf8Validator", "XorMasker", "create_xor_masker",
     "install", "uninstall", "is_installed", "installed_version",
 ]
 
-TESTED_VERSIONS = ">=26.10,<26.11"
+SUPPORTED_VERSIONS = ">=26.10"
 
 _decode = codecs.utf_8_decode
 _REJECT = 1
@@ -158,16 +170,46 @@ def _unfinished_character(previous: bytes, ba: bytes) -> bytes:
     raise AssertionError("an unfinished character has no lead byte")
 
 
+def _validate_chunks(validator_class: type, args: tuple[list[bytes], ...]) -> list[tuple[bool, bool, int, int]]:
+    validator = validator_class()
+    answers = []
+    for chunks in args:
+        validator.reset()
+        answers += [validator.validate(chunk) for chunk in chunks]
+    return answers
+
+
+def _mask_chunks(factory: object, args: tuple[bytes, int, list[bytes]]) -> list[object]:
+    mask, length, chunks = args
+    masker = factory(mask, length)  # type: ignore[operator]
+    answers: list[object] = [(masker.process(chunk), masker.pointer()) for chunk in chunks]
+    masker.reset()
+    return answers + [masker.pointer(), masker.process(chunks[0])]
+
+
+_VALIDATOR_CHECK = behaves_like(
+    ([b"hello", "\u00e9".encode()[:1], "\u00e9".encode()[1:], "\u20ac\U0001f600".encode(), b"", b"x\xff"],
+     [b"abc\xed\xa0\x80x"]),
+    run=_validate_chunks,
+)
+_MASKER_CHECK = behaves_like(
+    (b"\x01\x02\x03\x04", 10, [b"hello", b"xyz", b""]),
+    (b"abcd", 1 << 20, [bytes(range(256)), b"abc", bytes(range(100))]),
+    (b"abc", 10, [b"hello"]),
+    run=_mask_chunks,
+)
+
+
 def _swaps() -> list[Swap]:
     return [
-        Swap("autobahn.websocket.protocol", "Utf8Validator", Utf8Validator),
-        Swap("autobahn.websocket.protocol", "create_xor_masker", create_xor_masker),
-        Swap("autobahn.websocket.utf8validator", "Utf8Validator", Utf8Validator),
-        Swap("autobahn.websocket.xormasker", "create_xor_masker", create_xor_masker),
+        Swap("autobahn.websocket.protocol", "Utf8Validator", Utf8Validator, check=_VALIDATOR_CHECK),
+        Swap("autobahn.websocket.protocol", "create_xor_masker", create_xor_masker, check=_MASKER_CHECK),
+        Swap("autobahn.websocket.utf8validator", "Utf8Validator", Utf8Validator, check=_VALIDATOR_CHECK),
+        Swap("autobahn.websocket.xormasker", "create_xor_masker", create_xor_masker, check=_MASKER_CHECK),
     ]
 
 
-_integration = Integration("autobahn", TESTED_VERSIONS, _swaps)
+_integration = Integration("autobahn", SUPPORTED_VERSIONS, _swaps)
 install = _integration.install
 uninstall = _integration.uninstall
 is_installed = _integration.is_installed

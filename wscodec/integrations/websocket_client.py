@@ -20,7 +20,14 @@ Replaced:
 Not replaced: ``ABNF.get_mask_key`` (applications override it to choose
 their keys; the key it returns is used as before), the frame parser, and
 everything else.  A mask key that is not exactly 4 bytes raises
-ValueError here; websocket-client never makes one.
+ValueError here, as it does in websocket-client.
+
+Checked before installing: each of the three functions has the same
+parameters as its replacement and gives the same result on a few inputs
+(``str`` and ``None`` data for ``mask``; ASCII, an unfinished character,
+a stray byte and a surrogate for the validator) and the same exception
+type for a 3-byte key.  Any websocket-client 1.x that passes gets the
+drop-in; 2.0 is refused until it has been seen.
 """
 
 from __future__ import annotations
@@ -28,14 +35,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import Utf8Validator, apply_mask
-from ._support import Integration, Swap
+from ._support import Integration, Swap, behaves_like
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
-__all__ = ["TESTED_VERSIONS", "mask", "install", "uninstall", "is_installed", "installed_version"]
+__all__ = ["SUPPORTED_VERSIONS", "mask", "install", "uninstall", "is_installed", "installed_version"]
 
-TESTED_VERSIONS = ">=1.9,<1.10"
+SUPPORTED_VERSIONS = ">=1.9,<2"
 
 
 def mask(mask_key: ReadableBuffer | str, data: ReadableBuffer | str | None) -> bytes:
@@ -59,14 +66,25 @@ def _validate_utf8(utfbytes: ReadableBuffer) -> bool:
     return Utf8Validator().feed(utfbytes)
 
 
-_integration = Integration(
-    "websocket-client", TESTED_VERSIONS,
-    lambda: [
-        Swap("websocket._abnf", "ABNF.mask", staticmethod(mask)),
-        Swap("websocket._abnf", "_mask", _mask),
-        Swap("websocket._utils", "_validate_utf8", _validate_utf8),
-    ],
-)
+def _swaps() -> list[Swap]:
+    from array import array
+
+    return [
+        Swap("websocket._abnf", "ABNF.mask", staticmethod(mask), check=behaves_like(
+            (b"abcd", b"hello"), (b"\x01\x02\x03\x04", bytes(range(256))), ("abcd", "h\xe9"), (b"abcd", None),
+            (b"abc", b"hello"),
+        )),
+        Swap("websocket._abnf", "_mask", _mask, check=behaves_like(
+            (array("B", b"abcd"), array("B", b"hello")), (b"\x01\x02\x03\x04", bytes(range(256))),
+        )),
+        Swap("websocket._utils", "_validate_utf8", _validate_utf8, check=behaves_like(
+            (b"",), (b"hello",), ("\u20ac".encode(),), (b"\xe2\x82",), (b"a\xff",), (b"\xed\xa0\x80",),
+            (b"\xf4\x90\x80\x80",),
+        )),
+    ]
+
+
+_integration = Integration("websocket-client", SUPPORTED_VERSIONS, _swaps)
 install = _integration.install
 uninstall = _integration.uninstall
 is_installed = _integration.is_installed

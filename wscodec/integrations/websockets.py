@@ -16,8 +16,7 @@ else a pure-Python fallback (PyPy, or an install without a compiler, e.g.
   ``max_size``, a ``read_exact`` that is not a ``StreamReader``'s) goes to
   websockets' own ``Frame.parse`` before a byte is consumed, so its
   waiting, errors and close reasons are unchanged; the frames built are
-  extended and checked exactly as websockets does.  This is only done
-  over the code it was checked against (``_websockets_parse.MIRRORED``).
+  extended and checked exactly as websockets does.
 - With the C extension that is all: websockets' C masker is as fast as
   wscodec's (they trade places by a few percent), so it stays.  Receiving
   gets about 1.3x faster at 20 B and 1 KiB and 1.45x at 64 KiB (websockets
@@ -36,6 +35,15 @@ Not replaced: ``websockets.utils.apply_mask`` and
 tests check), the Sans-I/O protocol above the parser (fragments, limits,
 close handshake), the legacy framing's parser, and UTF-8 decoding (already
 ``bytes.decode``).
+
+Checked before installing: the parser's replacement mirrors websockets'
+code, so ``Frame.parse``, ``Frame.check``, ``StreamReader.read_exact`` and
+``StreamReader.feed_data`` must have one of the source digests in
+``_websockets_parse.MIRRORED`` and ``Frame`` the same fields; a release
+that changed any of them is refused, whatever its number.  The fallback's
+``apply_mask`` must take the same parameters and give the same bytes on a
+few masks and payloads (and the same exception type for a 3-byte mask)
+as this one.  websockets 18 is refused until it has been seen.
 """
 
 from __future__ import annotations
@@ -48,15 +56,15 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from .. import apply_mask as _apply_mask
-from ._support import Integration, Swap
+from ._support import Integration, Swap, behaves_like, mirrors
 from ._websockets_parse import is_mirrored, parse_method
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
-__all__ = ["TESTED_VERSIONS", "apply_mask", "install", "uninstall", "is_installed", "installed_version"]
+__all__ = ["SUPPORTED_VERSIONS", "apply_mask", "install", "uninstall", "is_installed", "installed_version"]
 
-TESTED_VERSIONS = ">=17.0,<18"
+SUPPORTED_VERSIONS = ">=17.0,<18"
 
 _FRAMES = "websockets.frames"
 _LEGACY = "websockets.legacy.framing"
@@ -79,20 +87,28 @@ def _uses_fallback(module: ModuleType) -> bool:
     return module.apply_mask is fallback
 
 
+_MASK_CHECK = behaves_like(
+    (b"hello", b"abcd"), (bytes(range(256)) * 3, b"\x01\x02\x03\x04"), (bytearray(b"xyz"), b"abcd"),
+    (b"", b"abcd"), (b"hello", b"abc"),
+)
+
+
 def _swaps() -> list[Swap]:
     frames = importlib.import_module(_FRAMES)
+    streams = importlib.import_module(_STREAMS)
     swaps = []
     if _uses_fallback(frames):
-        swaps.append(Swap(_FRAMES, "apply_mask", apply_mask))
-    streams = importlib.import_module(_STREAMS)
-    if is_mirrored(frames, streams):
-        # On both builds: the parser unmasks through whichever apply_mask
-        # websockets.frames holds, its C one or the one swapped in above.
-        original = frames.Frame.__dict__["parse"]
-        swaps.append(Swap(_FRAMES, "Frame.parse", lambda: parse_method(frames, streams, original), lazy=True))
+        swaps.append(Swap(_FRAMES, "apply_mask", apply_mask, check=_MASK_CHECK))
+    # On both builds: the parser unmasks through whichever apply_mask
+    # websockets.frames holds, its C one or the one swapped in above.
+    original = frames.Frame.__dict__.get("parse")
+    swaps.append(Swap(
+        _FRAMES, "Frame.parse", lambda: parse_method(frames, streams, original), lazy=True,
+        check=mirrors(lambda: is_mirrored(frames, streams)),
+    ))
     legacy = sys.modules.get(_LEGACY)
     if legacy is not None and _uses_fallback(legacy):
-        swaps.append(Swap(_LEGACY, "apply_mask", apply_mask))
+        swaps.append(Swap(_LEGACY, "apply_mask", apply_mask, check=_MASK_CHECK))
     return swaps
 
 
@@ -137,7 +153,7 @@ class _WebsocketsIntegration(Integration):
     framing module: it is added to the installed swaps when it is imported."""
 
     def __init__(self) -> None:
-        super().__init__("websockets", TESTED_VERSIONS, _swaps)
+        super().__init__("websockets", SUPPORTED_VERSIONS, _swaps)
         self._finder = _LegacyFramingFinder(self._legacy_loaded)
 
     def install(self, *, force: bool = False) -> bool:
