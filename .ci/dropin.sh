@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # The drop-ins proven by the libraries' own test suites: every
-# .ci/dropin/<library>.sh installs that library at a pinned version from the
-# package registry into a venv of its own, takes the tests that the registry
-# ships, and runs them twice, without and with the library's install().  The
-# two pass sets must be identical.  Usage: bash .ci/dropin.sh [library ...]
+# .ci/dropin/<library>.sh installs that library from the package registry
+# into a venv of its own, takes the tests that the registry ships, and runs
+# them twice, without and with the library's install().  The two pass sets
+# must be identical.  Each script runs at two releases of its libraries:
+# the pinned one it names, and the newest one the registry serves (what a
+# user installs today; skipped where that is the pinned one).  On the
+# newest, install() may instead refuse, if the code it replaces changed:
+# the run then prints a DROP-IN INACTIVE banner and passes.
+# Usage: bash .ci/dropin.sh [library ...]
 # DROPIN_JOBS scripts run at a time (default 2: much of each is pip and
-# network-bound tests).  Budget: about 12 minutes on 2 cores for all of them
-# (wsproto, uvicorn, websocket-client and tornado with the shared wheel build:
-# 6.5 minutes measured on a loaded 2-core machine).
+# network-bound tests); DROPIN_RELEASES picks the releases ("pinned
+# newest").  Budget: about 12 minutes on 2 cores for all of them at one
+# release (wsproto, uvicorn, websocket-client and tornado with the shared
+# wheel build: 6.5 minutes measured on a loaded 2-core machine), plus the
+# suites of the libraries whose newest release is not the pinned one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DROPIN_WORK=${DROPIN_WORK:-$(mktemp -d /tmp/wscodec-dropin.XXXXXX)}
@@ -27,32 +34,51 @@ export WSCODEC_WHEEL
 echo "wscodec wheel: $WSCODEC_WHEEL"
 
 run_one() {
-    local script=$1 name t0 status=0
+    local release=$1 script=$2 name t0 status=0
     name=$(basename "$script" .sh)
     t0=$SECONDS
-    bash "$script" >"$DROPIN_WORK/$name.out" 2>&1 || status=$?
-    echo "$status $((SECONDS - t0))" >"$DROPIN_WORK/$name.status"
+    mkdir -p "$DROPIN_WORK/$release"
+    DROPIN_RELEASE=$release DROPIN_WORK="$DROPIN_WORK/$release" bash "$script" \
+        >"$DROPIN_WORK/$release/$name.out" 2>&1 || status=$?
+    echo "$status $((SECONDS - t0))" >"$DROPIN_WORK/$release/$name.status"
 }
 
-for script in "${scripts[@]}"; do
-    while [ "$(jobs -rp | wc -l)" -ge "${DROPIN_JOBS:-2}" ]; do wait -n || true; done
-    run_one "$script" &
+releases=(${DROPIN_RELEASES:-pinned newest})
+for release in "${releases[@]}"; do
+    for script in "${scripts[@]}"; do
+        while [ "$(jobs -rp | wc -l)" -ge "${DROPIN_JOBS:-2}" ]; do wait -n || true; done
+        run_one "$release" "$script" &
+    done
 done
 wait
 
 failed=()
-for script in "${scripts[@]}"; do
-    name=$(basename "$script" .sh)
-    printf '\n---- drop-in suite: %s\n' "$name"
-    grep -v "^WARNING: Location" "$DROPIN_WORK/$name.out" || true
-    read -r status seconds <"$DROPIN_WORK/$name.status" || { status=1; seconds=?; }
-    if [ "$status" -eq 0 ]; then
-        printf -- '---- %s: identical pass sets (%s s)\n' "$name" "$seconds"
-    else
-        printf -- '---- %s: FAILED (%s s)\n' "$name" "$seconds"
-        failed+=("$name")
-    fi
+inactive=()
+for release in "${releases[@]}"; do
+    for script in "${scripts[@]}"; do
+        name=$(basename "$script" .sh)
+        out="$DROPIN_WORK/$release/$name.out"
+        printf '\n---- drop-in suite: %s, %s release\n' "$name" "$release"
+        grep -v "^WARNING: Location" "$out" || true
+        read -r status seconds <"$DROPIN_WORK/$release/$name.status" || { status=1; seconds=?; }
+        if [ "$status" -ne 0 ]; then
+            printf -- '---- %s (%s): FAILED (%s s)\n' "$name" "$release" "$seconds"
+            failed+=("$name ($release)")
+        elif grep -q "^!!! DROP-IN INACTIVE" "$out"; then
+            printf -- '---- %s (%s): DROP-IN INACTIVE, install() refused the release (%s s)\n' "$name" "$release" "$seconds"
+            inactive+=("$name ($release)")
+        elif grep -q "^the newest releases are the pinned ones" "$out"; then
+            printf -- '---- %s (%s): the pinned release, run above\n' "$name" "$release"
+        else
+            printf -- '---- %s (%s): identical pass sets (%s s)\n' "$name" "$release" "$seconds"
+        fi
+    done
 done
+if [ ${#inactive[@]} -gt 0 ]; then
+    printf '\n'; printf '!%.0s' {1..72}; printf '\n'
+    echo "!!! drop-ins that refused the newest release (users of it get no speedup): ${inactive[*]}"
+    printf '!%.0s' {1..72}; printf '\n'
+fi
 if [ ${#failed[@]} -gt 0 ]; then
     echo "drop-in suites failed: ${failed[*]}" >&2
     exit 1

@@ -8,7 +8,8 @@
 # downloads included, on a 2-core machine at load 2; 9.1 minutes beside the
 # autobahn suite at load 13 when its tests still ran on two xdist workers).
 source "$(dirname "$0")/_lib.sh"
-AIOHTTP=aiohttp==3.14.5
+AIOHTTP=$(release aiohttp 3.14.5)
+done_if_newest_is_pinned
 # aiohttp's test-common requirements that its WebSocket tests and pytest.ini import.
 py=$(make_venv aiohttp "$AIOHTTP" "pytest>=8.4,<9" pytest-mock pytest-timeout pytest-xdist \
     freezegun trustme blockbuster re-assert coverage)

@@ -8,7 +8,8 @@
 # minutes and 3.1 minutes of CPU).
 source "$(dirname "$0")/_lib.sh"
 # With the extras its WAMP tests import.
-AUTOBAHN="autobahn[twisted,encryption,scram,compress,serialization]==26.10.2"
+AUTOBAHN=$(release "autobahn[twisted,encryption,scram,compress,serialization]" 26.10.2)
+done_if_newest_is_pinned
 py=$(make_venv autobahn "$AUTOBAHN" \
     "pytest>=8.3,<9" "pytest-asyncio>=0.24,<2")
 pkg=$("$py" -I -c 'import autobahn, os; print(os.path.dirname(autobahn.__file__))')

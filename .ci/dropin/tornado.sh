@@ -3,7 +3,9 @@
 # by its own runner without and with wscodec.integrations.tornado.install().
 # Budget: about 2 minutes.
 source "$(dirname "$0")/_lib.sh"
-py=$(make_venv tornado tornado==6.6.1)
+TORNADO=$(release tornado 6.6.1)
+done_if_newest_is_pinned
+py=$(make_venv tornado "$TORNADO")
 cd "$DROPIN_WORK/tornado"
 # --verbose: one line per test, the pass set is read from it.
 run_twice tornado "$py" tornado unittest tornado.test.runtests --verbose

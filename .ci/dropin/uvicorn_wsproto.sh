@@ -4,9 +4,11 @@
 # WebSocket tests (from its sdist), wsproto implementation only, without
 # and with the drop-in.  Budget: about 1.5 minutes.
 source "$(dirname "$0")/_lib.sh"
-UVICORN=uvicorn==0.54.0
+UVICORN=$(release uvicorn 0.54.0)
+WSPROTO=$(release wsproto 1.3.2)
+done_if_newest_is_pinned
 # httptools: the HTTP implementation of uvicorn[standard], beside h11.
-py=$(make_venv uvicorn_wsproto "$UVICORN" wsproto==1.3.2 httptools "pytest>=9" anyio httpx2 "websockets>=14" pytest-mock trustme cryptography)
+py=$(make_venv uvicorn_wsproto "$UVICORN" "$WSPROTO" httptools "pytest>=9" anyio httpx2 "websockets>=14" pytest-mock trustme cryptography)
 src=$(unpack_sdist uvicorn_wsproto "$UVICORN")
 # The tests import the installed uvicorn, not the sdist's copy of it.
 rm -rf "$src/uvicorn"

@@ -3,7 +3,9 @@
 # with wscodec.integrations.websocket_client.install(), its local echo
 # server running so that its end-to-end tests run too.  Budget: about 1 minute.
 source "$(dirname "$0")/_lib.sh"
-py=$(make_venv websocket_client websocket-client==1.9.2 "pytest>=8" "websockets>=14")
+WEBSOCKET_CLIENT=$(release websocket-client 1.9.2)
+done_if_newest_is_pinned
+py=$(make_venv websocket_client "$WEBSOCKET_CLIENT" "pytest>=8" "websockets>=14")
 work="$DROPIN_WORK/websocket_client"
 pkg=$("$py" -c 'import os, websocket.tests as t; print(os.path.dirname(t.__file__))')
 LOCAL_WS_SERVER_PORT=$(free_port "$py")

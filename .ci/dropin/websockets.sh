@@ -9,7 +9,8 @@
 # (measured: 70 s on a 2-core machine at load 13; 20 s at load 2 with the
 # wscodec wheel already built).
 source "$(dirname "$0")/_lib.sh"
-WEBSOCKETS=websockets==17.4
+WEBSOCKETS=$(release websockets 17.4)
+done_if_newest_is_pinned
 TESTS=("$ROOT/tests/test_dropin_websockets.py" "$ROOT/tests/test_dropin_websockets_parse.py")
 
 banner() {
@@ -35,6 +36,7 @@ for build in compiled pure; do
         py=$(make_venv "websockets-$build" "$WEBSOCKETS" "pytest>=8.3,<9")
         "$py" -I -c 'import websockets.speedups'
     fi
+    probe_install "$py" websockets "websockets-$build"
     echo "websockets ($build):"
     "$py" -I -m pytest -q -p no:cacheprovider -rs "${TESTS[@]}"
 done

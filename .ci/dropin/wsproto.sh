@@ -2,7 +2,8 @@
 # wsproto's own tests (shipped in its sdist), without and with
 # wscodec.integrations.wsproto.install().  Budget: about 1 minute.
 source "$(dirname "$0")/_lib.sh"
-WSPROTO=wsproto==1.3.2
+WSPROTO=$(release wsproto 1.3.2)
+done_if_newest_is_pinned
 py=$(make_venv wsproto "$WSPROTO" "pytest>=8.3,<9" "hypothesis>=6.119,<7")
 src=$(unpack_sdist wsproto "$WSPROTO")
 cd "$src"
