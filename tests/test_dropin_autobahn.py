@@ -19,8 +19,10 @@ from wscodec.integrations import autobahn as dropin  # noqa: E402
 @pytest.fixture
 def mine(backend, monkeypatch):
     """The drop-in's classes over the backend under test."""
-    monkeypatch.setattr(dropin, "_StreamValidator", backend.Utf8Validator)
-    monkeypatch.setattr(dropin, "apply_mask", backend.apply_mask)
+    from wscodec.compat.wsaccel import utf8validator, xormask
+
+    monkeypatch.setattr(utf8validator, "_FastValidator", backend.Utf8Validator)
+    monkeypatch.setattr(xormask, "Masker", backend.Masker)
     return dropin
 
 

@@ -1,5 +1,6 @@
 """wsaccel.utf8validator: Bjoern Hoehrmann's UTF-8 DFA, the incremental
-validator that autobahn and wsaccel share, with the same public state.
+validator that autobahn and wsaccel share, with the same public state (the
+autobahn drop-in, ``wscodec.integrations.autobahn``, installs this class).
 
 The bytes themselves go through wscodec's validator (SIMD in the native
 backend); the DFA is only stepped, in Python, over the at most three bytes
@@ -179,11 +180,14 @@ class Utf8Validator:
         fast.reset()
         if not fast.feed(data[start:] if start else data):
             return self._reject(start + _failure_index(bytes(data[start:])))
-        rest = data[start:]
-        open_at = _open_sequence_start(rest)
-        self.state = _run(_ACCEPT, rest, open_at)[0] if open_at < len(rest) else _ACCEPT
         self.i += n
-        return True, self.state == _ACCEPT, n, self.i
+        if fast.finish():
+            # The common case, answered without a Python loop over the tail.
+            self.state = _ACCEPT
+            return True, True, n, self.i
+        rest = data[start:]
+        self.state = _run(_ACCEPT, rest, _open_sequence_start(rest))[0]
+        return True, False, n, self.i
 
     def _reject(self, index: int) -> tuple[bool, bool, int, int]:
         self.state = _REJECT
