@@ -309,6 +309,11 @@ class Integration:
                 self._revert(done)
             return self.install(force=True)
 
+    def exports(self) -> tuple[Callable[..., bool], Callable[[], None], Callable[[], bool], Callable[[], str]]:
+        """``install, uninstall, is_installed, installed_version``: the four
+        functions every integration module exports, bound to this one."""
+        return self.install, self.uninstall, self.is_installed, self.installed_version
+
     def original(self, module: str, name: str) -> Any:
         """The library's own object that ``install()`` replaced (for
         replacements that delegate the cases they do not handle)."""

@@ -102,7 +102,4 @@ def _swaps() -> list[Swap]:
 
 
 _integration = Integration("aiohttp", SUPPORTED_VERSIONS, _swaps)
-install = _integration.install
-uninstall = _integration.uninstall
-is_installed = _integration.is_installed
-installed_version = _integration.installed_version
+install, uninstall, is_installed, installed_version = _integration.exports()

@@ -67,7 +67,4 @@ _integration = Integration(
         ),
     )],
 )
-install = _integration.install
-uninstall = _integration.uninstall
-is_installed = _integration.is_installed
-installed_version = _integration.installed_version
+install, uninstall, is_installed, installed_version = _integration.exports()

@@ -186,7 +186,4 @@ class _WebsocketsIntegration(Integration):
 
 
 _integration = _WebsocketsIntegration()
-install = _integration.install
-uninstall = _integration.uninstall
-is_installed = _integration.is_installed
-installed_version = _integration.installed_version
+install, uninstall, is_installed, installed_version = _integration.exports()
