@@ -65,9 +65,8 @@ cdef enum:
     # Below this size another thread would gain little anyway.
     NOGIL_THRESHOLD = 1 << 20
 
-cdef int _PROTOCOL_ERROR = 1002
-cdef int _INVALID_DATA = 1007
-cdef int _TOO_BIG = 1009
+# The close code of a decoder that failed for a reason other than the
+# peer's bytes (an inflater or a callback that raised).
 cdef int _INTERNAL_ERROR = 1011
 
 # Index by opcode value: the member when known, else the plain int.
