@@ -115,7 +115,7 @@ def test_mask_inplace_rejects_read_only(backend, readonly):
         backend.mask_inplace(readonly, b"abcd")
 
 
-@pytest.mark.parametrize("n", [0, 1, 2, 3, 4, 5, 17, 64, 300, 4097])
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 4, 5, 7, 8, 11, 12, 17, 64, 127, 128, 129, 300, 4097])
 def test_mask_inplace_every_phase(backend, n):
     raw = payload(n)
     mask = b"\x11\x22\x33\x44"
@@ -136,6 +136,34 @@ def test_mask_inplace_on_every_writable_type(backend):
     for buf in targets:
         backend.mask_inplace(buf, mask)
         assert bytes(buf) == expected
+
+
+def test_mask_inplace_bytearray_with_views_alive(backend):
+    """A small bytearray is masked without an export of its own: views
+    taken before see the result, and the bytearray can be resized after."""
+    raw = payload(40)
+    mask = b"\x0f\x1e\x2d\x3c"
+    buf = bytearray(raw)
+    view = memoryview(buf)[3:]
+    assert backend.mask_inplace(buf, mask, 1) == (1 + 40) % 4
+    assert bytes(view) == reference(raw, mask, 1)[3:]
+    view.release()
+    buf.extend(b"more")  # no export left behind
+    assert len(buf) == 44
+
+
+def test_mask_inplace_offset_that_resizes_the_buffer(backend):
+    """An offset whose __index__ empties the bytearray runs before the
+    buffer is read: the mask covers what is there afterwards, nothing more."""
+    buf = bytearray(payload(50))
+
+    class Offset:
+        def __index__(self):
+            buf.clear()
+            return 6
+
+    assert backend.mask_inplace(buf, b"abcd", Offset()) == 2
+    assert buf == bytearray()
 
 
 def test_mask_inplace_in_pieces_matches_whole(backend):

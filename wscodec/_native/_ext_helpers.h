@@ -13,7 +13,53 @@
 #include <stdint.h>
 #include <string.h>
 
+/* ---- Buffers the GIL keeps still ---------------------------------------- */
+
+/* With the GIL, no other thread can resize a bytearray while this one holds
+ * the GIL and runs no Python code, so a short C loop may write into it
+ * without exporting it: the export and its release are most of the cost of
+ * masking a small payload in place.  A free-threaded build has no such
+ * guarantee, so there every write goes through an export. */
+#ifdef Py_GIL_DISABLED
+#define WSC_GIL_KEEPS_BYTEARRAYS_STILL 0
+#else
+#define WSC_GIL_KEEPS_BYTEARRAYS_STILL 1
+#endif
+
 /* ---- Small payloads ----------------------------------------------------- */
+
+/* XOR n bytes at p in place with the key from byte `phase` on; returns the
+ * next phase.  For a small payload the call through the SIMD dispatcher
+ * costs more than this loop. */
+static inline unsigned wsc_small_mask_inplace(uint8_t *p, size_t n, const uint8_t *key, unsigned phase)
+{
+    uint8_t kk[8];
+    uint32_t k4, w4;
+    uint64_t k8, w;
+    size_t i = 0;
+    phase &= 3u;
+    memcpy(kk, key, 4);
+    memcpy(kk + 4, key, 4);
+    /* The key from byte `phase` on, in memory order; both halves of k8 are
+     * equal, so it is in memory order on either endianness too. */
+    memcpy(&k4, kk + phase, 4);
+    k8 = ((uint64_t)k4 << 32) | k4;
+    for (; n - i >= 8; i += 8) {
+        memcpy(&w, p + i, 8);
+        w ^= k8;
+        memcpy(p + i, &w, 8);
+    }
+    if (n - i >= 4) {
+        memcpy(&w4, p + i, 4);
+        w4 ^= k4;
+        memcpy(p + i, &w4, 4);
+        i += 4;
+    }
+    /* i is a multiple of 4 here: the rest starts at key byte `phase`. */
+    for (; i < n; i++)
+        p[i] ^= kk[phase + (i & 3u)];
+    return (unsigned)((phase + n) & 3u);
+}
 
 /* Unmask (key != NULL) or copy a short payload and report whether it is all
  * ASCII, in one pass: for small frames a call into the SIMD core for each of

@@ -3,8 +3,13 @@
 # nothing but its result.
 
 from cpython.buffer cimport PyBUF_WRITABLE
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_CheckExact, PyByteArray_GET_SIZE
 
 from wscodec._native._core cimport wsc_mask
+
+cdef extern from "_ext_helpers.h":
+    enum: WSC_GIL_KEEPS_BYTEARRAYS_STILL
+    unsigned wsc_small_mask_inplace(uint8_t *p, size_t n, const uint8_t *key, unsigned phase) noexcept nogil
 
 
 cdef bytes _xor(const uint8_t *src, Py_ssize_t n, const uint8_t *key, unsigned phase):
@@ -76,8 +81,19 @@ def mask_inplace(buf, mask, offset=0):
     cdef uint8_t key[4]
     cdef Py_buffer view
     cdef unsigned phase
+    cdef Py_ssize_t n
+    # Both may run Python code (a buffer export, __index__): before the
+    # bytearray's pointer is read.
     mask_key(mask, key)
     phase = _phase(offset)
+    if WSC_GIL_KEEPS_BYTEARRAYS_STILL and PyByteArray_CheckExact(buf):
+        n = PyByteArray_GET_SIZE(buf)
+        # The GIL stays held and no Python code runs until we return.
+        if n <= 128:
+            return wsc_small_mask_inplace(<uint8_t *>PyByteArray_AS_STRING(buf), n, key, phase)
+        if n < NOGIL_THRESHOLD:
+            return wsc_mask(<uint8_t *>PyByteArray_AS_STRING(buf), <const uint8_t *>PyByteArray_AS_STRING(buf),
+                            n, key, phase)
     _writable_view(buf, &view)
     try:
         if view.len >= NOGIL_THRESHOLD:
