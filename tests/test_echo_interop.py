@@ -456,6 +456,100 @@ def test_server_open_timeout_drops_silent_peers():
     assert data == b"" and elapsed < 5
 
 
+@pytest.mark.parametrize("backend_name", BACKEND_NAMES)
+def test_origins_refuse_other_sites_with_403(backend_name):
+    srv = EchoServer(backend_name, "--origin", "https://chat.example", "--allow-no-origin")
+    try:
+        async def attempt(origin):
+            reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+            headers = client_request_headers(f"127.0.0.1:{srv.port}", key=generate_key())
+            if origin is not None:
+                headers.append(("Origin", origin))
+            writer.write(encode_request("/", headers))
+            head = await reader.readuntil(b"\r\n\r\n")
+            writer.close()
+            return parse_response(head).status
+
+        async def main():
+            return [await attempt(o) for o in ("https://chat.example", "https://evil.example", None)]
+
+        assert run(main()) == [101, 403, 101]
+    finally:
+        srv.stop()
+
+
+# -- heartbeats ----------------------------------------------------------------------
+
+PING_INTERVAL = PING_TIMEOUT = 0.4
+
+
+@pytest.fixture(scope="module", params=BACKEND_NAMES)
+def heartbeat_server(request):
+    srv = EchoServer(request.param, "--ping-interval", str(PING_INTERVAL), "--ping-timeout", str(PING_TIMEOUT))
+    yield srv
+    srv.stop()
+
+
+def test_a_peer_that_stops_answering_pings_is_dropped(heartbeat_server):
+    async def main():
+        reader, writer, _ = await raw_connect(heartbeat_server)
+        loop = asyncio.get_running_loop()
+        opened = loop.time()
+        data = b""
+        try:
+            while chunk := await reader.read(65536):  # never answers anything
+                data += chunk
+        except ConnectionResetError:  # the server drops without a handshake
+            pass
+        elapsed = loop.time() - opened
+        writer.close()
+        return wscodec.MessageDecoder(role="client").feed(data), elapsed
+
+    messages, elapsed = run(main())
+    assert [m.opcode for m in messages] == [wscodec.Opcode.PING, wscodec.Opcode.CLOSE]
+    assert len(messages[0].data) == 4
+    assert (messages[1].close_code, messages[1].close_reason) == (1011, "keepalive ping timeout")
+    # Within interval + timeout, measured from a little after the server's
+    # clock started; the slack is for scheduling on a loaded machine.
+    assert PING_INTERVAL + PING_TIMEOUT - 0.2 < elapsed < PING_INTERVAL + PING_TIMEOUT + 1.0
+
+
+def test_a_peer_that_answers_pings_stays(heartbeat_server):
+    async def main():
+        async with ws_connect(heartbeat_server.url, compression=None) as ws:  # websockets answers pings
+            await asyncio.sleep(3 * (PING_INTERVAL + PING_TIMEOUT))
+            await ws.send("still here")
+            assert await ws.recv() == "still here"
+        return ws.close_code
+
+    assert run(main()) == 1000
+
+
+def test_echo_client_drops_a_server_that_stops_answering_pings():
+    async def handle(reader, writer):
+        from wscodec.handshake import encode_response, parse_request, server_handshake
+
+        request = parse_request((await reader.readuntil(b"\r\n\r\n"))[:-4])
+        writer.write(encode_response(101, server_handshake(request.headers).headers))
+        while await reader.read(65536):  # reads pings, never answers
+            pass
+        writer.close()
+
+    async def main():
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        closed = await echo_client(f"ws://127.0.0.1:{port}/", deflate=False, ping_interval=0.3, ping_timeout=0.3)
+        elapsed = loop.time() - started
+        server.close()
+        return closed, elapsed
+
+    (code, _), elapsed = run(main())
+    assert code == 1006  # no close frame came back: the server was dropped
+    assert elapsed < 0.3 + 0.3 + 1.0
+
+
 def test_echo_client_rejects_bad_urls():
     with pytest.raises(ValueError):
         run(echo_client("wss://127.0.0.1:1/"))

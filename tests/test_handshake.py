@@ -186,6 +186,45 @@ def test_server_picks_a_subprotocol_in_its_own_order():
 # -- client ---------------------------------------------------------------------
 
 
+def test_server_accepts_listed_origins_only():
+    allowed = ["https://example.com", "http://localhost:8000"]
+    for origin in ("https://example.com", "HTTPS://Example.COM", "http://localhost:8000"):
+        assert server_handshake(request(Origin=origin), origins=allowed).headers
+    for origin in ("https://evil.example", "https://example.com:8443", "http://example.com", "null"):
+        with pytest.raises(HandshakeError, match="is not allowed") as info:
+            server_handshake(request(Origin=origin), origins=allowed)
+        assert info.value.status == 403
+        assert info.value.response().startswith(b"HTTP/1.1 403 Forbidden\r\n")
+
+
+def test_server_without_origin_needs_none_in_the_list():
+    with pytest.raises(HandshakeError, match="Origin header missing") as info:
+        server_handshake(request(), origins=["https://example.com"])
+    assert info.value.status == 403
+    assert server_handshake(request(), origins=["https://example.com", None]).headers
+    # Without origins nothing is checked, as before.
+    assert server_handshake(request(Origin="https://anywhere.example")).headers
+
+
+def test_server_refuses_two_origins():
+    headers = list(request().items()) + [("Origin", "https://example.com"), ("Origin", "https://evil.example")]
+    with pytest.raises(HandshakeError, match="more than once") as info:
+        server_handshake(headers, origins=["https://example.com"])
+    assert info.value.status == 403
+
+
+def test_a_malformed_request_is_400_before_its_origin_is_looked_at():
+    with pytest.raises(HandshakeError) as info:
+        server_handshake(request(Sec_WebSocket_Key="short", Origin="https://evil.example"), origins=[])
+    assert info.value.status == 400
+
+
+@pytest.mark.parametrize("origins", ["https://example.com", b"https://example.com", [b"https://example.com"], [1]])
+def test_origins_must_be_a_list_of_strings(origins):
+    with pytest.raises(TypeError):
+        server_handshake(request(Origin="https://example.com"), origins=origins)
+
+
 def test_client_request_headers():
     headers = client_request_headers("example.com:8080", key=KEY, deflate=PerMessageDeflate(), subprotocols=["chat", "v2"], origin="http://example.com")
     assert headers == [

@@ -14,7 +14,10 @@ built on wscodec has to do itself, in one ``asyncio.Protocol``:
    the peer's close code, and on a ``wscodec.ProtocolError`` send a close
    with its ``close_code`` and drop the connection;
 4. timeouts for the opening and the closing handshakes, and backpressure:
-   stop reading while the peer is not reading what we write.
+   stop reading while the peer is not reading what we write;
+5. heartbeats (``wscodec.keepalive``): a ping every ``--ping-interval``
+   seconds, and a peer that leaves one unanswered for ``--ping-timeout``
+   seconds is closed with 1011 and dropped.
 
 It uses the public API only, so it runs on whichever backend ``import
 wscodec`` picked (``WSCODEC_NO_EXTENSIONS=1`` forces the pure one).  Only
@@ -31,6 +34,7 @@ import urllib.parse
 import wscodec
 from wscodec import CloseCode, Opcode, ProtocolError
 from wscodec.broadcast import PreparedMessage
+from wscodec.keepalive import KEEPALIVE_CLOSE_CODE, Keepalive, PingDue, PongOverdue
 from wscodec.handshake import (
     HandshakeError,
     client_handshake,
@@ -55,6 +59,10 @@ READ_BUFFER_SIZE = 256 * 1024
 MAX_HANDSHAKE_SIZE = 16 * 1024
 OPEN_TIMEOUT = 10.0
 CLOSE_TIMEOUT = 5.0
+#: The command line's heartbeat, as websockets' default: a ping every 20 s,
+#: and 20 s for its pong.
+PING_INTERVAL = 20.0
+PING_TIMEOUT = 20.0
 
 CONNECTING, OPEN, CLOSING, CLOSED = "CONNECTING", "OPEN", "CLOSING", "CLOSED"
 
@@ -67,12 +75,16 @@ class EchoConnection(asyncio.BufferedProtocol):
     (None: never compress).  ``on_message(message)`` is called for every
     data message before it is echoed.  ``closed`` is a future that gets
     ``(code, reason)`` of the peer's close frame (1006 when the connection
-    was lost without one) once the TCP connection is gone.
+    was lost without one) once the TCP connection is gone.  With
+    ``ping_interval`` (seconds; None: no heartbeat) the connection pings
+    its peer and drops it when a pong is ``ping_timeout`` seconds late.
+    ``origins`` (server side; None: any) are the web origins whose pages
+    may connect, as ``server_handshake`` takes them.
     """
 
     def __init__(self, *, client=None, deflate=None, on_message=None,
                  max_message_size=MAX_MESSAGE_SIZE, open_timeout=OPEN_TIMEOUT,
-                 close_timeout=CLOSE_TIMEOUT):
+                 close_timeout=CLOSE_TIMEOUT, ping_interval=None, ping_timeout=PING_TIMEOUT, origins=None):
         self.role = "server" if client is None else "client"
         self.state = CONNECTING
         self.closed = asyncio.get_running_loop().create_future()
@@ -89,6 +101,11 @@ class EchoConnection(asyncio.BufferedProtocol):
         self._decoder = None
         self._encoder = None
         self._timer = None
+        self._origins = origins
+        self._ping_interval = ping_interval
+        self._ping_timeout = ping_timeout
+        self.keepalive = None  # a Keepalive once open, with ping_interval
+        self._heartbeat_timer = None
         self._close_received = (CloseCode.ABNORMAL_CLOSURE, "")
         # asyncio.Protocol would hand every read over as a fresh bytes
         # object; reading into one buffer that stays allocated spares the
@@ -144,6 +161,7 @@ class EchoConnection(asyncio.BufferedProtocol):
     def connection_lost(self, exc):
         self.state = CLOSED
         self._cancel_timer()
+        self._stop_heartbeat()
         if not self.closed.done():
             self.closed.set_result(self._close_received)
 
@@ -187,11 +205,19 @@ class EchoConnection(asyncio.BufferedProtocol):
         )
         self._encoder = wscodec.MessageEncoder(role=self.role, deflate=self.deflate)
         self.state = OPEN
+        if self._ping_interval is not None:
+            loop = asyncio.get_running_loop()
+            self.keepalive = Keepalive(self._ping_interval, self._ping_timeout, now=loop.time())
+            self._heartbeat_timer = loop.call_at(self.keepalive.deadline, self._heartbeat)
         return rest
 
     def _accept(self, head):
+        # The place to authenticate too, before the 101: a token in
+        # request.target's query string or in Sec-WebSocket-Protocol,
+        # refused with HandshakeError("...", 401) or 403.
         request = parse_request(head)
-        result = server_handshake(request.headers, method=request.method, deflate=self._wish)
+        result = server_handshake(request.headers, method=request.method, deflate=self._wish,
+                                  origins=self._origins)
         self._transport.write(encode_response(101, result.headers))
         self.deflate = result.deflate
 
@@ -257,6 +283,9 @@ class EchoConnection(asyncio.BufferedProtocol):
                 out.append(encoder.binary(message.data))
             elif opcode == Opcode.PING:
                 out.append(encoder.pong(message.data))
+            elif opcode == Opcode.PONG:
+                if self.keepalive is not None:
+                    self.keepalive.pong(message.data, asyncio.get_running_loop().time())
             elif opcode == Opcode.CLOSE:
                 self._close_received = (message.close_code, message.close_reason)
                 # Echo the peer's code; 1005 means it sent none, so neither do we.
@@ -265,7 +294,6 @@ class EchoConnection(asyncio.BufferedProtocol):
                 self._write(out)
                 self._closing_handshake_done()
                 return
-            # PONG: nothing to do; this side never pings.
         self._write(out)
 
     def _write(self, chunks):
@@ -283,6 +311,7 @@ class EchoConnection(asyncio.BufferedProtocol):
         """Start the closing handshake (e.g. on server shutdown)."""
         if self.state == OPEN:
             self.state = CLOSING
+            self._stop_heartbeat()
             self._transport.write(self._encoder.close(code, reason))
             self._set_timer(self._close_timeout)
         elif self.state == CONNECTING:
@@ -316,6 +345,31 @@ class EchoConnection(asyncio.BufferedProtocol):
         else:
             self._cancel_timer()
             self._transport.close()
+
+    # -- heartbeat -----------------------------------------------------------------
+
+    def _heartbeat(self):
+        self._heartbeat_timer = None
+        if self.state != OPEN:
+            return
+        loop = asyncio.get_running_loop()
+        due = self.keepalive.poll(loop.time())
+        if isinstance(due, PingDue):
+            self._transport.write(self._encoder.ping(due.payload))
+        elif isinstance(due, PongOverdue):
+            # The peer is presumed gone: say why, in case it is only slow,
+            # but do not wait for a closing handshake it cannot answer.
+            self._transport.write(self._encoder.close(KEEPALIVE_CLOSE_CODE, "keepalive ping timeout"))
+            self.state = CLOSED
+            self._cancel_timer()
+            self._transport.abort()
+            return
+        self._heartbeat_timer = loop.call_at(self.keepalive.deadline, self._heartbeat)
+
+    def _stop_heartbeat(self):
+        if self._heartbeat_timer is not None:
+            self._heartbeat_timer.cancel()
+            self._heartbeat_timer = None
 
     def _set_timer(self, delay):
         self._cancel_timer()
@@ -353,8 +407,11 @@ def broadcast(connections, message):
 # -- server ---------------------------------------------------------------------
 
 
-async def serve(host="127.0.0.1", port=9001, *, deflate=True, ready=None):
-    """Run an echo server until cancelled; ``ready(port)`` is called once listening."""
+async def serve(host="127.0.0.1", port=9001, *, deflate=True, ready=None, ping_interval=None,
+                ping_timeout=PING_TIMEOUT, origins=None):
+    """Run an echo server until cancelled; ``ready(port)`` is called once
+    listening.  ``ping_interval`` (None: no heartbeat) and ``ping_timeout``
+    are each connection's, in seconds; ``origins`` as ``EchoConnection``."""
     from wscodec.deflate import PerMessageDeflate
 
     loop = asyncio.get_running_loop()
@@ -362,7 +419,8 @@ async def serve(host="127.0.0.1", port=9001, *, deflate=True, ready=None):
     wish = PerMessageDeflate() if deflate else None
 
     def factory():
-        connection = EchoConnection(deflate=wish)
+        connection = EchoConnection(deflate=wish, ping_interval=ping_interval, ping_timeout=ping_timeout,
+                                    origins=origins)
         connections.add(connection)
         connection.closed.add_done_callback(lambda _: connections.discard(connection))
         return connection
@@ -387,7 +445,8 @@ async def serve(host="127.0.0.1", port=9001, *, deflate=True, ready=None):
 # -- client -----------------------------------------------------------------------
 
 
-async def echo_client(url, *, deflate=True, on_message=None, open_timeout=OPEN_TIMEOUT):
+async def echo_client(url, *, deflate=True, on_message=None, open_timeout=OPEN_TIMEOUT, ping_interval=None,
+                      ping_timeout=PING_TIMEOUT):
     """Connect to ``url``, echo every message until the close; return (code, reason)."""
     from wscodec.deflate import PerMessageDeflate
 
@@ -403,7 +462,8 @@ async def echo_client(url, *, deflate=True, on_message=None, open_timeout=OPEN_T
     wish = PerMessageDeflate() if deflate else None
     _, connection = await asyncio.wait_for(
         loop.create_connection(
-            lambda: EchoConnection(client=(host_header, target), deflate=wish, on_message=on_message),
+            lambda: EchoConnection(client=(host_header, target), deflate=wish, on_message=on_message,
+                                   ping_interval=ping_interval, ping_timeout=ping_timeout),
             parts.hostname,
             port,
         ),
@@ -421,11 +481,24 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=9001, help="port to listen on; 0 picks a free one")
     parser.add_argument("--client", metavar="URL", help="connect to URL and echo instead of serving")
     parser.add_argument("--no-deflate", action="store_true", help="do not negotiate permessage-deflate")
+    parser.add_argument("--ping-interval", type=float, default=PING_INTERVAL, metavar="SECONDS",
+                        help=f"ping the peer this often; 0 turns heartbeats off (default {PING_INTERVAL:g})")
+    parser.add_argument("--ping-timeout", type=float, default=PING_TIMEOUT, metavar="SECONDS",
+                        help=f"drop a peer whose pong is this late (default {PING_TIMEOUT:g})")
+    parser.add_argument("--origin", action="append", metavar="ORIGIN",
+                        help="accept browser pages from this origin only, e.g. https://example.com "
+                             "(repeat for more; once given, requests without Origin are refused too)")
+    parser.add_argument("--allow-no-origin", action="store_true",
+                        help="with --origin: also accept requests without an Origin header (non-browser clients)")
     args = parser.parse_args(argv)
     deflate = not args.no_deflate
+    origins = None if args.origin is None else [*args.origin, *([None] if args.allow_no_origin else [])]
+    heartbeat = {"ping_interval": args.ping_interval or None, "ping_timeout": args.ping_timeout}
+    if args.ping_interval < 0 or args.ping_timeout <= 0:
+        parser.error("--ping-interval must be 0 or more and --ping-timeout more than 0")
 
     if args.client:
-        code, reason = asyncio.run(echo_client(args.client, deflate=deflate))
+        code, reason = asyncio.run(echo_client(args.client, deflate=deflate, **heartbeat))
         print(f"closed: {code} {reason}".rstrip(), flush=True)
         # A clean close is 1000 (or no status); anything else is a failure.
         return 0 if code in (CloseCode.NORMAL_CLOSURE, CloseCode.NO_STATUS_RCVD) else 1
@@ -438,7 +511,9 @@ def main(argv=None):
         )
 
     async def run():
-        task = asyncio.ensure_future(serve(args.host, args.port, deflate=deflate, ready=ready))
+        task = asyncio.ensure_future(
+            serve(args.host, args.port, deflate=deflate, ready=ready, origins=origins, **heartbeat)
+        )
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:

@@ -215,14 +215,22 @@ def server_handshake(
     method: str = "GET",
     deflate: PerMessageDeflate | None = None,
     subprotocols: Iterable[str] | None = None,
+    origins: Iterable[str | None] | None = None,
 ) -> ServerHandshake:
     """Check a client's upgrade request; return the response to send.
 
     ``deflate`` is the server's ``PerMessageDeflate`` wish (None: never
     compress); ``subprotocols`` the subprotocols the server speaks, in its
-    order of preference.  Returns a :class:`ServerHandshake`; raises
-    :class:`HandshakeError` with the status to answer otherwise
-    (RFC 6455 section 4.2.1).
+    order of preference.  ``origins``, when given, are the web origins
+    whose pages may connect (``"https://example.com"``: scheme, host and a
+    port other than the scheme's default, as browsers send ``Origin``);
+    a request from any other origin is refused with 403.  Browsers always
+    send ``Origin``, other clients mostly do not: put ``None`` in the list
+    to accept requests without one.  Without ``origins`` any page on any
+    site can open a connection that carries its user's cookies
+    (cross-site WebSocket hijacking) unless the application checks.
+    Returns a :class:`ServerHandshake`; raises :class:`HandshakeError`
+    with the status to answer otherwise (RFC 6455 section 4.2.1).
     """
     if method != "GET":
         raise HandshakeError(
@@ -257,6 +265,9 @@ def server_handshake(
     if not _valid_key(key):
         raise HandshakeError(f"Sec-WebSocket-Key {key!r} is not 16 bytes in base64")
 
+    if origins is not None:
+        _check_origin(view.get_raw("origin"), origins)
+
     response = [
         ("Upgrade", "websocket"),
         ("Connection", "Upgrade"),
@@ -280,6 +291,27 @@ def server_handshake(
             response.append(("Sec-WebSocket-Protocol", chosen))
 
     return ServerHandshake(response, negotiated, chosen)
+
+
+def _check_origin(sent: list[str], origins: Iterable[str | None]) -> None:
+    """403 unless the request's Origin (or its absence) is allowed."""
+    if isinstance(origins, (str, bytes)):
+        raise TypeError("origins must be a list of origins, not one string")
+    allowed: set[str | None] = set()
+    for origin in origins:
+        if origin is not None and not isinstance(origin, str):
+            raise TypeError(f"an origin must be a str or None, not {type(origin).__name__}")
+        # RFC 6454: scheme and host are case-insensitive; browsers send them
+        # in lowercase, and the list may be written either way.
+        allowed.add(None if origin is None else origin.strip().lower())
+    if not sent:
+        if None in allowed:
+            return
+        raise HandshakeError("Origin header missing: this server only accepts listed origins", 403)
+    if len(sent) > 1:
+        raise HandshakeError("Origin header given more than once", 403)
+    if sent[0].strip().lower() not in allowed:
+        raise HandshakeError(f"Origin {sent[0]!r} is not allowed", 403)
 
 
 # -- client side -----------------------------------------------------------

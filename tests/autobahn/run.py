@@ -366,7 +366,10 @@ def progress(process, label, until):
 def run_server_role(venv27, cases, peers, workdir, timeout):
     outdir = workdir / "reports-server"
     shutil.rmtree(outdir, ignore_errors=True)
-    servers = {"wscodec": Process("echo-server-wscodec", [sys.executable, "-m", "wscodec.echo", "--port", "0"], workdir)}
+    # No heartbeat: Autobahn scores the frames of each case, and a ping
+    # from the server in the middle of one is traffic the case did not ask for.
+    command = [sys.executable, "-m", "wscodec.echo", "--port", "0", "--ping-interval", "0"]
+    servers = {"wscodec": Process("echo-server-wscodec", command, workdir)}
     for peer in peers:
         servers[peer] = Process(f"echo-server-{peer}", [sys.executable, "-c", PEER_SERVERS[peer]], workdir)
     try:
