@@ -53,10 +53,11 @@ __all__ = ["EchoConnection", "broadcast", "serve", "echo_client", "main"]
 MAX_MESSAGE_SIZE = 16 * 1024 * 1024
 #: Binary echoes from this size on are written as [header, payload].
 LARGE_MESSAGE = 64 * 1024
-#: One receive buffer per connection, reused for every read.
-READ_BUFFER_SIZE = 256 * 1024
 #: An HTTP head larger than this is refused (431) before it is parsed.
 MAX_HANDSHAKE_SIZE = 16 * 1024
+#: What the connection reads into while it is not open; once it is, the
+#: decoder lends the buffers, and an idle connection keeps none of its own.
+HANDSHAKE_READ_SIZE = 16 * 1024
 OPEN_TIMEOUT = 10.0
 CLOSE_TIMEOUT = 5.0
 #: The command line's heartbeat, as websockets' default: a ping every 20 s,
@@ -108,9 +109,9 @@ class EchoConnection(asyncio.BufferedProtocol):
         self._heartbeat_timer = None
         self._close_received = (CloseCode.ABNORMAL_CLOSURE, "")
         # asyncio.Protocol would hand every read over as a fresh bytes
-        # object; reading into one buffer that stays allocated spares the
-        # allocator (and, for big messages, the kernel's page faults).
-        self._buffer = memoryview(bytearray(READ_BUFFER_SIZE))
+        # object; a BufferedProtocol reads into ours, and once open into
+        # the decoder's.
+        self._buffer = memoryview(bytearray(HANDSHAKE_READ_SIZE))
         self._lent = None  # the decoder whose buffer the loop is reading into
 
     # -- asyncio callbacks -------------------------------------------------
@@ -131,6 +132,8 @@ class EchoConnection(asyncio.BufferedProtocol):
             self._lent = self._decoder
             return self._decoder.get_buffer(sizehint)
         self._lent = None
+        if self._buffer is None:  # closed after it was open: what still comes is discarded
+            self._buffer = memoryview(bytearray(HANDSHAKE_READ_SIZE))
         return self._buffer
 
     def buffer_updated(self, nbytes):
@@ -205,6 +208,7 @@ class EchoConnection(asyncio.BufferedProtocol):
         )
         self._encoder = wscodec.MessageEncoder(role=self.role, deflate=self.deflate)
         self.state = OPEN
+        self._buffer = None  # `rest` below is a copy
         if self._ping_interval is not None:
             loop = asyncio.get_running_loop()
             self.keepalive = Keepalive(self._ping_interval, self._ping_timeout, now=loop.time())
