@@ -594,3 +594,27 @@ def test_server_answers_every_window_size_the_client_named():
     assert header == "permessage-deflate; server_max_window_bits=15; client_max_window_bits=15"
     _, header = PerMessageDeflate().accept_offers("permessage-deflate; client_max_window_bits")
     assert header == "permessage-deflate"
+
+
+@pytest.mark.parametrize("no_context_takeover", [False, True])
+def test_zlib_state_is_made_by_the_first_compressed_message(backend, no_context_takeover):
+    """A connection that negotiated compression but sends or receives
+    nothing holds no zlib state (about 256 KiB to deflate, 40 KiB to
+    inflate at the defaults); without context takeover the inflater goes
+    again after each message."""
+    deflate = PerMessageDeflate(server_no_context_takeover=no_context_takeover,
+                                client_no_context_takeover=no_context_takeover)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        pairs = [(backend.MessageEncoder(role="client", deflate=deflate),
+                  backend.MessageDecoder(role="server", deflate=deflate)) for _ in range(20)]
+        idle = (tracemalloc.get_traced_memory()[0] - before) / len(pairs)
+        for encoder, decoder in pairs:
+            [message] = decoder.feed(encoder.text("compress me " * 100))
+            assert message.data == "compress me " * 100
+        used = (tracemalloc.get_traced_memory()[0] - before) / len(pairs)
+    finally:
+        tracemalloc.stop()
+    assert idle < 8 * 1024, idle
+    assert used > 100 * 1024  # the deflate state, now that a message was sent

@@ -230,17 +230,24 @@ def _check_int(name: str, value: object, low: int, high: int) -> int:
 
 
 class _Compressor:
-    """Compresses whole messages for one direction of one connection."""
+    """Compresses whole messages for one direction of one connection.
 
-    __slots__ = ("_zobj", "_flush")
+    The zlib state (about 256 KiB at the defaults) is created by the first
+    message, not with the connection: most connections of a server that
+    negotiates compression never send a message big enough to compress."""
+
+    __slots__ = ("_zobj", "_flush", "_level", "_wbits", "_mem_level")
 
     def __init__(self, window_bits: int, no_context_takeover: bool, level: int, mem_level: int) -> None:
+        self._zobj: zlib._Compress | None = None
+        self._level = level
         # zlib refuses a raw deflate window of 8 bits.  Compressing with 9 is
         # still valid for a peer that inflates with 8: zlib never emits a
         # distance over w_size - 262 = 250 bytes with a 512-byte window, and
         # so fits in 256.  This is what zlib before 1.2.9 did on its own and
         # what Bun and Node do.
-        self._zobj = zlib.compressobj(level, zlib.DEFLATED, -max(window_bits, 9), mem_level)
+        self._wbits = -max(window_bits, 9)
+        self._mem_level = mem_level
         # Z_FULL_FLUSH ends the message exactly like Z_SYNC_FLUSH (same empty
         # stored block) and also forgets the history, so the next message
         # cannot refer back: no context takeover without reallocating the
@@ -250,6 +257,8 @@ class _Compressor:
     def compress(self, data: ReadableBuffer) -> bytes:
         """Compress one whole message payload; the trailing 00 00 ff ff is removed."""
         zobj = self._zobj
+        if zobj is None:
+            zobj = self._zobj = zlib.compressobj(self._level, zlib.DEFLATED, self._wbits, self._mem_level)
         # compress() first even for b"": a flush right after a flush with no
         # input in between makes zlib emit nothing (Z_BUF_ERROR).
         out = zobj.compress(data) + zobj.flush(self._flush)
@@ -257,14 +266,15 @@ class _Compressor:
 
 
 class _Decompressor:
-    """Inflates the messages of one direction of one connection."""
+    """Inflates the messages of one direction of one connection; its zlib
+    state is created by the first compressed message."""
 
     __slots__ = ("_zobj", "_wbits", "_reset")
 
     def __init__(self, window_bits: int, no_context_takeover: bool) -> None:
         self._wbits = -window_bits
         self._reset = no_context_takeover
-        self._zobj = zlib.decompressobj(self._wbits)
+        self._zobj: zlib._Decompress | None = None
 
     def decompress(self, data: ReadableBuffer, max_length: int | None = None) -> bytes:
         """Inflate the next piece of a message: at most ``max_length`` bytes.
@@ -274,7 +284,7 @@ class _Decompressor:
         not yet inflated then stays in this object and would come out first
         on the next call.  Raises ``zlib.error`` on corrupt data.
         """
-        zobj = self._zobj
+        zobj = self._inflater()
         if zobj.unconsumed_tail:
             data = zobj.unconsumed_tail + bytes(data)
         if max_length is None:
@@ -300,7 +310,7 @@ class _Decompressor:
         # Big output: accumulate in a BytesIO, which grows in place and hands
         # its buffer over without a copy, so a message of N bytes peaks near
         # 1.1 N rather than the 2 N of one big decompress() call.
-        zobj = self._zobj
+        zobj = self._inflater()
         buf = io.BytesIO()
         buf.write(out)
         total = len(out)
@@ -318,16 +328,22 @@ class _Decompressor:
             self._check_eof()
         return buf.getvalue()
 
+    def _inflater(self) -> zlib._Decompress:
+        zobj = self._zobj
+        if zobj is None:
+            zobj = self._zobj = zlib.decompressobj(self._wbits)
+        return zobj
+
     def _check_eof(self) -> None:
         # A peer may end a message with a BFINAL block (RFC 7692 7.2.3.4).
         # Anything after it in the same message is garbage.
-        if self._zobj.unused_data:
+        if self._zobj is not None and self._zobj.unused_data:
             raise zlib.error("data after the end of the deflate stream")
 
     def end_message(self, max_length: int | None = None) -> bytes:
         """Finish a message: feed 00 00 ff ff and return the last output."""
         zobj = self._zobj
-        if zobj.eof:
+        if zobj is not None and zobj.eof:
             # The message ended with a BFINAL block: the stream is over, and
             # zlib would drop everything fed to it from now on.  A fresh
             # inflater keeps later messages decodable; a peer that still
@@ -335,8 +351,10 @@ class _Decompressor:
             out = b""
         else:
             out = self.decompress(_TAIL, max_length)
-        if self._reset or zobj.eof:
-            self._zobj = zlib.decompressobj(self._wbits)
+        if self._reset or self._inflater().eof:
+            # A fresh inflater for the next message, made when one comes:
+            # until then an idle connection holds no inflate window.
+            self._zobj = None
         return out
 
 
