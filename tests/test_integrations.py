@@ -4,12 +4,14 @@ suites run with the drop-ins in CI (.ci/dropin.sh)."""
 
 import importlib
 import random
+import subprocess
 import sys
 import types
 import warnings
 
 import pytest
 
+from conftest import NEUTRAL_CWD, subprocess_env
 from dropins import assert_refuses, install_or_skip
 from wscodec.integrations import DropinVersionWarning, _support
 from wscodec.integrations import tornado as tornado_dropin
@@ -377,6 +379,30 @@ def test_websocket_client_refuses_a_changed_function(monkeypatch, name):
         monkeypatch.setattr(utils, "_validate_utf8", lambda utfbytes: True)
     # ABNF.mask calls _mask: a changed _mask changes what ABNF.mask gives too.
     assert_refuses(wsc_dropin, name, *(["ABNF.mask"] if name == "_mask" else []))
+
+
+WEBSOCKET_CLIENT_WITHOUT_WSACCEL = r"""
+import sys
+for name in ("wsaccel", "wsaccel.xormask", "wsaccel.utf8validator"):
+    sys.modules[name] = None  # websocket-client as most install it: without wsaccel
+import websocket._abnf as abnf
+import websocket._utils as utils
+own_mask, own_validate = abnf.ABNF.mask, utils._validate_utf8
+import wscodec.integrations.websocket_client as dropin
+assert dropin.install(), "install() refused websocket-client's own masking and validation"
+for key, data in ((b"abcd", b"hello" * 100), ("abcd", "h\xe9llo"), (b"\x01\x02\x03\x04", None)):
+    assert abnf.ABNF.mask(key, data) == own_mask(key, data)
+for data in (b"", "\u20ac".encode(), b"\xe2\x82", b"a\xff", b"\xed\xa0\x80"):
+    assert utils._validate_utf8(data) is own_validate(data), data
+print("ok")
+"""
+
+
+def test_websocket_client_without_wsaccel_gets_the_dropin():
+    pytest.importorskip("websocket")
+    out = subprocess.run([sys.executable, "-c", WEBSOCKET_CLIENT_WITHOUT_WSACCEL], env=subprocess_env(),
+                         cwd=NEUTRAL_CWD, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
 
 
 def test_tornado_refuses_a_changed_masker(monkeypatch):
