@@ -1,17 +1,20 @@
 """Every test that takes the ``backend`` fixture runs against both backends.
 
 The native backend must be importable unless the pure lane was asked for
-(WSCODEC_NO_EXTENSIONS=1): a silent fallback would make the whole suite
-test the pure twin twice.
+(WSCODEC_NO_EXTENSIONS=1) or the interpreter is not CPython (the build skips
+the extension there: PyPy users get the pure backend): a silent fallback
+would make the whole suite test the pure twin twice.
 """
 
 import importlib
 import os
+import platform
 import tempfile
 
 import pytest
 
-PURE_LANE = os.environ.get("WSCODEC_NO_EXTENSIONS", "") not in ("", "0")
+PURE_LANE = (os.environ.get("WSCODEC_NO_EXTENSIONS", "") not in ("", "0")
+             or platform.python_implementation() != "CPython")
 BACKEND_NAMES = ["pure"] if PURE_LANE else ["native", "pure"]
 
 
@@ -32,7 +35,7 @@ def pure():
 @pytest.fixture(scope="session")
 def native():
     if PURE_LANE:
-        pytest.skip("pure lane: WSCODEC_NO_EXTENSIONS is set")
+        pytest.skip("pure lane: WSCODEC_NO_EXTENSIONS is set, or no native backend on this interpreter")
     return load_backend("native")
 
 
