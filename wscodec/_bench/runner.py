@@ -8,11 +8,16 @@ import tracemalloc
 from . import data, peers, timing, workloads
 from .results import Row
 
-SECTIONS = (*workloads.SECTIONS, "memory", "echo", "dropin")
+SECTIONS = (*workloads.SECTIONS, "pypy", "memory", "echo", "dropin")
 
-ON_REQUEST = ("dropin",)
+ON_REQUEST = ("dropin", "pypy")
 """Sections that run only when named in ``--only``: the drop-ins measure
-other libraries with and without wscodec inside, a question of its own."""
+other libraries with and without wscodec inside, a question of its own;
+``pypy`` is the pure backend against the peers' Python code, for PyPy."""
+
+PURE_ONLY = ("pypy",)
+"""Sections without a native column: their ratio is pure/best peer, and a
+run of only these needs no native backend (PyPy has none)."""
 
 BANNER = "!" * 72
 
@@ -127,9 +132,9 @@ def _cell(row, name):
     return _fmt(row.value(name), row.unit) or "?"
 
 
-def _ratio_cell(row):
+def _ratio_cell(row, ours):
     best = row.best_peer()
-    r = row.ratio("native", best) if best else None
+    r = row.ratio(ours, best) if best else None
     if r is None:
         return "-"
     return f"{r:.2f}x {best}"
@@ -157,8 +162,9 @@ def render_section(rows, title, extra=None):
     if len(units) > 1:
         header.append("unit")
     header += names
+    ours = "pure" if rows[0].section in PURE_ONLY else "native"
     if not memory:
-        header.append("native/best peer")
+        header.append(f"{ours}/best peer")
     body = []
     for r in rows:
         cells = [r.op, r.measure if memory else data.size_label(r.size)]
@@ -166,7 +172,7 @@ def render_section(rows, title, extra=None):
             cells.append(r.unit)
         cells += [_cell(r, n) for n in names]
         if not memory:
-            cells.append(_ratio_cell(r))
+            cells.append(_ratio_cell(r, ours))
         body.append(cells)
     unit = units.pop() if len(units) == 1 else "see unit column"
     lines = ["", f"== {title} [{unit}] =="]
@@ -259,7 +265,7 @@ def main(quick=False, only=None, sizes=None, json_path=None, compare_path=None, 
 
     sections = [s for s in SECTIONS if (s in only if only else s not in ON_REQUEST)]
     backends, status = peers.load_backends()
-    native_missing = status["native"] == "NOT BUILT"
+    native_missing = status["native"] == "NOT BUILT" and any(s not in PURE_ONLY for s in sections)
     old = results.read_json(compare_path) if compare_path else None  # fail before measuring
     t0 = time.perf_counter()
     progress(f"wscodec bench: {', '.join(sections)} ({'quick' if quick else 'full'}; native: {status['native']})")

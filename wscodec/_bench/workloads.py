@@ -21,7 +21,14 @@ TITLES = {
     "encode": "encoding one message",
     "deflate": "permessage-deflate round trip (client encode, server decode)",
     **fastpaths.TITLES,
+    "pypy": "pure-Python decoders: masked frames, 64 KiB reads",
 }
+
+PYPY_CONTENDERS = ("pure", "websockets", "wsproto")
+"""What a PyPy user chooses between: wscodec's pure backend and the two peers
+whose frame parsers are Python code there (neither builds its C speedups on
+PyPy).  The ``pypy`` section runs on request; it is meant for PyPy, and on
+CPython the same rows compare against websockets' compiled masking."""
 
 HUGE = 16 * data.MiB
 QUICK_HUGE = 4 * data.MiB
@@ -118,4 +125,26 @@ def plan(quick=False, sizes=None, sections=SECTIONS):
                                     lambda b, s=size, n=count, v=level: deflate.round_trip(b, s, n, v),
                                     deflate.NAMES))
     out += fastpaths.plan(Workload, quick, sections)
+    if "pypy" in sections:
+        for text in (True, False):
+            for size in sizes or (256, 64 * data.KiB):
+                count = data.frame_count(size, quick)
+                out.append(Workload(
+                    "pypy", f"decode {'text' if text else 'binary'} masked (server)", size, count, _message_unit(size),
+                    lambda b, s=size, n=count, t=text: _only(PYPY_CONTENDERS,
+                                                             peers.decode(b, data.frame_stream(s, n, t, True))),
+                    PYPY_CONTENDERS))
     return out
+
+
+def _only(names, contenders):
+    kept = [c for c in contenders if c.name in names]
+    for c in kept:
+        if c.name == "websockets" and c.ok:
+            # Its masking is what differs between CPython and PyPy: say which ran.
+            import websockets.frames
+            import websockets.utils
+
+            python = websockets.frames.apply_mask is websockets.utils.apply_mask
+            c.note = f"{c.note}; apply_mask: {'websockets.utils (Python)' if python else 'websockets.speedups (C)'}"
+    return kept
