@@ -14,6 +14,10 @@ if TYPE_CHECKING:
 def byte_view(obj: ReadableBuffer) -> memoryview:
     """A flat unsigned-byte memoryview of any C-contiguous buffer.
 
+    A caller that returns before dropping it releases it (``with``): while
+    it lives, a bytearray under it cannot be resized, and PyPy frees it only
+    at its next collection, not when the last reference goes.
+
     Raises TypeError for objects without the buffer protocol (str included)
     and BufferError for non-contiguous buffers, as the native backend does.
     """
@@ -24,13 +28,21 @@ def byte_view(obj: ReadableBuffer) -> memoryview:
     if not view.c_contiguous:
         raise BufferError("wscodec needs a C-contiguous buffer")
     if view.format != "B" or view.ndim != 1:
-        view = view.cast("B")
+        flat = view.cast("B")
+        view.release()
+        view = flat
     return view
+
+
+def buffer_bytes(obj: ReadableBuffer) -> bytes:
+    """A copy of any C-contiguous buffer as bytes; its view released."""
+    with byte_view(obj) as view:
+        return bytes(view)
 
 
 def mask_key(mask: ReadableBuffer) -> bytes:
     """The 4 mask bytes, or ValueError (the contract of apply_mask)."""
-    key = bytes(byte_view(mask))
+    key = buffer_bytes(mask)
     if len(key) != 4:
         raise mask_length(len(key))
     return key

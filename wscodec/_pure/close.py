@@ -18,10 +18,10 @@ __all__ = ["parse_close_payload", "encode_close_payload"]
 
 def parse_close_payload(payload: ReadableBuffer) -> tuple[int, str]:
     """``(code, reason)`` from a CLOSE payload; ``ProtocolError`` if the peer broke the rules."""
-    view = byte_view(payload)
-    if not view:
-        return 1005, ""
-    code, reason = _check_close_prefix(view, True)
+    with byte_view(payload) as view:
+        if not view:
+            return 1005, ""
+        code, reason = _check_close_prefix(view, True)
     assert code is not None and reason is not None
     return code, reason
 
@@ -38,10 +38,10 @@ def _check_close_prefix(view: memoryview | bytearray, final: bool) -> tuple[int 
         raise protocol_error("close_code_not_sendable", code=code)
     if final:
         try:
-            return code, bytes(view[2:]).decode()
+            return code, bytes(view)[2:].decode()
         except UnicodeDecodeError:
             raise protocol_error("close_reason_invalid") from None
-    if not Utf8Validator().feed(view[2:]):
+    if not Utf8Validator().feed(bytes(view)[2:]):
         raise protocol_error("close_reason_invalid")
     return code, None
 

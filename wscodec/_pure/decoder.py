@@ -256,6 +256,8 @@ class _Decoder(InitGuard):
             raise
         finally:
             self._busy = False
+            if type(data) is not bytes:
+                data.release()  # type: ignore[union-attr]  # the view from byte_view above
 
     def _fail(self, close_code: int, exc: BaseException, out: list[Any]) -> None:
         self._failed = close_code

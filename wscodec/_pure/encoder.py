@@ -19,7 +19,7 @@ from .._rules import (
     role_is_server,
 )
 from .._types import Opcode
-from ._buffers import byte_view, mask_key
+from ._buffers import buffer_bytes, byte_view, mask_key
 from .close import encode_close_payload
 from .masking import xor_mask
 
@@ -88,7 +88,7 @@ def encode_frame(
     if opcode.__class__ is not Opcode and (opcode.__class__ is not int or opcode not in SENDABLE_OPCODES):
         opcode = opcode_to_send(opcode)
     if type(payload) is not bytes:
-        payload = bytes(byte_view(payload))
+        payload = buffer_bytes(payload)
     if opcode >= 8:
         check_control_payload(len(payload))
         if not fin:
@@ -117,7 +117,8 @@ def encode_frame_parts(
     """
     if opcode.__class__ is not Opcode and (opcode.__class__ is not int or opcode not in SENDABLE_OPCODES):
         opcode = opcode_to_send(opcode)
-    n = byte_view(payload).nbytes
+    with byte_view(payload) as view:
+        n = view.nbytes
     if opcode >= 8:
         check_control_payload(n)
         if not fin:
@@ -172,7 +173,7 @@ class MessageEncoder(InitGuard):
     def binary(self, data: ReadableBuffer) -> bytes:
         client = self._client
         if type(data) is not bytes:
-            data = bytes(byte_view(data))
+            data = buffer_bytes(data)
         return self._message(_BINARY, data, client)
 
     def ping(self, data: ReadableBuffer = b"") -> bytes:

@@ -53,7 +53,8 @@ def _xor(view: memoryview, key: bytes, phase: int) -> bytes | bytearray:
 
 def apply_mask(data: ReadableBuffer, mask: ReadableBuffer) -> bytes:
     """Return ``data`` XOR ``mask`` repeated, as bytes."""
-    return bytes(_xor(byte_view(data), mask_key(mask), 0))
+    with byte_view(data) as view:
+        return bytes(_xor(view, mask_key(mask), 0))
 
 
 def mask_inplace(buf: WriteableBuffer, mask: ReadableBuffer, offset: int = 0) -> int:
@@ -64,11 +65,11 @@ def mask_inplace(buf: WriteableBuffer, mask: ReadableBuffer, offset: int = 0) ->
     """
     key = mask_key(mask)
     phase = mask_phase(offset)
-    view = byte_view(buf)
-    if view.readonly:
-        raise not_writable(buf)
-    view[:] = _xor(view, key, phase)
-    return (phase + len(view)) % 4
+    with byte_view(buf) as view:
+        if view.readonly:
+            raise not_writable(buf)
+        view[:] = _xor(view, key, phase)
+        return (phase + len(view)) % 4
 
 
 class Masker(InitGuard):
@@ -83,9 +84,9 @@ class Masker(InitGuard):
 
     def process(self, data: ReadableBuffer) -> bytes:
         key = self._key  # the not-initialised error comes first, as in the native backend
-        view = byte_view(data)
-        out = bytes(_xor(view, key, self._phase))
-        self._phase = (self._phase + len(view)) % 4
+        with byte_view(data) as view:
+            out = bytes(_xor(view, key, self._phase))
+            self._phase = (self._phase + len(view)) % 4
         return out
 
     def __repr__(self) -> str:

@@ -19,17 +19,19 @@ _WINDOW = 256 * 1024
 
 def validate_utf8(data: ReadableBuffer) -> bool:
     """True if ``data`` is complete, valid UTF-8."""
-    try:
-        _decode(byte_view(data), "strict", True)
-    except UnicodeDecodeError:
-        return False
+    with byte_view(data) as view:
+        try:
+            _decode(view, "strict", True)
+        except UnicodeDecodeError:
+            return False
     return True
 
 
 def decode_utf8(data: ReadableBuffer) -> str:
     """``bytes(data).decode("utf-8")`` for any buffer; invalid input raises
     UnicodeDecodeError."""
-    return str(byte_view(data), "utf-8")
+    with byte_view(data) as view:
+        return str(view, "utf-8")
 
 
 def incomplete_tail_is_possible(tail: bytes) -> bool:
@@ -54,17 +56,18 @@ class Utf8Validator(InitGuard):
 
     def feed(self, data: ReadableBuffer) -> bool:
         valid = self._valid  # the not-initialised error comes first, as in the native backend
-        view = byte_view(data)
-        if not valid:
-            return False
-        if len(view) <= _WINDOW:
-            return self._feed(view)
-        # CPython's decoder builds a str that is thrown away: in windows, a
-        # huge input costs at most a window of extra memory, not its size.
-        for start in range(0, len(view), _WINDOW):
-            if not self._feed(view[start : start + _WINDOW]):
+        with byte_view(data) as view:
+            if not valid:
                 return False
-        return True
+            if len(view) <= _WINDOW:
+                return self._feed(view)
+            # CPython's decoder builds a str that is thrown away: in windows, a
+            # huge input costs at most a window of extra memory, not its size.
+            for start in range(0, len(view), _WINDOW):
+                with view[start : start + _WINDOW] as window:
+                    if not self._feed(window):
+                        return False
+            return True
 
     def _feed(self, view: memoryview | bytes) -> bool:
         if not self._valid:
@@ -75,7 +78,10 @@ class Utf8Validator(InitGuard):
         except UnicodeDecodeError:
             self._valid = False
             return False
-        self._pending = bytes(chunk[consumed:])
+        tail = chunk[consumed:]
+        self._pending = bytes(tail)
+        if type(tail) is memoryview:
+            tail.release()
         if self._pending and not incomplete_tail_is_possible(self._pending):
             self._valid = False
         return self._valid
