@@ -25,6 +25,7 @@ It is installed only over the code it was checked against
 from __future__ import annotations
 
 import dataclasses
+import platform
 from collections.abc import Generator, Sequence
 from types import ModuleType
 from typing import Any
@@ -40,6 +41,13 @@ MIRRORED = frozenset({
 })
 
 _FIELDS = ("opcode", "data", "fin", "rsv1", "rsv2", "rsv3")
+
+# PyPy's emulation of the C API keeps a C function's export of a buffer
+# (websockets' compiled apply_mask, built there too) until its next
+# collection, so the reader's buffer could not be resized after unmasking
+# from a view of it: there the payload is sliced out first, a copy, as
+# websockets' own read_exact does.
+_UNMASK_IN_PLACE = platform.python_implementation() == "CPython"
 
 
 def is_mirrored(frames: ModuleType, streams: ModuleType) -> bool:
@@ -92,14 +100,17 @@ def parse_method(frames: ModuleType, streams: ModuleType, original: Any) -> Any:
                     if size >= end:
                         if mask:
                             key = bytes(buffer[start - 4 : start])
-                            view = memoryview(buffer)
-                            payload = view[start:end]
-                            try:
-                                data = frames.apply_mask(payload, key)
-                            finally:
-                                # Released at once: the buffer is resized below.
-                                payload.release()
-                                view.release()
+                            if _UNMASK_IN_PLACE:
+                                view = memoryview(buffer)
+                                payload = view[start:end]
+                                try:
+                                    data = frames.apply_mask(payload, key)
+                                finally:
+                                    # Released at once: the buffer is resized below.
+                                    payload.release()
+                                    view.release()
+                            else:
+                                data = frames.apply_mask(buffer[start:end], key)
                         else:
                             data = buffer[start:end]
                         del buffer[:end]
