@@ -39,6 +39,17 @@ def native():
     return load_backend("native")
 
 
+def need_tracemalloc():
+    """tracemalloc, for a test that measures what CPython's allocator holds.
+    PyPy has no tracemalloc (nor sys.getsizeof, sys.getrefcount): its GC
+    moves objects and has no per-object sizes, so such a test skips there."""
+    try:
+        import tracemalloc
+    except ImportError:
+        pytest.skip("no tracemalloc on this interpreter: the Python heap is not measured")
+    return tracemalloc
+
+
 def subprocess_env(**overrides):
     """Environment for a child Python that must import the same wscodec as
     this suite (the installed wheel in CI, the source tree in development).

@@ -11,11 +11,11 @@ the limits, never what a header declares.
 import functools
 import gc
 import struct
-import tracemalloc
 import zlib
 
 import pytest
 
+from conftest import need_tracemalloc
 from wire import cf
 
 MiB = 1 << 20
@@ -23,6 +23,7 @@ MiB = 1 << 20
 
 def peak_of(action):
     gc.collect()
+    tracemalloc = need_tracemalloc()
     tracemalloc.start()
     try:
         result = action()

@@ -4,11 +4,11 @@ import gc
 import os
 import pickle
 import random
-import tracemalloc
 import zlib
 
 import pytest
 
+from conftest import need_tracemalloc
 from wscodec.deflate import NegotiationError, PerMessageDeflate, parse_extensions
 from wscodec.handshake import HandshakeError
 
@@ -488,6 +488,7 @@ def test_bomb_output_stays_near_the_limit():
     assert len(bomb) * 1000 < 64 * MiB
     decompressor = PerMessageDeflate().make_decompressor("server")
     gc.collect()
+    tracemalloc = need_tracemalloc()
     tracemalloc.start()
     try:
         out = decompressor.decompress(bomb, MiB + 1)
@@ -518,6 +519,7 @@ def test_deflate_bomb_is_1009_with_bounded_memory(backend, opcode):
     assert len(wire) * 1000 < 64 * MiB
     decoder = backend.MessageDecoder(role="server", max_message_size=MiB, deflate=PerMessageDeflate())
     gc.collect()
+    tracemalloc = need_tracemalloc()
     tracemalloc.start()
     try:
         with pytest.raises(backend.ProtocolError) as info:

@@ -3,7 +3,6 @@
 import gc
 import sys
 import time
-import tracemalloc
 
 from . import data, peers, timing, workloads
 from .results import Row
@@ -56,6 +55,10 @@ def run_memory(backends, count=1000):
     decoder allocates through Python's allocators (which is all that wscodec
     and the peers use: no raw malloc), and ``sys.getsizeof``, the decoder
     object alone (summed over the objects a peer needs, e.g. reader + queue)."""
+    # Here, not at the top: PyPy has no tracemalloc, and its runs of the
+    # other sections must still import this module.
+    import tracemalloc
+
     progress("idle decoder memory ...", end="")
     t0 = time.perf_counter()
     factories = peers.idle_decoders(backends)
