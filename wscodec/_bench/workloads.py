@@ -24,11 +24,12 @@ TITLES = {
     "pypy": "pure-Python decoders: masked frames, 64 KiB reads",
 }
 
-PYPY_CONTENDERS = ("pure", "websockets", "wsproto")
+PYPY_CONTENDERS = ("pure", "websockets", "websockets-py", "wsproto")
 """What a PyPy user chooses between: wscodec's pure backend and the two peers
-whose frame parsers are Python code there (neither builds its C speedups on
-PyPy).  The ``pypy`` section runs on request; it is meant for PyPy, and on
-CPython the same rows compare against websockets' compiled masking."""
+whose frame parsers are Python code there.  websockets as installed (with a
+compiler, pip builds its C masking on PyPy too, run through PyPy's C-API
+emulation) and on its pure-Python masking.  The section runs on request; it
+is meant for PyPy, where wscodec has no native backend."""
 
 HUGE = 16 * data.MiB
 QUICK_HUGE = 4 * data.MiB
