@@ -30,8 +30,10 @@ def validate_utf8(data: ReadableBuffer) -> bool:
 def decode_utf8(data: ReadableBuffer) -> str:
     """``bytes(data).decode("utf-8")`` for any buffer; invalid input raises
     UnicodeDecodeError."""
+    # codecs' decoder, not str(view, "utf-8"): PyPy's str() accepts encoded
+    # UTF-16 surrogates (ED A0 80) and words its errors unlike bytes.decode.
     with byte_view(data) as view:
-        return str(view, "utf-8")
+        return _decode(view, "strict", True)[0]
 
 
 def incomplete_tail_is_possible(tail: bytes) -> bool:
