@@ -13,8 +13,8 @@ import tempfile
 
 import pytest
 
-PURE_LANE = (os.environ.get("WSCODEC_NO_EXTENSIONS", "") not in ("", "0")
-             or platform.python_implementation() != "CPython")
+CPYTHON = platform.python_implementation() == "CPython"
+PURE_LANE = os.environ.get("WSCODEC_NO_EXTENSIONS", "") not in ("", "0") or not CPYTHON
 BACKEND_NAMES = ["pure"] if PURE_LANE else ["native", "pure"]
 
 

@@ -6,7 +6,7 @@ import zlib
 
 import pytest
 
-from conftest import need_tracemalloc
+from conftest import CPYTHON, need_tracemalloc
 from wire import cf
 
 
@@ -131,7 +131,8 @@ def test_streamed_text_is_the_str_bytes_decode_gives(backend, role):
         (message,) = out
         want = payload.decode()
         assert message.data == want
-        assert sys.getsizeof(message.data) == sys.getsizeof(want), (trial, width)
+        if CPYTHON:  # PyPy keeps every str as UTF-8: no kinds, and no sizes to ask for
+            assert sys.getsizeof(message.data) == sys.getsizeof(want), (trial, width)
         assert hash(message.data) == hash(want)
 
 

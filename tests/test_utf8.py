@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import CPYTHON
+
 
 def oracle(data):
     try:
@@ -259,7 +261,8 @@ def same_str(got, data):
     assert type(got) is str
     assert got == want
     assert hash(got) == hash(want)
-    assert sys.getsizeof(got * 2) == sys.getsizeof(want * 2)
+    if CPYTHON:  # PyPy keeps every str as UTF-8: no kinds, and no sizes to ask for
+        assert sys.getsizeof(got * 2) == sys.getsizeof(want * 2)
 
 
 def test_decode_every_scalar_value(backend):
