@@ -606,6 +606,7 @@ def test_zlib_state_is_made_by_the_first_compressed_message(backend, no_context_
     again after each message."""
     deflate = PerMessageDeflate(server_no_context_takeover=no_context_takeover,
                                 client_no_context_takeover=no_context_takeover)
+    tracemalloc = need_tracemalloc()
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
