@@ -13,6 +13,13 @@
 #                   object), the extension built against it with assert() on
 #   cp311-aarch64   CPython 3.11, Debian bookworm arm64 root under qemu-user;
 #                   SIMD must be "neon"; runs $AARCH64_TESTS (below)
+#   ft-x86_64       free-threaded CPython (--disable-gil), the newest of
+#                   $FT_SOURCES whose source Debian serves, built from that
+#                   source package inside the trixie root (below); the wheel
+#                   is installed with its `test` extra, so the peers' interop
+#                   and drop-in tests run where the peers install; the GIL
+#                   must still be off after importing wscodec and after every
+#                   test module (tests/conftest.py)
 #
 # The x86-64 lanes expect the SIMD level the host's own build of wscodec
 # picks on this CPU (same CPU, same dispatch: a different answer is a bug).
@@ -78,13 +85,13 @@ unset WSCODEC_NO_EXTENSIONS WSCODEC_SIMD CIBUILDWHEEL
 # ---------------------------------------------------------------- lanes
 declare -A LANE_ROOT=(
     [cp314-x86_64]=trixie-amd64 [cp315-x86_64]=trixie-amd64 [cp315d-x86_64]=trixie-amd64
-    [cp311-aarch64]=bookworm-arm64
+    [cp311-aarch64]=bookworm-arm64 [ft-x86_64]=trixie-amd64
 )
 declare -A LANE_PYTHON=(
     [cp314-x86_64]=python3.14 [cp315-x86_64]=python3.15 [cp315d-x86_64]=python3.15-dbg
-    [cp311-aarch64]=python3.11
+    [cp311-aarch64]=python3.11 [ft-x86_64]=/opt/wscodec-cpython-ft/bin/python3
 )
-ALL_LANES=(cp314-x86_64 cp315-x86_64 cp315d-x86_64 cp311-aarch64)
+ALL_LANES=(cp314-x86_64 cp315-x86_64 cp315d-x86_64 ft-x86_64 cp311-aarch64)
 declare -a LANES=()
 if [ $# -eq 0 ]; then
     LANES=("${ALL_LANES[@]}")
@@ -180,6 +187,72 @@ ensure_root() { # ensure_root NAME: reuse the cached root, or build it
     echo "building $CACHE/$name"
     build_root "$name"
     root_is_sane "$name" || { echo "the new root $name does not run its interpreters"; return 1; }
+}
+
+# ---------------------------------------------------------------- free-threaded CPython
+# Debian packages no free-threaded interpreter, so one is built from
+# Debian's source package of CPython, newest first: sid's index can list a
+# version whose files are not served yet.  Only the upstream tarball
+# (*.orig.tar.xz) is used: Debian's patches adapt CPython to Debian's own
+# layout (dist-packages, multiarch), which a private prefix does not want.
+# No PGO or LTO: they would triple the build for a speed no test needs.
+# The prefix lives inside the trixie root, so it is cached with it and goes
+# when the root is rebuilt; it is reused while its recipe is unchanged and
+# its interpreter runs free-threaded.
+FT_SOURCES="python3.15 python3.14 python3.13"
+FT_PREFIX=/opt/wscodec-cpython-ft
+FT_CONFIGURE="--disable-gil --without-static-libpython"
+FT_BUILD_DEPS="make xz-utils pkgconf libssl-dev zlib1g-dev libffi-dev libbz2-dev liblzma-dev"
+ft_recipe() { echo "sources=$FT_SOURCES configure=$FT_CONFIGURE build-deps=$FT_BUILD_DEPS"; }
+
+ft_is_sane() { # ft_is_sane ROOTDIR
+    local dir=$1
+    [ -f "$dir$FT_PREFIX/.wscodec-recipe" ] && [ "$(cat "$dir$FT_PREFIX/.wscodec-recipe")" = "$(ft_recipe)" ] || return 1
+    in_root "$dir" "$FT_PREFIX/bin/python3" -c '
+import ensurepip, ssl, sys, sysconfig, zlib
+sys.exit(not sysconfig.get_config_var("Py_GIL_DISABLED") or sys._is_gil_enabled())' >/dev/null 2>&1
+}
+
+# Runs inside the root: sources, download, configure, make, install.
+FT_BUILD_SCRIPT='
+set -eu
+prefix=$1 configure=$2 deps=$3 sources=$4
+echo "deb-src $MIRROR sid main" >/etc/apt/sources.list.d/sid-src.list
+apt-get -q -o Acquire::Check-Valid-Until=false update
+apt-get -q -y --no-install-recommends install $deps
+src=/tmp/wscodec-cpython-ft-src
+rm -rf "$src" "$prefix"; mkdir -p "$src"; cd "$src"
+got=""
+for pkg in $sources; do
+    if apt-get -q source --download-only "$pkg" && ls ./*.orig.tar.xz >/dev/null 2>&1; then
+        got=$pkg; break
+    fi
+    echo "--- $pkg: source not served, trying the next"
+    rm -f ./*
+done
+[ -n "$got" ] || { echo "none of $sources has its source served"; exit 1; }
+tar -xf ./*.orig.tar.xz
+cd Python-*/
+echo "--- building $(pwd) ($got) with $configure"
+./configure -q --prefix="$prefix" $configure
+make -s -j2
+make -s install >/dev/null
+cd /; rm -rf "$src"
+apt-get clean
+'
+
+ensure_ft_python() { # ensure_ft_python ROOTNAME: reuse the cached build, or build it
+    local dir=$CACHE/$1
+    if [ -z "${WSCODEC_PLATFORMS_REBUILD:-}" ] && ft_is_sane "$dir"; then
+        echo "reusing $FT_PREFIX in root $1 ($(ft_recipe))"
+        return 0
+    fi
+    echo "building a free-threaded CPython into $FT_PREFIX in root $1"
+    in_root "$dir" /usr/bin/env MIRROR="$MIRROR" /bin/sh -c "$FT_BUILD_SCRIPT" _ \
+        "$FT_PREFIX" "$FT_CONFIGURE" "$FT_BUILD_DEPS" "$FT_SOURCES" || return 1
+    ft_recipe >"$dir$FT_PREFIX/.wscodec-recipe"
+    ft_is_sane "$dir" || { echo "$FT_PREFIX does not run free-threaded"; return 1; }
+    in_root "$dir" "$FT_PREFIX/bin/python3" -VV
 }
 
 # ---------------------------------------------------------------- prerequisites
@@ -283,16 +356,27 @@ build-env/bin/python -m pip wheel -q --no-deps -w wheels ./wscodec-*.tar.gz
 echo "--- built $(ls wheels) in $(( $(date +%s) - t )) s"
 t=$(date +%s)
 "$py" -m venv venv
-venv/bin/python -m pip install -q wheels/*.whl pytest hypothesis
+case "$lane" in
+    # The test extra as a user of this interpreter gets it: its markers
+    # leave out the peers that do not install here.
+    ft-*) venv/bin/python -m pip install -q "$(ls wheels/*.whl)[test]" ;;
+    *) venv/bin/python -m pip install -q wheels/*.whl pytest hypothesis ;;
+esac
 venv/bin/python -m pip list 2>/dev/null | grep -Ei "^(wscodec|pytest|hypothesis|cython) " || true
 echo "--- installed into a fresh venv in $(( $(date +%s) - t )) s"
 cd /
 "$w/venv/bin/python" -I -c "
-import sys, wscodec
+import sys, sysconfig, wscodec
 print(\"wscodec\", wscodec.__version__, wscodec.BACKEND, wscodec.SIMD, \"from\", wscodec.__file__)
 print(\"Py_DEBUG (refcount and GC checks):\", hasattr(sys, \"gettotalrefcount\"))
 if \"$py\".endswith(\"-dbg\") and not hasattr(sys, \"gettotalrefcount\"):
     sys.exit(\"$py is not a debug build\")
+free_threaded = bool(sysconfig.get_config_var(\"Py_GIL_DISABLED\"))
+print(\"free-threaded build:\", free_threaded, \"GIL enabled after importing wscodec:\", getattr(sys, \"_is_gil_enabled\", lambda: True)())
+if \"$lane\".startswith(\"ft-\") and not free_threaded:
+    sys.exit(\"$py is not a free-threaded build\")
+if free_threaded and sys._is_gil_enabled():
+    sys.exit(\"importing wscodec re-enabled the GIL\")
 sys.exit(0 if (wscodec.BACKEND, wscodec.SIMD) == (\"native\", \"$simd\") else \"expected native $simd\")
 "
 cd "$w"
@@ -366,7 +450,26 @@ chain() {
         return
     fi
     printf 'ok      %5ss  root %s\n' $((SECONDS - t0)) "$name" >>"$out.summary"
+    local ft_ok=1
+    if [[ " $* " == *" ft-"* ]]; then
+        t0=$SECONDS
+        {
+            printf '\n==== free-threaded CPython in root %s\n' "$name"
+            ensure_ft_python "$name" || rc=$?
+        } >>"$out.log" 2>&1
+        if [ "$rc" -eq 0 ]; then
+            printf 'ok      %5ss  free-threaded CPython %s\n' $((SECONDS - t0)) \
+                "$(in_root "$CACHE/$name" "$FT_PREFIX/bin/python3" -c 'import platform; print(platform.python_version())')" >>"$out.summary"
+        else
+            ft_ok=""
+            printf 'FAIL    %5ss  free-threaded CPython in root %s (exit %s)\n' $((SECONDS - t0)) "$name" "$rc" >>"$out.summary"
+        fi
+    fi
     for lane in "$@"; do
+        if [[ $lane == ft-* ]] && [ -z "$ft_ok" ]; then
+            printf 'FAIL    %5ss  %s: not run (no free-threaded CPython)\n' 0 "$lane" >>"$out.summary"
+            continue
+        fi
         t0=$SECONDS rc=0
         case "$lane" in *-aarch64) simd=neon ;; *) simd=$HOST_SIMD ;; esac
         if [ -z "$simd" ]; then
