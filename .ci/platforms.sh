@@ -191,15 +191,17 @@ ensure_root() { # ensure_root NAME: reuse the cached root, or build it
 
 # ---------------------------------------------------------------- free-threaded CPython
 # Debian packages no free-threaded interpreter, so one is built from
-# Debian's source package of CPython, newest first: sid's index can list a
-# version whose files are not served yet.  Only the upstream tarball
-# (*.orig.tar.xz) is used: Debian's patches adapt CPython to Debian's own
-# layout (dist-packages, multiarch), which a private prefix does not want.
+# Debian's source package of CPython: the newest version of the newest
+# package in unstable, testing or stable whose files the mirror serves (an
+# index can list a version whose files are not there yet or any more).
+# Only the upstream tarball (*.orig.tar.xz) is used: Debian's patches adapt
+# CPython to Debian's own layout (dist-packages, multiarch), which a private
+# prefix does not want.
 # No PGO or LTO: they would triple the build for a speed no test needs.
 # The prefix lives inside the trixie root, so it is cached with it and goes
 # when the root is rebuilt; it is reused while its recipe is unchanged and
 # its interpreter runs free-threaded.
-FT_SOURCES="python3.15 python3.14 python3.13"
+FT_SOURCES="python3.16 python3.15 python3.14 python3.13"
 FT_PREFIX=/opt/wscodec-cpython-ft
 FT_CONFIGURE="--disable-gil --without-static-libpython"
 FT_BUILD_DEPS="make xz-utils pkgconf libssl-dev zlib1g-dev libffi-dev libbz2-dev liblzma-dev"
@@ -217,18 +219,21 @@ sys.exit(not sysconfig.get_config_var("Py_GIL_DISABLED") or sys._is_gil_enabled(
 FT_BUILD_SCRIPT='
 set -eu
 prefix=$1 configure=$2 deps=$3 sources=$4
-echo "deb-src $MIRROR sid main" >/etc/apt/sources.list.d/sid-src.list
+for suite in unstable testing stable; do echo "deb-src $MIRROR $suite main"; done \
+    >/etc/apt/sources.list.d/wscodec-cpython-src.list
 apt-get -q -o Acquire::Check-Valid-Until=false update
 apt-get -q -y --no-install-recommends install $deps
 src=/tmp/wscodec-cpython-ft-src
 rm -rf "$src" "$prefix"; mkdir -p "$src"; cd "$src"
 got=""
 for pkg in $sources; do
-    if apt-get -q source --download-only "$pkg" && ls ./*.orig.tar.xz >/dev/null 2>&1; then
-        got=$pkg; break
-    fi
-    echo "--- $pkg: source not served, trying the next"
-    rm -f ./*
+    for version in $(apt-cache showsrc "$pkg" | sed -n "s/^Version: //p" | sort -u -r -V); do
+        if apt-get -q source --download-only "$pkg=$version" >download.log 2>&1 && ls ./*.orig.tar.xz >/dev/null 2>&1; then
+            got="$pkg $version"; break 2
+        fi
+        echo "--- $pkg $version: source not served, trying the next"
+        rm -f ./*
+    done
 done
 [ -n "$got" ] || { echo "none of $sources has its source served"; exit 1; }
 tar -xf ./*.orig.tar.xz
