@@ -20,6 +20,15 @@
 #                   and drop-in tests run where the peers install; the GIL
 #                   must still be off after importing wscodec and after every
 #                   test module (tests/conftest.py)
+#   tsan-x86_64     the same CPython built --with-thread-sanitizer too, so the
+#                   extension is compiled with -fsanitize=thread (its CFLAGS
+#                   come from the interpreter); runs tests/test_threads.py,
+#                   whose shared-object cases (one decoder, encoder, Masker,
+#                   Utf8Validator, PerMessageDeflate in several threads;
+#                   re-__init__; get_buffer/buffer_updated; mask_inplace on a
+#                   bytearray another thread resizes) are the stress harness;
+#                   any ThreadSanitizer report, in the suite or in a child
+#                   process, fails the lane
 #
 # The x86-64 lanes expect the SIMD level the host's own build of wscodec
 # picks on this CPU (same CPU, same dispatch: a different answer is a bug).
@@ -85,13 +94,14 @@ unset WSCODEC_NO_EXTENSIONS WSCODEC_SIMD CIBUILDWHEEL
 # ---------------------------------------------------------------- lanes
 declare -A LANE_ROOT=(
     [cp314-x86_64]=trixie-amd64 [cp315-x86_64]=trixie-amd64 [cp315d-x86_64]=trixie-amd64
-    [cp311-aarch64]=bookworm-arm64 [ft-x86_64]=trixie-amd64
+    [cp311-aarch64]=bookworm-arm64 [ft-x86_64]=trixie-amd64 [tsan-x86_64]=trixie-amd64
 )
 declare -A LANE_PYTHON=(
     [cp314-x86_64]=python3.14 [cp315-x86_64]=python3.15 [cp315d-x86_64]=python3.15-dbg
     [cp311-aarch64]=python3.11 [ft-x86_64]=/opt/wscodec-cpython-ft/bin/python3
+    [tsan-x86_64]=/opt/wscodec-cpython-tsan/bin/python3
 )
-ALL_LANES=(cp314-x86_64 cp315-x86_64 cp315d-x86_64 ft-x86_64 cp311-aarch64)
+ALL_LANES=(cp314-x86_64 cp315-x86_64 cp315d-x86_64 ft-x86_64 tsan-x86_64 cp311-aarch64)
 declare -a LANES=()
 if [ $# -eq 0 ]; then
     LANES=("${ALL_LANES[@]}")
@@ -202,15 +212,21 @@ ensure_root() { # ensure_root NAME: reuse the cached root, or build it
 # when the root is rebuilt; it is reused while its recipe is unchanged and
 # its interpreter runs free-threaded.
 FT_SOURCES="python3.16 python3.15 python3.14 python3.13"
-FT_PREFIX=/opt/wscodec-cpython-ft
-FT_CONFIGURE="--disable-gil --without-static-libpython"
+# A variant: its prefix and configure options.  The TSan build keeps
+# CPython's own suppressions for its internals (Tools/tsan), maintained
+# with the interpreter, beside itself.
+declare -A FT_PREFIXES=([ft]=/opt/wscodec-cpython-ft [tsan]=/opt/wscodec-cpython-tsan)
+declare -A FT_CONFIGURES=(
+    [ft]="--disable-gil --without-static-libpython"
+    [tsan]="--disable-gil --with-thread-sanitizer --without-static-libpython"
+)
 FT_BUILD_DEPS="make xz-utils pkgconf libssl-dev zlib1g-dev libffi-dev libbz2-dev liblzma-dev"
-ft_recipe() { echo "sources=$FT_SOURCES configure=$FT_CONFIGURE build-deps=$FT_BUILD_DEPS"; }
+ft_recipe() { echo "sources=$FT_SOURCES configure=${FT_CONFIGURES[$1]} build-deps=$FT_BUILD_DEPS"; }
 
-ft_is_sane() { # ft_is_sane ROOTDIR
-    local dir=$1
-    [ -f "$dir$FT_PREFIX/.wscodec-recipe" ] && [ "$(cat "$dir$FT_PREFIX/.wscodec-recipe")" = "$(ft_recipe)" ] || return 1
-    in_root "$dir" "$FT_PREFIX/bin/python3" -c '
+ft_is_sane() { # ft_is_sane ROOTDIR VARIANT
+    local dir=$1 prefix=${FT_PREFIXES[$2]}
+    [ -f "$dir$prefix/.wscodec-recipe" ] && [ "$(cat "$dir$prefix/.wscodec-recipe")" = "$(ft_recipe "$2")" ] || return 1
+    in_root "$dir" "$prefix/bin/python3" -c '
 import ensurepip, ssl, sys, sysconfig, zlib
 sys.exit(not sysconfig.get_config_var("Py_GIL_DISABLED") or sys._is_gil_enabled())' >/dev/null 2>&1
 }
@@ -242,22 +258,23 @@ echo "--- building $(pwd) ($got) with $configure"
 ./configure -q --prefix="$prefix" $configure
 make -s -j2
 make -s install >/dev/null
+cp Tools/tsan/suppressions_free_threading.txt "$prefix/tsan-suppressions.txt"
 cd /; rm -rf "$src"
 apt-get clean
 '
 
-ensure_ft_python() { # ensure_ft_python ROOTNAME: reuse the cached build, or build it
-    local dir=$CACHE/$1
-    if [ -z "${WSCODEC_PLATFORMS_REBUILD:-}" ] && ft_is_sane "$dir"; then
-        echo "reusing $FT_PREFIX in root $1 ($(ft_recipe))"
+ensure_ft_python() { # ensure_ft_python ROOTNAME VARIANT: reuse the cached build, or build it
+    local dir=$CACHE/$1 prefix=${FT_PREFIXES[$2]}
+    if [ -z "${WSCODEC_PLATFORMS_REBUILD:-}" ] && ft_is_sane "$dir" "$2"; then
+        echo "reusing $prefix in root $1 ($(ft_recipe "$2"))"
         return 0
     fi
-    echo "building a free-threaded CPython into $FT_PREFIX in root $1"
+    echo "building a free-threaded CPython into $prefix in root $1"
     in_root "$dir" /usr/bin/env MIRROR="$MIRROR" /bin/sh -c "$FT_BUILD_SCRIPT" _ \
-        "$FT_PREFIX" "$FT_CONFIGURE" "$FT_BUILD_DEPS" "$FT_SOURCES" || return 1
-    ft_recipe >"$dir$FT_PREFIX/.wscodec-recipe"
-    ft_is_sane "$dir" || { echo "$FT_PREFIX does not run free-threaded"; return 1; }
-    in_root "$dir" "$FT_PREFIX/bin/python3" -VV
+        "$prefix" "${FT_CONFIGURES[$2]}" "$FT_BUILD_DEPS" "$FT_SOURCES" || return 1
+    ft_recipe "$2" >"$dir$prefix/.wscodec-recipe"
+    ft_is_sane "$dir" "$2" || { echo "$prefix does not run free-threaded"; return 1; }
+    in_root "$dir" "$prefix/bin/python3" -VV
 }
 
 # ---------------------------------------------------------------- prerequisites
@@ -365,6 +382,9 @@ case "$lane" in
     # The test extra as a user of this interpreter gets it: its markers
     # leave out the peers that do not install here.
     ft-*) venv/bin/python -m pip install -q "$(ls wheels/*.whl)[test]" ;;
+    # Under TSan every pip run is slow, and the peers add nothing to what
+    # the thread tests ask of wscodec.
+    tsan-*) venv/bin/python -m pip install -q wheels/*.whl pytest "hypothesis<6.156" ;;
     *) venv/bin/python -m pip install -q wheels/*.whl pytest hypothesis ;;
 esac
 venv/bin/python -m pip list 2>/dev/null | grep -Ei "^(wscodec|pytest|hypothesis|cython) " || true
@@ -378,7 +398,7 @@ if \"$py\".endswith(\"-dbg\") and not hasattr(sys, \"gettotalrefcount\"):
     sys.exit(\"$py is not a debug build\")
 free_threaded = bool(sysconfig.get_config_var(\"Py_GIL_DISABLED\"))
 print(\"free-threaded build:\", free_threaded, \"GIL enabled after importing wscodec:\", getattr(sys, \"_is_gil_enabled\", lambda: True)())
-if \"$lane\".startswith(\"ft-\") and not free_threaded:
+if \"$lane\".startswith((\"ft-\", \"tsan-\")) and not free_threaded:
     sys.exit(\"$py is not a free-threaded build\")
 if free_threaded and sys._is_gil_enabled():
     sys.exit(\"importing wscodec re-enabled the GIL\")
@@ -386,8 +406,29 @@ sys.exit(0 if (wscodec.BACKEND, wscodec.SIMD) == (\"native\", \"$simd\") else \"
 "
 cd "$w"
 t=$(date +%s)
-WSCODEC_EXPECT_INSTALLED=1 venv/bin/python -I -m pytest "$@"
+case "$lane" in tsan-*)
+    # Reports go to files, so that one in a child process that a test
+    # tolerated still fails the lane; second_deadlock_stack for readable
+    # lock-order reports.
+    rm -rf /tmp/tsan-reports; mkdir /tmp/tsan-reports
+    TSAN_OPTIONS="suppressions=${py%/bin/python3}/tsan-suppressions.txt log_path=/tmp/tsan-reports/tsan second_deadlock_stack=1"
+    export TSAN_OPTIONS
+    echo "--- extension built with: $(venv/bin/python -c "import sysconfig; print(sysconfig.get_config_var(\"CFLAGS\"))" | grep -o -- "-fsanitize=thread" | head -1)"
+    ;;
+esac
+rc=0
+WSCODEC_EXPECT_INSTALLED=1 venv/bin/python -I -m pytest "$@" || rc=$?
 echo "--- suite in $(( $(date +%s) - t )) s"
+case "$lane" in tsan-*)
+    if ls /tmp/tsan-reports/* >/dev/null 2>&1; then
+        echo "!!! ThreadSanitizer reports: $(grep -c "WARNING: ThreadSanitizer" /tmp/tsan-reports/* | paste -sd " ")"
+        head -120 /tmp/tsan-reports/*
+        exit 1
+    fi
+    echo "--- ThreadSanitizer: no report"
+    ;;
+esac
+exit $rc
 '
 
 run_lane() { # run_lane LANE SIMD: in its root; output to logs/LANE.log
@@ -396,6 +437,7 @@ run_lane() { # run_lane LANE SIMD: in its root; output to logs/LANE.log
     cp -r "$WORK/payload" "$dir/tmp/wscodec-payload"
     case "$lane" in
         *-aarch64) read -r -a tests <<<"$AARCH64_TESTS" ;;
+        tsan-*) tests=(tests/test_threads.py) ;;
         *) tests=(tests) ;;
     esac
     in_root "$dir" /bin/sh -c "$LANE_SCRIPT" _ "${LANE_PYTHON[$lane]}" "$simd" "$lane" \
@@ -455,23 +497,27 @@ chain() {
         return
     fi
     printf 'ok      %5ss  root %s\n' $((SECONDS - t0)) "$name" >>"$out.summary"
-    local ft_ok=1
-    if [[ " $* " == *" ft-"* ]]; then
-        t0=$SECONDS
+    local -A ft_ok=()
+    local variant
+    for variant in ft tsan; do
+        [[ " $* " == *" $variant-"* ]] || continue
+        t0=$SECONDS rc=0
         {
-            printf '\n==== free-threaded CPython in root %s\n' "$name"
-            ensure_ft_python "$name" || rc=$?
+            printf '\n==== free-threaded CPython (%s) in root %s\n' "$variant" "$name"
+            ensure_ft_python "$name" "$variant" || rc=$?
         } >>"$out.log" 2>&1
         if [ "$rc" -eq 0 ]; then
-            printf 'ok      %5ss  free-threaded CPython %s\n' $((SECONDS - t0)) \
-                "$(in_root "$CACHE/$name" "$FT_PREFIX/bin/python3" -c 'import platform; print(platform.python_version())')" >>"$out.summary"
+            ft_ok[$variant]=1
+            printf 'ok      %5ss  free-threaded CPython %s (%s)\n' $((SECONDS - t0)) \
+                "$(in_root "$CACHE/$name" "${FT_PREFIXES[$variant]}/bin/python3" -c 'import platform; print(platform.python_version())')" \
+                "${FT_CONFIGURES[$variant]}" >>"$out.summary"
         else
-            ft_ok=""
-            printf 'FAIL    %5ss  free-threaded CPython in root %s (exit %s)\n' $((SECONDS - t0)) "$name" "$rc" >>"$out.summary"
+            printf 'FAIL    %5ss  free-threaded CPython (%s) in root %s (exit %s)\n' $((SECONDS - t0)) "$variant" "$name" "$rc" >>"$out.summary"
         fi
-    fi
+    done
     for lane in "$@"; do
-        if [[ $lane == ft-* ]] && [ -z "$ft_ok" ]; then
+        variant=${lane%%-*}
+        if [ -n "${FT_PREFIXES[$variant]:-}" ] && [ -z "${ft_ok[$variant]:-}" ]; then
             printf 'FAIL    %5ss  %s: not run (no free-threaded CPython)\n' 0 "$lane" >>"$out.summary"
             continue
         fi
