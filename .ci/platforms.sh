@@ -47,7 +47,9 @@
 # a banner and skips those lanes: it never passes as if they had run.
 # Exit status 1 if any lane that ran failed.
 #
-# Time budget in .ci/run: 20 minutes cold (roots built), about 12 warm.
+# Time budget in .ci/run: 20 minutes cold (roots built), about 12 warm, for
+# the lanes before ft-x86_64; that lane adds about 12 minutes cold (its
+# CPython build, cached) and 7 warm (wheel, venv with peers, whole suite).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
