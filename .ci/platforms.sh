@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Wheels on interpreters and CPUs this machine has only through Debian roots:
 #
-#   sudo bash .ci/platforms.sh            # every lane below
+#   sudo bash .ci/platforms.sh            # every lane below but tsan-x86_64
 #   sudo bash .ci/platforms.sh cp315d     # some lanes, by name
 #
 # lanes (each: wheel built from the sdist inside the root, installed into a
@@ -13,6 +13,23 @@
 #                   object), the extension built against it with assert() on
 #   cp311-aarch64   CPython 3.11, Debian bookworm arm64 root under qemu-user;
 #                   SIMD must be "neon"; runs $AARCH64_TESTS (below)
+#   ft-x86_64       free-threaded CPython (--disable-gil), the newest of
+#                   $FT_SOURCES whose source Debian serves, built from that
+#                   source package inside the trixie root (below); the wheel
+#                   is installed with its `test` extra, so the peers' interop
+#                   and drop-in tests run where the peers install; the GIL
+#                   must still be off after importing wscodec and after every
+#                   test module (tests/conftest.py)
+#   tsan-x86_64     (only when named) the same CPython built
+#                   --with-thread-sanitizer too, so the
+#                   extension is compiled with -fsanitize=thread (its CFLAGS
+#                   come from the interpreter); runs tests/test_threads.py,
+#                   whose shared-object cases (one decoder, encoder, Masker,
+#                   Utf8Validator, PerMessageDeflate in several threads;
+#                   re-__init__; get_buffer/buffer_updated; mask_inplace on a
+#                   bytearray another thread resizes) are the stress harness;
+#                   any ThreadSanitizer report, in the suite or in a child
+#                   process, fails the lane
 #
 # The x86-64 lanes expect the SIMD level the host's own build of wscodec
 # picks on this CPU (same CPU, same dispatch: a different answer is a bug).
@@ -31,7 +48,9 @@
 # a banner and skips those lanes: it never passes as if they had run.
 # Exit status 1 if any lane that ran failed.
 #
-# Time budget in .ci/run: 20 minutes cold (roots built), about 12 warm.
+# Time budget in .ci/run: 20 minutes cold (roots built), about 12 warm, for
+# the lanes before ft-x86_64; that lane adds about 12 minutes cold (its
+# CPython build, cached) and 7 warm (wheel, venv with peers, whole suite).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -78,16 +97,20 @@ unset WSCODEC_NO_EXTENSIONS WSCODEC_SIMD CIBUILDWHEEL
 # ---------------------------------------------------------------- lanes
 declare -A LANE_ROOT=(
     [cp314-x86_64]=trixie-amd64 [cp315-x86_64]=trixie-amd64 [cp315d-x86_64]=trixie-amd64
-    [cp311-aarch64]=bookworm-arm64
+    [cp311-aarch64]=bookworm-arm64 [ft-x86_64]=trixie-amd64 [tsan-x86_64]=trixie-amd64
 )
 declare -A LANE_PYTHON=(
     [cp314-x86_64]=python3.14 [cp315-x86_64]=python3.15 [cp315d-x86_64]=python3.15-dbg
-    [cp311-aarch64]=python3.11
+    [cp311-aarch64]=python3.11 [ft-x86_64]=/opt/wscodec-cpython-ft/bin/python3
+    [tsan-x86_64]=/opt/wscodec-cpython-tsan/bin/python3
 )
-ALL_LANES=(cp314-x86_64 cp315-x86_64 cp315d-x86_64 cp311-aarch64)
+ALL_LANES=(cp314-x86_64 cp315-x86_64 cp315d-x86_64 ft-x86_64 tsan-x86_64 cp311-aarch64)
+# tsan-x86_64 runs only when named: it has not yet finished a run with no
+# report here, and a second CPython build costs CI another quarter hour cold.
+DEFAULT_LANES=(cp314-x86_64 cp315-x86_64 cp315d-x86_64 ft-x86_64 cp311-aarch64)
 declare -a LANES=()
 if [ $# -eq 0 ]; then
-    LANES=("${ALL_LANES[@]}")
+    LANES=("${DEFAULT_LANES[@]}")
 else
     for want in "$@"; do
         found=""
@@ -180,6 +203,87 @@ ensure_root() { # ensure_root NAME: reuse the cached root, or build it
     echo "building $CACHE/$name"
     build_root "$name"
     root_is_sane "$name" || { echo "the new root $name does not run its interpreters"; return 1; }
+}
+
+# ---------------------------------------------------------------- free-threaded CPython
+# Debian packages no free-threaded interpreter, so one is built from
+# Debian's source package of CPython: the newest version of the newest
+# package in unstable, testing or stable whose files the mirror serves (an
+# index can list a version whose files are not there yet or any more).
+# Only the upstream tarball (*.orig.tar.xz) is used: Debian's patches adapt
+# CPython to Debian's own layout (dist-packages, multiarch), which a private
+# prefix does not want.
+# No PGO or LTO: they would triple the build for a speed no test needs.
+# The prefix lives inside the trixie root, so it is cached with it and goes
+# when the root is rebuilt; it is reused while its recipe is unchanged and
+# its interpreter runs free-threaded.
+FT_SOURCES="python3.16 python3.15 python3.14 python3.13"
+# A variant: its prefix and configure options.  The TSan build keeps
+# CPython's own suppressions for its internals (Tools/tsan), maintained
+# with the interpreter, beside itself.
+declare -A FT_PREFIXES=([ft]=/opt/wscodec-cpython-ft [tsan]=/opt/wscodec-cpython-tsan)
+declare -A FT_CONFIGURES=(
+    [ft]="--disable-gil --without-static-libpython"
+    [tsan]="--disable-gil --with-thread-sanitizer --without-static-libpython"
+)
+FT_BUILD_DEPS="make xz-utils pkgconf libssl-dev zlib1g-dev libffi-dev libbz2-dev liblzma-dev"
+ft_recipe() { echo "sources=$FT_SOURCES configure=${FT_CONFIGURES[$1]} build-deps=$FT_BUILD_DEPS"; }
+
+ft_is_sane() { # ft_is_sane ROOTDIR VARIANT
+    local dir=$1 prefix=${FT_PREFIXES[$2]}
+    [ -f "$dir$prefix/.wscodec-recipe" ] && [ "$(cat "$dir$prefix/.wscodec-recipe")" = "$(ft_recipe "$2")" ] || return 1
+    in_root "$dir" "$prefix/bin/python3" -c '
+import ensurepip, ssl, sys, sysconfig, zlib
+sys.exit(not sysconfig.get_config_var("Py_GIL_DISABLED") or sys._is_gil_enabled())' >/dev/null 2>&1
+}
+
+# Runs inside the root: sources, download, configure, make, install.
+FT_BUILD_SCRIPT='
+set -eu
+prefix=$1 configure=$2 deps=$3 sources=$4
+for suite in unstable testing stable; do echo "deb-src $MIRROR $suite main"; done \
+    >/etc/apt/sources.list.d/wscodec-cpython-src.list
+apt-get -q -o Acquire::Check-Valid-Until=false update
+apt-get -q -y --no-install-recommends install $deps
+src=/tmp/wscodec-cpython-ft-src
+rm -rf "$src" "$prefix"; mkdir -p "$src"; cd "$src"
+got=""
+for pkg in $sources; do
+    for version in $(apt-cache showsrc "$pkg" | sed -n "s/^Version: //p" | sort -u -r -V); do
+        if apt-get -q source --download-only "$pkg=$version" >download.log 2>&1 && ls ./*.orig.tar.xz >/dev/null 2>&1; then
+            got="$pkg $version"; break 2
+        fi
+        echo "--- $pkg $version: source not served, trying the next"
+        rm -f ./*
+    done
+done
+[ -n "$got" ] || { echo "none of $sources has its source served"; exit 77; }
+tar -xf ./*.orig.tar.xz
+cd Python-*/
+echo "--- building $(pwd) ($got) with $configure"
+./configure -q --prefix="$prefix" $configure
+make -s -j2
+# compileall -j0 runs its workers through multiprocessing'"'"'s forkserver: under
+# TSan they sat idle for five minutes here, so that build compiles in one.
+case "$configure" in *thread-sanitizer*) jobs=-j1 ;; *) jobs=-j0 ;; esac
+make -s install COMPILEALL_OPTS="$jobs" >/dev/null
+cp Tools/tsan/suppressions_free_threading.txt "$prefix/tsan-suppressions.txt"
+cd /; rm -rf "$src"
+apt-get clean
+'
+
+ensure_ft_python() { # ensure_ft_python ROOTNAME VARIANT: reuse the cached build, or build it
+    local dir=$CACHE/$1 prefix=${FT_PREFIXES[$2]}
+    if [ -z "${WSCODEC_PLATFORMS_REBUILD:-}" ] && ft_is_sane "$dir" "$2"; then
+        echo "reusing $prefix in root $1 ($(ft_recipe "$2"))"
+        return 0
+    fi
+    echo "building a free-threaded CPython into $prefix in root $1"
+    in_root "$dir" /usr/bin/env MIRROR="$MIRROR" /bin/sh -c "$FT_BUILD_SCRIPT" _ \
+        "$prefix" "${FT_CONFIGURES[$2]}" "$FT_BUILD_DEPS" "$FT_SOURCES" || return $?
+    ft_recipe "$2" >"$dir$prefix/.wscodec-recipe"
+    ft_is_sane "$dir" "$2" || { echo "$prefix does not run free-threaded"; return 1; }
+    in_root "$dir" "$prefix/bin/python3" -VV
 }
 
 # ---------------------------------------------------------------- prerequisites
@@ -283,22 +387,57 @@ build-env/bin/python -m pip wheel -q --no-deps -w wheels ./wscodec-*.tar.gz
 echo "--- built $(ls wheels) in $(( $(date +%s) - t )) s"
 t=$(date +%s)
 "$py" -m venv venv
-venv/bin/python -m pip install -q wheels/*.whl pytest hypothesis
+case "$lane" in
+    # The test extra as a user of this interpreter gets it: its markers
+    # leave out the peers that do not install here.
+    ft-*) venv/bin/python -m pip install -q "$(ls wheels/*.whl)[test]" ;;
+    # Under TSan every pip run is slow, and the peers add nothing to what
+    # the thread tests ask of wscodec.
+    tsan-*) venv/bin/python -m pip install -q wheels/*.whl pytest "hypothesis<6.156" ;;
+    *) venv/bin/python -m pip install -q wheels/*.whl pytest hypothesis ;;
+esac
 venv/bin/python -m pip list 2>/dev/null | grep -Ei "^(wscodec|pytest|hypothesis|cython) " || true
 echo "--- installed into a fresh venv in $(( $(date +%s) - t )) s"
 cd /
 "$w/venv/bin/python" -I -c "
-import sys, wscodec
+import sys, sysconfig, wscodec
 print(\"wscodec\", wscodec.__version__, wscodec.BACKEND, wscodec.SIMD, \"from\", wscodec.__file__)
 print(\"Py_DEBUG (refcount and GC checks):\", hasattr(sys, \"gettotalrefcount\"))
 if \"$py\".endswith(\"-dbg\") and not hasattr(sys, \"gettotalrefcount\"):
     sys.exit(\"$py is not a debug build\")
+free_threaded = bool(sysconfig.get_config_var(\"Py_GIL_DISABLED\"))
+print(\"free-threaded build:\", free_threaded, \"GIL enabled after importing wscodec:\", getattr(sys, \"_is_gil_enabled\", lambda: True)())
+if \"$lane\".startswith((\"ft-\", \"tsan-\")) and not free_threaded:
+    sys.exit(\"$py is not a free-threaded build\")
+if free_threaded and sys._is_gil_enabled():
+    sys.exit(\"importing wscodec re-enabled the GIL\")
 sys.exit(0 if (wscodec.BACKEND, wscodec.SIMD) == (\"native\", \"$simd\") else \"expected native $simd\")
 "
 cd "$w"
 t=$(date +%s)
-WSCODEC_EXPECT_INSTALLED=1 venv/bin/python -I -m pytest "$@"
+case "$lane" in tsan-*)
+    # Reports go to files, so that one in a child process that a test
+    # tolerated still fails the lane; second_deadlock_stack for readable
+    # lock-order reports.
+    rm -rf /tmp/tsan-reports; mkdir /tmp/tsan-reports
+    TSAN_OPTIONS="suppressions=${py%/bin/python3}/tsan-suppressions.txt log_path=/tmp/tsan-reports/tsan second_deadlock_stack=1"
+    export TSAN_OPTIONS
+    echo "--- extension built with: $(venv/bin/python -c "import sysconfig; print(sysconfig.get_config_var(\"CFLAGS\"))" | grep -o -- "-fsanitize=thread" | head -1)"
+    ;;
+esac
+rc=0
+WSCODEC_EXPECT_INSTALLED=1 venv/bin/python -I -m pytest "$@" || rc=$?
 echo "--- suite in $(( $(date +%s) - t )) s"
+case "$lane" in tsan-*)
+    if ls /tmp/tsan-reports/* >/dev/null 2>&1; then
+        echo "!!! ThreadSanitizer reports: $(grep -c "WARNING: ThreadSanitizer" /tmp/tsan-reports/* | paste -sd " ")"
+        head -120 /tmp/tsan-reports/*
+        exit 1
+    fi
+    echo "--- ThreadSanitizer: no report"
+    ;;
+esac
+exit $rc
 '
 
 run_lane() { # run_lane LANE SIMD: in its root; output to logs/LANE.log
@@ -307,6 +446,7 @@ run_lane() { # run_lane LANE SIMD: in its root; output to logs/LANE.log
     cp -r "$WORK/payload" "$dir/tmp/wscodec-payload"
     case "$lane" in
         *-aarch64) read -r -a tests <<<"$AARCH64_TESTS" ;;
+        tsan-*) tests=(tests/test_threads.py) ;;
         *) tests=(tests) ;;
     esac
     in_root "$dir" /bin/sh -c "$LANE_SCRIPT" _ "${LANE_PYTHON[$lane]}" "$simd" "$lane" \
@@ -366,7 +506,39 @@ chain() {
         return
     fi
     printf 'ok      %5ss  root %s\n' $((SECONDS - t0)) "$name" >>"$out.summary"
+    local -A ft_ok=()
+    local variant
+    for variant in ft tsan; do
+        [[ " $* " == *" $variant-"* ]] || continue
+        t0=$SECONDS rc=0
+        {
+            printf '\n==== free-threaded CPython (%s) in root %s\n' "$variant" "$name"
+            ensure_ft_python "$name" "$variant" || rc=$?
+        } >>"$out.log" 2>&1
+        if [ "$rc" -eq 0 ]; then
+            ft_ok[$variant]=1
+            printf 'ok      %5ss  free-threaded CPython %s (%s)\n' $((SECONDS - t0)) \
+                "$(in_root "$CACHE/$name" "${FT_PREFIXES[$variant]}/bin/python3" -c 'import platform; print(platform.python_version())')" \
+                "${FT_CONFIGURES[$variant]}" >>"$out.summary"
+        elif [ "$rc" -eq 77 ]; then
+            # The mirror, not this code: say so loudly, but as a skip.
+            banner "FREE-THREADED LANE NOT TESTED: the mirror serves no CPython source package" >>"$out.log"
+            printf 'SKIPPED %5ss  %s: the mirror serves no CPython source package\n' $((SECONDS - t0)) "$variant" >>"$out.summary"
+            ft_ok[$variant]=skipped
+        else
+            printf 'FAIL    %5ss  free-threaded CPython (%s) in root %s (exit %s)\n' $((SECONDS - t0)) "$variant" "$name" "$rc" >>"$out.summary"
+        fi
+    done
     for lane in "$@"; do
+        variant=${lane%%-*}
+        if [ -n "${FT_PREFIXES[$variant]:-}" ] && [ "${ft_ok[$variant]:-}" = skipped ]; then
+            printf 'SKIPPED %5ss  %s: NOT RUN, no free-threaded CPython\n' 0 "$lane" >>"$out.summary"
+            continue
+        fi
+        if [ -n "${FT_PREFIXES[$variant]:-}" ] && [ -z "${ft_ok[$variant]:-}" ]; then
+            printf 'FAIL    %5ss  %s: not run (no free-threaded CPython)\n' 0 "$lane" >>"$out.summary"
+            continue
+        fi
         t0=$SECONDS rc=0
         case "$lane" in *-aarch64) simd=neon ;; *) simd=$HOST_SIMD ;; esac
         if [ -z "$simd" ]; then

@@ -79,3 +79,30 @@ def test_source_checkout_without_extension_says_what_to_do(tmp_path):
     assert "source checkout with no compiled native extension" in out.stderr
     assert "python -I" in out.stderr
     assert "RuntimeWarning" in out.stderr  # the fallback to pure is said, not silent
+
+
+def test_threads_section_runs_only_when_named():
+    from wscodec._bench import runner
+
+    assert bench._sections("threads") == ["threads"]
+    assert "threads" in runner.ON_REQUEST
+
+
+def test_threads_measure_runs_each_work_in_a_thread_of_its_own(backend):
+    import threading
+
+    from wscodec._bench import data, threads
+
+    stream = data.FrameStream(256, 8, seed=1)
+    decode = threads._decode_work(backend, stream)
+    idents = []
+
+    def work():
+        idents.append(threading.get_ident())
+        decode()
+
+    single, multi = threads.measure([work, work], 256 * 8, quick=True)
+    assert single > 0 and multi > 0
+    # The main thread for the one-thread rounds, then two threads per round.
+    assert len(set(idents)) >= 3
+    assert "GIL" in threads.interpreter_line()

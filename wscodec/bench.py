@@ -15,7 +15,7 @@ import sys
 from ._bench.data import KiB, MiB
 
 SECTIONS = ("mask", "utf8", "decode", "encode", "deflate", "text", "large", "receive", "broadcast", "pypy",
-            "memory", "echo", "dropin")
+            "memory", "echo", "dropin", "threads")
 
 DESCRIPTION = (
     "Throughput of wscodec against the installed WebSocket libraries: codec operations on data "
@@ -32,7 +32,7 @@ def add_arguments(parser):
     )
     parser.add_argument(
         "--only", metavar="SECTION[,SECTION]", type=_sections,
-        help=f"run only these sections: {', '.join(SECTIONS)} (dropin and pypy run only when named here)",
+        help=f"run only these sections: {', '.join(SECTIONS)} (dropin, pypy and threads run only when named here)",
     )
     parser.add_argument(
         "--sizes", metavar="SIZE[,SIZE]", type=_sizes,

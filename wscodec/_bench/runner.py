@@ -7,12 +7,13 @@ import time
 from . import data, peers, timing, workloads
 from .results import Row
 
-SECTIONS = (*workloads.SECTIONS, "pypy", "memory", "echo", "dropin")
+SECTIONS = (*workloads.SECTIONS, "pypy", "memory", "echo", "dropin", "threads")
 
-ON_REQUEST = ("dropin", "pypy")
+ON_REQUEST = ("dropin", "pypy", "threads")
 """Sections that run only when named in ``--only``: the drop-ins measure
-other libraries with and without wscodec inside, a question of its own;
-``pypy`` is the pure backend against the peers' Python code, for PyPy."""
+other libraries with and without wscodec inside, ``pypy`` the pure backend
+against the peers' Python code, for PyPy, and ``threads`` how wscodec
+scales across cores: questions of their own."""
 
 PURE_ONLY = ("pypy",)
 """Sections without a native column: their ratio is pure/best peer, and a
@@ -293,12 +294,19 @@ def main(quick=False, only=None, sizes=None, json_path=None, compare_path=None, 
 
         dropin_rows, dropin_skipped = dropin.run(quick, progress=progress)
         rows += dropin_rows
+    threads_lines = []
+    if "threads" in sections:
+        from . import threads
+
+        threads_lines = threads.run(backends, quick=quick, progress=progress)
     run = {"quick": quick, "sections": sections, "sizes": list(sizes) if sizes else None,
            "seconds": round(time.perf_counter() - t0, 1)}
     meta = results.metadata(run, status, peers.peer_versions())
     if dropin_skipped:
         meta["dropin_skipped"] = dropin_skipped
     text = render(rows, meta)
+    if threads_lines:
+        text += "\n" + "\n".join(threads_lines)
     if native_missing:
         banner = native_missing_banner(status["native_reason"])
         text = f"{banner}\n{text}\n{banner}"
