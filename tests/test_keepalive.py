@@ -32,6 +32,7 @@ def test_a_late_pong_means_the_peer_is_given_up_on():
     overdue = k.poll(15.0)
     assert isinstance(overdue, PongOverdue) and overdue.waited == 5.0
     assert k.expired
+    assert k.deadline == math.inf  # a timer driven by it stops
     assert isinstance(k.poll(30.0), PongOverdue)  # said again, never a new ping
     assert k.pong(ping.payload, 15.5) is False  # too late to count
     assert k.latency is None

@@ -84,7 +84,10 @@ class Keepalive:
     @property
     def deadline(self) -> float:
         """When ``poll`` next has something to do: the next ping, or the
-        moment the outstanding one's pong is late."""
+        moment the outstanding one's pong is late; ``math.inf`` once it
+        was late, so that a timer driven by it stops."""
+        if self.expired:
+            return math.inf
         if self._payload is not None:
             return self._sent + self.timeout
         return self._next_ping
