@@ -82,6 +82,11 @@ int wsc_utf8_valid_measure(const uint8_t *p, size_t len, size_t *nchars,
 void wsc_utf8_transcode(const uint8_t *p, size_t len, void *dst,
                         size_t nchars, unsigned width);
 
+/* 0 when the level's transcoder is the portable one, a character at a time:
+ * CPython's own decoder (one pass, no measure) is then the faster way to a
+ * str for anything but ASCII. */
+int wsc_utf8_transcode_vectorised(void);
+
 /* Incremental validation of a stream that arrives in pieces. */
 typedef struct {
     uint32_t state;   /* 0: on a character boundary; WSC_UTF8_REJECT: failed */

@@ -22,6 +22,7 @@ cdef extern from "wscodec_core.h" nogil:
                                uint32_t *maxchar)
     void wsc_utf8_transcode(const uint8_t *p, size_t length, void *dst,
                             size_t nchars, unsigned width)
+    int wsc_utf8_transcode_vectorised()
 
     ctypedef struct wsc_utf8_stream:
         uint32_t state

@@ -11,6 +11,7 @@ from wscodec._native._core cimport (
     wsc_utf8_stream_feed,
     wsc_utf8_stream_finish,
     wsc_utf8_stream_init,
+    wsc_utf8_transcode_vectorised,
     wsc_utf8_valid,
     wsc_utf8_valid_measure,
 )
@@ -73,6 +74,11 @@ cdef str ws_utf8_decode(const uint8_t *p, Py_ssize_t n):
     a = wsc_ascii_prefix(p, n)
     if a == <size_t>n:
         return _ascii_str(p, n)
+    if n > 64 and not wsc_utf8_transcode_vectorised():
+        # Validate, measure and transcode a character at a time: three
+        # passes where CPython's decoder makes one.  Only on short text,
+        # where CPython's set-up costs more than they do, are they ahead.
+        return PyUnicode_DecodeUTF8(<const char *>p, n, NULL)
     if not _valid_measure(p + a, n - <Py_ssize_t>a, &count, &maxchar):
         return PyUnicode_DecodeUTF8(<const char *>p, n, NULL)
     return measured_utf8_str(p, n, a + count, maxchar)
