@@ -20,6 +20,10 @@
  *                         or the byte itself if it is not a lead
  *   v_put_latin1(d, v, keep)  the bytes of v that keep marks, packed to d;
  *                         returns how many (stores 16 bytes)
+ *   v_put_pairs_2(d, v, keep) per byte of v, the character a 2-byte lead
+ *                         and the byte after it make, or the byte itself;
+ *                         the 16-bit units of the bytes keep marks packed
+ *                         to d; returns how many (stores 16 units)
  * and may define, for ISAs with wider vectors, WSC_TK_CJK8(d, p): eight
  * 3-byte characters at p (reads 28 bytes) as eight 16-bit units at d; and
  * WSC_TK_WIDE(d, p, starts): the characters that start in the
@@ -111,6 +115,18 @@ WSC_INLINE_ALWAYS int WSC_TK(step)(const uint8_t *p, size_t *ip, void *dst,
         WSC_TK(put16)(dst, o, v_cp16(v_shuffle(in, wsc_swap_pairs)), width);
         *ip = i + 16;
         *op = o + 8;
+        return 1;
+    }
+    /* Only ASCII and 2-byte characters, none cut at the end (Cyrillic,
+     * Greek, Arabic, Hebrew, accented Latin between spaces and
+     * punctuation): all 16 bytes in one step, where the table takes at
+     * most 8 characters and a change of width ends a step. */
+    if (width == 2 && (((high & ~here) << 1) & 0xFFFFu) == here) {
+        /* A lead in the last byte waits for the next step. */
+        const unsigned cut = (high & ~here) >> 15;
+        *op = o + v_put_pairs_2((uint16_t *)dst + o, in,
+                                ~here & (0xFFFFu >> cut));
+        *ip = i + 16 - cut;
         return 1;
     }
     if (here == 0xEEEEu && width == 4) { /* four 4-byte characters */

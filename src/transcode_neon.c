@@ -100,6 +100,34 @@ OP unsigned v_put_latin1(uint8_t *d, wsc_v v, unsigned keep)
     vst1_u8(d + n, vtbl1_u8(vget_high_u8(v), vld1_u8(wsc_pack8[hi])));
     return n + wsc_pack8_count[hi];
 }
+/* See transcode_x86.c. */
+OP uint8x16_t pair_index(const uint8_t *m)
+{
+    uint8x8_t i2 = vld1_u8(m);
+    i2 = vadd_u8(i2, i2);
+    return vcombine_u8(vzip1_u8(i2, vadd_u8(i2, vdup_n_u8(1))),
+                       vzip2_u8(i2, vadd_u8(i2, vdup_n_u8(1))));
+}
+OP unsigned v_put_pairs_2(uint16_t *d, wsc_v v, unsigned keep)
+{
+    const uint8x16_t next = vextq_u8(v, vdupq_n_u8(0), 1);
+    unsigned lo = keep & 0xFFu, hi = keep >> 8, n = wsc_pack8_count[lo];
+    uint16x8_t half[2];
+    int k;
+    for (k = 0; k < 2; k++) {
+        uint16x8_t x = vmovl_u8(k ? vget_high_u8(v) : vget_low_u8(v));
+        uint16x8_t nx = vmovl_u8(k ? vget_high_u8(next) : vget_low_u8(next));
+        uint16x8_t lead = vcgtq_u16(x, vdupq_n_u16(0xBF));
+        uint16x8_t cp = vorrq_u16(vshlq_n_u16(vandq_u16(x, vdupq_n_u16(0x1F)), 6),
+                                  vandq_u16(nx, vdupq_n_u16(0x3F)));
+        half[k] = vbslq_u16(lead, cp, x);
+    }
+    vst1q_u8((uint8_t *)d, vqtbl1q_u8(vreinterpretq_u8_u16(half[0]),
+                                      pair_index(wsc_pack8[lo])));
+    vst1q_u8((uint8_t *)(d + n), vqtbl1q_u8(vreinterpretq_u8_u16(half[1]),
+                                            pair_index(wsc_pack8[hi])));
+    return n + wsc_pack8_count[hi];
+}
 #undef OP
 
 #ifdef WSC_LITTLE_ENDIAN

@@ -115,6 +115,39 @@ OP unsigned v_put_latin1(uint8_t *d, wsc_v v, unsigned keep)
     _mm_storel_epi64((__m128i *)(d + n), b);
     return n + wsc_pack8_count[hi];
 }
+/* Each 16-bit lane: the byte, or for a lead byte its five payload bits
+ * above the six of the byte after it.  Bytes >= 0xC0 are the leads; the
+ * 8-lane pack indexes of wsc_pack8 double into byte-pair indexes. */
+OP unsigned v_put_pairs_2(uint16_t *d, wsc_v v, unsigned keep)
+{
+    const wsc_v z = _mm_setzero_si128();
+    const wsc_v next = _mm_srli_si128(v, 1);
+    unsigned lo = keep & 0xFFu, hi = keep >> 8, n = wsc_pack8_count[lo];
+    wsc_v half[2], i2;
+    int k;
+    half[0] = _mm_unpacklo_epi8(v, z);
+    half[1] = _mm_unpackhi_epi8(v, z);
+    for (k = 0; k < 2; k++) {
+        wsc_v x = half[k];
+        wsc_v nx = k ? _mm_unpackhi_epi8(next, z) : _mm_unpacklo_epi8(next, z);
+        wsc_v lead = _mm_cmpgt_epi16(x, _mm_set1_epi16(0xBF));
+        wsc_v cp = _mm_or_si128(
+            _mm_slli_epi16(_mm_and_si128(x, _mm_set1_epi16(0x1F)), 6),
+            _mm_and_si128(nx, _mm_set1_epi16(0x3F)));
+        half[k] = _mm_or_si128(_mm_and_si128(lead, cp), _mm_andnot_si128(lead, x));
+    }
+    i2 = _mm_loadl_epi64((const __m128i *)wsc_pack8[lo]);
+    i2 = _mm_add_epi8(i2, i2);
+    _mm_storeu_si128((__m128i *)d,
+                     _mm_shuffle_epi8(half[0], _mm_unpacklo_epi8(
+                                          i2, _mm_add_epi8(i2, _mm_set1_epi8(1)))));
+    i2 = _mm_loadl_epi64((const __m128i *)wsc_pack8[hi]);
+    i2 = _mm_add_epi8(i2, i2);
+    _mm_storeu_si128((__m128i *)(d + n),
+                     _mm_shuffle_epi8(half[1], _mm_unpacklo_epi8(
+                                          i2, _mm_add_epi8(i2, _mm_set1_epi8(1)))));
+    return n + wsc_pack8_count[hi];
+}
 #undef OP
 
 #define WSC_TK(name) name##_ssse3
