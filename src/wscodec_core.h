@@ -60,6 +60,10 @@ int wsc_utf8_valid(const uint8_t *p, size_t len);
 /* Length of the leading run of ASCII bytes (< 0x80) in p[0..len). */
 size_t wsc_ascii_prefix(const uint8_t *p, size_t len);
 
+/* wsc_ascii_prefix, copying that run to dst (which holds len bytes) as it
+ * goes. */
+size_t wsc_ascii_copy(uint8_t *dst, const uint8_t *src, size_t len);
+
 /* ---- UTF-8 to the code units of a str --------------------------------- */
 
 /* Of p[0..len), valid UTF-8: returns the number of characters, and stores in

@@ -26,7 +26,7 @@ def validate_utf8(data: ReadableBuffer) -> bool:
     return True
 
 
-def decode_utf8(data: ReadableBuffer) -> str:
+def decode_utf8(data: ReadableBuffer, /) -> str:
     """``bytes(data).decode("utf-8")`` for any buffer; invalid input raises
     UnicodeDecodeError."""
     return str(byte_view(data), "utf-8")
