@@ -26,7 +26,8 @@
  *                         keep marks packed to d; returns how many (stores
  *                         16 units)
  * and may define, for ISAs with wider vectors, WSC_TK_BMP16(d, v, keep):
- * v_put_bmp_2 in one wide register; WSC_TK_CJK8(d, p): eight
+ * v_put_bmp_2 in one wide register; WSC_TK_BMP32(d, p, keep): the same on
+ * the 32 bytes at p (reads 34, writes up to 32 units); WSC_TK_CJK8(d, p): eight
  * 3-byte characters at p (reads 28 bytes) as eight 16-bit units at d; and
  * WSC_TK_WIDE(d, p, starts): the characters that start in the
  * WSC_TK_WIDE_SPAN (8 or 16) bytes at p (bit j of starts: byte j starts
@@ -311,6 +312,19 @@ WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
                 WSC_TK_CJK8((uint16_t *)dst + o, p + i);
                 i += 24;
                 o += 8;
+                continue;
+            }
+#endif
+#ifdef WSC_TK_BMP32
+            /* The 16-bit step on 32 bytes at once (reads 34, so at most 30
+             * bytes into the block), as the ISA has the registers for. */
+            if (width == 2 && at <= 30 && nchars - o >= 32) {
+                unsigned cut = p[i + 29] >= 0xF0 ? 3u : 0u;
+                cut = p[i + 30] >= 0xE0 ? 2u : cut;
+                cut = p[i + 31] >= 0xC0 ? 1u : cut;
+                o += WSC_TK_BMP32((uint16_t *)dst + o, p + i,
+                                  ~(uint32_t)(cont >> at) & (0xFFFFFFFFu >> cut));
+                i += 32 - cut;
                 continue;
             }
 #endif

@@ -233,25 +233,31 @@ WSC_INLINE_ALWAYS unsigned avx2_wide8(uint32_t *d, const uint8_t *p,
 
 /* v_put_bmp_2 with all 16 lanes in one register: one widening per input
  * instead of two unpacks per half, and the two halves' packs in one
- * shuffle. */
+ * shuffle.  v: 16 bytes; n1, n2: the same one and two bytes on. */
 WSC_TARGET("avx2")
-WSC_INLINE_ALWAYS unsigned avx2_bmp16(uint16_t *d, __m128i v, unsigned keep)
+WSC_INLINE_ALWAYS __m256i avx2_bmp_lanes(__m128i v, __m128i n1, __m128i n2)
 {
     const __m256i low6 = _mm256_set1_epi16(0x3F);
     const __m256i x = _mm256_cvtepu8_epi16(v);
-    const __m256i a = _mm256_and_si256(_mm256_cvtepu8_epi16(_mm_srli_si128(v, 1)), low6);
-    const __m256i b = _mm256_and_si256(_mm256_cvtepu8_epi16(_mm_srli_si128(v, 2)), low6);
+    const __m256i a = _mm256_and_si256(_mm256_cvtepu8_epi16(n1), low6);
+    const __m256i b = _mm256_and_si256(_mm256_cvtepu8_epi16(n2), low6);
     const __m256i two = _mm256_cmpgt_epi16(x, _mm256_set1_epi16(0xBF));
     const __m256i three = _mm256_cmpgt_epi16(x, _mm256_set1_epi16(0xDF));
     const __m256i cp2 = _mm256_or_si256(
         _mm256_slli_epi16(_mm256_and_si256(x, _mm256_set1_epi16(0x1F)), 6), a);
     const __m256i cp3 = _mm256_or_si256(
         _mm256_or_si256(_mm256_slli_epi16(x, 12), _mm256_slli_epi16(a, 6)), b);
+    return _mm256_blendv_epi8(_mm256_blendv_epi8(x, cp2, two), cp3, three);
+}
+
+/* The 16-bit lanes of r that keep (16 bits) marks, packed to d. */
+WSC_TARGET("avx2")
+WSC_INLINE_ALWAYS unsigned avx2_pack16(uint16_t *d, __m256i r, unsigned keep)
+{
     const unsigned lo = keep & 0xFFu, hi = keep >> 8, n = wsc_pack8_count[lo];
     __m256i idx = _mm256_inserti128_si256(
         _mm256_castsi128_si256(_mm_loadl_epi64((const __m128i *)wsc_pack8[lo])),
         _mm_loadl_epi64((const __m128i *)wsc_pack8[hi]), 1);
-    __m256i r = _mm256_blendv_epi8(_mm256_blendv_epi8(x, cp2, two), cp3, three);
     idx = _mm256_add_epi8(idx, idx);
     r = _mm256_shuffle_epi8(
         r, _mm256_unpacklo_epi8(idx, _mm256_add_epi8(idx, _mm256_set1_epi8(1))));
@@ -260,9 +266,33 @@ WSC_INLINE_ALWAYS unsigned avx2_bmp16(uint16_t *d, __m128i v, unsigned keep)
     return n + wsc_pack8_count[hi];
 }
 
+WSC_TARGET("avx2")
+WSC_INLINE_ALWAYS unsigned avx2_bmp16(uint16_t *d, __m128i v, unsigned keep)
+{
+    return avx2_pack16(d, avx2_bmp_lanes(v, _mm_srli_si128(v, 1), _mm_srli_si128(v, 2)),
+                       keep);
+}
+
+/* 32 bytes at p (reads 34) into 16-bit units: avx2_bmp16 twice with one
+ * step's bookkeeping.  Writes up to 32 units. */
+WSC_TARGET("avx2")
+WSC_INLINE_ALWAYS unsigned avx2_bmp32(uint16_t *d, const uint8_t *p,
+                                      uint32_t keep)
+{
+    const __m256i r0 = avx2_bmp_lanes(_mm_loadu_si128((const __m128i *)p),
+                                      _mm_loadu_si128((const __m128i *)(p + 1)),
+                                      _mm_loadu_si128((const __m128i *)(p + 2)));
+    const __m256i r1 = avx2_bmp_lanes(_mm_loadu_si128((const __m128i *)(p + 16)),
+                                      _mm_loadu_si128((const __m128i *)(p + 17)),
+                                      _mm_loadu_si128((const __m128i *)(p + 18)));
+    const unsigned n = avx2_pack16(d, r0, keep & 0xFFFFu);
+    return n + avx2_pack16(d + n, r1, keep >> 16);
+}
+
 #define WSC_TK(name) name##_avx2
 #define WSC_TK_TARGET WSC_TARGET("avx2")
 #define WSC_TK_BMP16 avx2_bmp16
+#define WSC_TK_BMP32 avx2_bmp32
 #define WSC_TK_CJK8 avx2_cjk8
 #define WSC_TK_WIDE avx2_wide8
 #define WSC_TK_WIDE_SPAN 8
@@ -273,6 +303,7 @@ WSC_INLINE_ALWAYS unsigned avx2_bmp16(uint16_t *d, __m128i v, unsigned keep)
 #undef WSC_TK_WIDE
 #undef WSC_TK_WIDE_SPAN
 #undef WSC_TK_BMP16
+#undef WSC_TK_BMP32
 
 /* ---- AVX-512 (F, BW, VBMI, VBMI2): Latin-1 64 bytes a step, 32-bit units
  * 16 positions a step ---- */
@@ -405,6 +436,7 @@ out:
 #undef WSC_TK_WIDE_LOOP
 #undef WSC_TK_LATIN_LOOP
 #undef WSC_TK_BMP16
+#undef WSC_TK_BMP32
 
 /* ---- measure: continuation bytes counted in byte lanes, flushed to
  * 64-bit sums before a lane can overflow ---- */
