@@ -18,6 +18,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 from wire import MASK, raw  # noqa: E402
 
+sys.path.insert(0, os.path.join(HERE, ".."))
+from wscodec._bench.data import MIXED_CORPORA, utf8_corpus  # noqa: E402
+
 
 def frame(b0, payload=b"", *, masked=False, length=None, form=None):
     return raw(b0, payload, mask=MASK if masked else None, length=length, form=form)
@@ -56,10 +59,26 @@ def streams(masked):
     yield b"".join(f(0x89, b"p") for _ in range(20))
 
 
+def traffic_streams(masked):
+    # Text shaped like traffic (each script in short runs between ASCII), whole
+    # and fragmented at an offset that may cut a character.
+    f = lambda *a, **k: frame(*a, masked=masked, **k)  # noqa: E731
+    for kind in MIXED_CORPORA:
+        yield f(0x81, utf8_corpus(kind, 64))
+        text = utf8_corpus(kind, 1024)
+        yield f(0x01, text[:342]) + f(0x80, text[342:])
+
+
 def differential_inputs():
-    rng = random.Random(6455)
+    # One generator each, so that adding streams to one leaves the seeds of
+    # the other as they were.
+    for source, seed in ((streams, 6455), (traffic_streams, 21)):
+        yield from _differential_inputs(source, random.Random(seed))
+
+
+def _differential_inputs(source, rng):
     for masked in (True, False):
-        for stream in streams(masked):
+        for stream in source(masked):
             for message, extension in ((1, 0), (1, 1), (0, 0), (0, 1)):
                 flags = message | (2 if masked else 0) | (4 if extension else 0) | 8
                 limits = bytes((rng.randrange(256), rng.randrange(len(stream) % 17 + 1)))

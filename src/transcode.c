@@ -54,6 +54,11 @@ void wsc_utf8_transcode(const uint8_t *p, size_t len, void *dst,
     wsc_active()->utf8_transcode(p, len, dst, nchars, width);
 }
 
+int wsc_utf8_transcode_vectorised(void)
+{
+    return wsc_active()->utf8_transcode != wsc_utf8_transcode_scalar;
+}
+
 #define HIGH_BITS UINT64_C(0x8080808080808080)
 
 size_t wsc_utf8_measure_scalar(const uint8_t *p, size_t len,

@@ -20,7 +20,14 @@
  *                         or the byte itself if it is not a lead
  *   v_put_latin1(d, v, keep)  the bytes of v that keep marks, packed to d;
  *                         returns how many (stores 16 bytes)
- * and may define, for ISAs with wider vectors, WSC_TK_CJK8(d, p): eight
+ *   v_put_bmp_2(d, v, keep)  per byte of v, the character that starts
+ *                         there if it is a 2- or 3-byte lead (read on in v),
+ *                         or the byte itself; the 16-bit units of the bytes
+ *                         keep marks packed to d; returns how many (stores
+ *                         16 units)
+ * and may define, for ISAs with wider vectors, WSC_TK_BMP16(d, v, keep):
+ * v_put_bmp_2 in one wide register; WSC_TK_BMP32(d, p, keep): the same on
+ * the 32 bytes at p (reads 34, writes up to 32 units); WSC_TK_CJK8(d, p): eight
  * 3-byte characters at p (reads 28 bytes) as eight 16-bit units at d; and
  * WSC_TK_WIDE(d, p, starts): the characters that start in the
  * WSC_TK_WIDE_SPAN (8 or 16) bytes at p (bit j of starts: byte j starts
@@ -94,6 +101,27 @@ WSC_INLINE_ALWAYS int WSC_TK(step)(const uint8_t *p, size_t *ip, void *dst,
         WSC_TK(put_ascii)(dst, o, in, width);
         *ip = i + 16;
         *op = o + 16;
+        return 1;
+    }
+    /* 16-bit units (valid text of this kind has no 4-byte characters):
+     * every character that ends in these 16 bytes, whatever the mix of
+     * widths, in one step of fixed work.  The table steps take at most 8
+     * characters and stop where the width changes, which in text with
+     * spaces (Korean, Hindi, Cyrillic) or JSON around CJK is every few
+     * bytes: a step, a table load and a mispredicted branch per word.  A
+     * character cut at the end waits for the next step; a byte >= F0 (only
+     * in input that is not of this kind) is cut like a 4-byte lead, so
+     * every step still moves on. */
+    if (width == 2) {
+        unsigned cut = p[i + 13] >= 0xF0 ? 3u : 0u;
+        cut = p[i + 14] >= 0xE0 ? 2u : cut;
+        cut = p[i + 15] >= 0xC0 ? 1u : cut;
+#ifdef WSC_TK_BMP16
+        *op = o + WSC_TK_BMP16((uint16_t *)dst + o, in, ~here & (0xFFFFu >> cut));
+#else
+        *op = o + v_put_bmp_2((uint16_t *)dst + o, in, ~here & (0xFFFFu >> cut));
+#endif
+        *ip = i + 16 - cut;
         return 1;
     }
     /* ASCII before the first other byte: all 16 stored, the run kept (the
@@ -284,6 +312,19 @@ WSC_INLINE_ALWAYS void WSC_TK(kernel)(const uint8_t *p, size_t len,
                 WSC_TK_CJK8((uint16_t *)dst + o, p + i);
                 i += 24;
                 o += 8;
+                continue;
+            }
+#endif
+#ifdef WSC_TK_BMP32
+            /* The 16-bit step on 32 bytes at once (reads 34, so at most 30
+             * bytes into the block), as the ISA has the registers for. */
+            if (width == 2 && at <= 30 && nchars - o >= 32) {
+                unsigned cut = p[i + 29] >= 0xF0 ? 3u : 0u;
+                cut = p[i + 30] >= 0xE0 ? 2u : cut;
+                cut = p[i + 31] >= 0xC0 ? 1u : cut;
+                o += WSC_TK_BMP32((uint16_t *)dst + o, p + i,
+                                  ~(uint32_t)(cont >> at) & (0xFFFFFFFFu >> cut));
+                i += 32 - cut;
                 continue;
             }
 #endif

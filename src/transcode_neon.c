@@ -100,6 +100,38 @@ OP unsigned v_put_latin1(uint8_t *d, wsc_v v, unsigned keep)
     vst1_u8(d + n, vtbl1_u8(vget_high_u8(v), vld1_u8(wsc_pack8[hi])));
     return n + wsc_pack8_count[hi];
 }
+/* See transcode_x86.c. */
+OP uint8x16_t pair_index(const uint8_t *m)
+{
+    uint8x8_t i2 = vld1_u8(m);
+    i2 = vadd_u8(i2, i2);
+    return vcombine_u8(vzip1_u8(i2, vadd_u8(i2, vdup_n_u8(1))),
+                       vzip2_u8(i2, vadd_u8(i2, vdup_n_u8(1))));
+}
+OP unsigned v_put_bmp_2(uint16_t *d, wsc_v v, unsigned keep)
+{
+    const uint8x16_t n1 = vextq_u8(v, vdupq_n_u8(0), 1);
+    const uint8x16_t n2 = vextq_u8(v, vdupq_n_u8(0), 2);
+    const uint16x8_t low6 = vdupq_n_u16(0x3F);
+    unsigned lo = keep & 0xFFu, hi = keep >> 8, n = wsc_pack8_count[lo];
+    uint16x8_t half[2];
+    int k;
+    for (k = 0; k < 2; k++) {
+        uint16x8_t x = vmovl_u8(k ? vget_high_u8(v) : vget_low_u8(v));
+        uint16x8_t a = vandq_u16(vmovl_u8(k ? vget_high_u8(n1) : vget_low_u8(n1)), low6);
+        uint16x8_t b = vandq_u16(vmovl_u8(k ? vget_high_u8(n2) : vget_low_u8(n2)), low6);
+        uint16x8_t two = vcgtq_u16(x, vdupq_n_u16(0xBF));
+        uint16x8_t three = vcgtq_u16(x, vdupq_n_u16(0xDF));
+        uint16x8_t cp2 = vorrq_u16(vshlq_n_u16(vandq_u16(x, vdupq_n_u16(0x1F)), 6), a);
+        uint16x8_t cp3 = vorrq_u16(vorrq_u16(vshlq_n_u16(x, 12), vshlq_n_u16(a, 6)), b);
+        half[k] = vbslq_u16(three, cp3, vbslq_u16(two, cp2, x));
+    }
+    vst1q_u8((uint8_t *)d, vqtbl1q_u8(vreinterpretq_u8_u16(half[0]),
+                                      pair_index(wsc_pack8[lo])));
+    vst1q_u8((uint8_t *)(d + n), vqtbl1q_u8(vreinterpretq_u8_u16(half[1]),
+                                            pair_index(wsc_pack8[hi])));
+    return n + wsc_pack8_count[hi];
+}
 #undef OP
 
 #ifdef WSC_LITTLE_ENDIAN

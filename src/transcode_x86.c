@@ -115,6 +115,44 @@ OP unsigned v_put_latin1(uint8_t *d, wsc_v v, unsigned keep)
     _mm_storel_epi64((__m128i *)(d + n), b);
     return n + wsc_pack8_count[hi];
 }
+/* Each 16-bit lane: the byte, or for a lead byte the code point its
+ * payload bits and those of the one or two bytes after it make (bytes
+ * >= C0 lead, >= E0 lead three; in 16 bits, x << 12 keeps just a 3-byte
+ * lead's four).  The 8-lane pack indexes of wsc_pack8 double into
+ * byte-pair indexes. */
+OP wsc_v bmp_pack(wsc_v v, const uint8_t *m)
+{
+    wsc_v i2 = _mm_loadl_epi64((const __m128i *)m);
+    i2 = _mm_add_epi8(i2, i2);
+    return _mm_shuffle_epi8(
+        v, _mm_unpacklo_epi8(i2, _mm_add_epi8(i2, _mm_set1_epi8(1))));
+}
+OP unsigned v_put_bmp_2(uint16_t *d, wsc_v v, unsigned keep)
+{
+    const wsc_v z = _mm_setzero_si128(), low6 = _mm_set1_epi16(0x3F);
+    const wsc_v n1 = _mm_srli_si128(v, 1), n2 = _mm_srli_si128(v, 2);
+    unsigned lo = keep & 0xFFu, hi = keep >> 8, n = wsc_pack8_count[lo];
+    wsc_v half[2];
+    int k;
+    for (k = 0; k < 2; k++) {
+        wsc_v x = k ? _mm_unpackhi_epi8(v, z) : _mm_unpacklo_epi8(v, z);
+        wsc_v a = _mm_and_si128(k ? _mm_unpackhi_epi8(n1, z) : _mm_unpacklo_epi8(n1, z), low6);
+        wsc_v b = _mm_and_si128(k ? _mm_unpackhi_epi8(n2, z) : _mm_unpacklo_epi8(n2, z), low6);
+        wsc_v two = _mm_cmpgt_epi16(x, _mm_set1_epi16(0xBF));
+        wsc_v three = _mm_cmpgt_epi16(x, _mm_set1_epi16(0xDF));
+        wsc_v cp2 = _mm_or_si128(
+            _mm_slli_epi16(_mm_and_si128(x, _mm_set1_epi16(0x1F)), 6), a);
+        wsc_v cp3 = _mm_or_si128(_mm_or_si128(_mm_slli_epi16(x, 12),
+                                              _mm_slli_epi16(a, 6)), b);
+        half[k] = _mm_or_si128(
+            _mm_or_si128(_mm_and_si128(three, cp3),
+                         _mm_and_si128(_mm_andnot_si128(three, two), cp2)),
+            _mm_andnot_si128(two, x));
+    }
+    _mm_storeu_si128((__m128i *)d, bmp_pack(half[0], wsc_pack8[lo]));
+    _mm_storeu_si128((__m128i *)(d + n), bmp_pack(half[1], wsc_pack8[hi]));
+    return n + wsc_pack8_count[hi];
+}
 #undef OP
 
 #define WSC_TK(name) name##_ssse3
@@ -193,8 +231,68 @@ WSC_INLINE_ALWAYS unsigned avx2_wide8(uint32_t *d, const uint8_t *p,
     return wsc_pack8_count[starts];
 }
 
+/* v_put_bmp_2 with all 16 lanes in one register: one widening per input
+ * instead of two unpacks per half, and the two halves' packs in one
+ * shuffle.  v: 16 bytes; n1, n2: the same one and two bytes on. */
+WSC_TARGET("avx2")
+WSC_INLINE_ALWAYS __m256i avx2_bmp_lanes(__m128i v, __m128i n1, __m128i n2)
+{
+    const __m256i low6 = _mm256_set1_epi16(0x3F);
+    const __m256i x = _mm256_cvtepu8_epi16(v);
+    const __m256i a = _mm256_and_si256(_mm256_cvtepu8_epi16(n1), low6);
+    const __m256i b = _mm256_and_si256(_mm256_cvtepu8_epi16(n2), low6);
+    const __m256i two = _mm256_cmpgt_epi16(x, _mm256_set1_epi16(0xBF));
+    const __m256i three = _mm256_cmpgt_epi16(x, _mm256_set1_epi16(0xDF));
+    const __m256i cp2 = _mm256_or_si256(
+        _mm256_slli_epi16(_mm256_and_si256(x, _mm256_set1_epi16(0x1F)), 6), a);
+    const __m256i cp3 = _mm256_or_si256(
+        _mm256_or_si256(_mm256_slli_epi16(x, 12), _mm256_slli_epi16(a, 6)), b);
+    return _mm256_blendv_epi8(_mm256_blendv_epi8(x, cp2, two), cp3, three);
+}
+
+/* The 16-bit lanes of r that keep (16 bits) marks, packed to d. */
+WSC_TARGET("avx2")
+WSC_INLINE_ALWAYS unsigned avx2_pack16(uint16_t *d, __m256i r, unsigned keep)
+{
+    const unsigned lo = keep & 0xFFu, hi = keep >> 8, n = wsc_pack8_count[lo];
+    __m256i idx = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadl_epi64((const __m128i *)wsc_pack8[lo])),
+        _mm_loadl_epi64((const __m128i *)wsc_pack8[hi]), 1);
+    idx = _mm256_add_epi8(idx, idx);
+    r = _mm256_shuffle_epi8(
+        r, _mm256_unpacklo_epi8(idx, _mm256_add_epi8(idx, _mm256_set1_epi8(1))));
+    _mm_storeu_si128((__m128i *)d, _mm256_castsi256_si128(r));
+    _mm_storeu_si128((__m128i *)(d + n), _mm256_extracti128_si256(r, 1));
+    return n + wsc_pack8_count[hi];
+}
+
+WSC_TARGET("avx2")
+WSC_INLINE_ALWAYS unsigned avx2_bmp16(uint16_t *d, __m128i v, unsigned keep)
+{
+    return avx2_pack16(d, avx2_bmp_lanes(v, _mm_srli_si128(v, 1), _mm_srli_si128(v, 2)),
+                       keep);
+}
+
+/* 32 bytes at p (reads 34) into 16-bit units: avx2_bmp16 twice with one
+ * step's bookkeeping.  Writes up to 32 units. */
+WSC_TARGET("avx2")
+WSC_INLINE_ALWAYS unsigned avx2_bmp32(uint16_t *d, const uint8_t *p,
+                                      uint32_t keep)
+{
+    const __m256i r0 = avx2_bmp_lanes(_mm_loadu_si128((const __m128i *)p),
+                                      _mm_loadu_si128((const __m128i *)(p + 1)),
+                                      _mm_loadu_si128((const __m128i *)(p + 2)));
+    const __m256i r1 = avx2_bmp_lanes(_mm_loadu_si128((const __m128i *)(p + 16)),
+                                      _mm_loadu_si128((const __m128i *)(p + 17)),
+                                      _mm_loadu_si128((const __m128i *)(p + 18)));
+    const unsigned n = avx2_pack16(d, r0, keep & 0xFFFFu);
+    return n + avx2_pack16(d + n, r1, keep >> 16);
+}
+
 #define WSC_TK(name) name##_avx2
 #define WSC_TK_TARGET WSC_TARGET("avx2")
+#define WSC_TK_BMP16 avx2_bmp16
+#define WSC_TK_BMP32 avx2_bmp32
 #define WSC_TK_CJK8 avx2_cjk8
 #define WSC_TK_WIDE avx2_wide8
 #define WSC_TK_WIDE_SPAN 8
@@ -204,6 +302,8 @@ WSC_INLINE_ALWAYS unsigned avx2_wide8(uint32_t *d, const uint8_t *p,
 #undef WSC_TK_CJK8
 #undef WSC_TK_WIDE
 #undef WSC_TK_WIDE_SPAN
+#undef WSC_TK_BMP16
+#undef WSC_TK_BMP32
 
 /* ---- AVX-512 (F, BW, VBMI, VBMI2): Latin-1 64 bytes a step, 32-bit units
  * 16 positions a step ---- */
@@ -326,6 +426,7 @@ out:
 #define WSC_TK(name) name##_avx512
 #define WSC_TK_TARGET WSC_TARGET(WSC_AVX512)
 #define WSC_TK_CJK8 avx2_cjk8
+#define WSC_TK_BMP16 avx2_bmp16
 #define WSC_TK_WIDE_LOOP avx512_wide
 #define WSC_TK_LATIN_LOOP avx512_latin1
 #include "transcode_kernel.h"
@@ -334,6 +435,8 @@ out:
 #undef WSC_TK_CJK8
 #undef WSC_TK_WIDE_LOOP
 #undef WSC_TK_LATIN_LOOP
+#undef WSC_TK_BMP16
+#undef WSC_TK_BMP32
 
 /* ---- measure: continuation bytes counted in byte lanes, flushed to
  * 64-bit sums before a lane can overflow ---- */

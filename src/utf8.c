@@ -21,6 +21,24 @@ size_t wsc_ascii_prefix(const uint8_t *p, size_t len)
     return wsc_active()->ascii_prefix(p, len);
 }
 
+/* Pieces small enough that the copy reads them from L1, where the scan left
+ * them: large ASCII text then costs one pass over memory, not two. */
+#define ASCII_COPY_PIECE 4096
+
+size_t wsc_ascii_copy(uint8_t *dst, const uint8_t *src, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        size_t piece = len - i < ASCII_COPY_PIECE ? len - i : ASCII_COPY_PIECE;
+        size_t a = wsc_active()->ascii_prefix(src + i, piece);
+        memcpy(dst + i, src + i, a);
+        i += a;
+        if (a < piece)
+            break;
+    }
+    return i;
+}
+
 /* The struct holds the automaton's state, except that failure is spelled
  * WSC_UTF8_REJECT as the header promises. */
 void wsc_utf8_stream_init(wsc_utf8_stream *s) { s->state = 0; }

@@ -60,6 +60,10 @@ int wsc_utf8_valid(const uint8_t *p, size_t len);
 /* Length of the leading run of ASCII bytes (< 0x80) in p[0..len). */
 size_t wsc_ascii_prefix(const uint8_t *p, size_t len);
 
+/* wsc_ascii_prefix, copying that run to dst (which holds len bytes) as it
+ * goes. */
+size_t wsc_ascii_copy(uint8_t *dst, const uint8_t *src, size_t len);
+
 /* ---- UTF-8 to the code units of a str --------------------------------- */
 
 /* Of p[0..len), valid UTF-8: returns the number of characters, and stores in
@@ -81,6 +85,11 @@ int wsc_utf8_valid_measure(const uint8_t *p, size_t len, size_t *nchars,
  * unspecified, but nothing outside dst[0..nchars) is written. */
 void wsc_utf8_transcode(const uint8_t *p, size_t len, void *dst,
                         size_t nchars, unsigned width);
+
+/* 0 when the level's transcoder is the portable one, a character at a time:
+ * CPython's own decoder (one pass, no measure) is then the faster way to a
+ * str for anything but ASCII. */
+int wsc_utf8_transcode_vectorised(void);
 
 /* Incremental validation of a stream that arrives in pieces. */
 typedef struct {

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import CPYTHON
+from wscodec._bench import data as bench_data
 
 
 def oracle(data):
@@ -292,6 +293,55 @@ def test_decode_random_mixes_at_every_length(backend):
             pool = widths[: 2 + mix]
             text = "".join(chr(rng.randint(*rng.choice(pool))) for _ in range(length))
             data = text.encode()
+            same_str(backend.decode_utf8(data), data)
+
+
+# Text as it crosses the wire (the bench's corpora): the script's characters
+# in short runs between spaces, digits, punctuation and JSON syntax.
+TRAFFIC = sorted(bench_data.MIXED_CORPORA)
+
+
+@pytest.mark.parametrize("kind", TRAFFIC)
+@pytest.mark.parametrize("size", [s for s in bench_data.MIXED_SIZES if s < bench_data.MiB])
+def test_decode_traffic_corpora(backend, kind, size):
+    data = bench_data.utf8_corpus(kind, size)
+    same_str(backend.decode_utf8(data), data)
+    same_str(backend.decode_utf8(memoryview(data)), data)
+
+
+def test_decode_traffic_corpora_huge(backend):
+    for kind in TRAFFIC:
+        data = bench_data.utf8_corpus(kind, 16 * bench_data.MiB)
+        same_str(backend.decode_utf8(data), data)
+
+
+@pytest.mark.parametrize("kind", TRAFFIC)
+def test_decode_traffic_at_every_offset_and_tail(backend, kind):
+    # Every start within a few vectors and every length of the tail: each
+    # step of the transcoder meets each width change at each lane.
+    data = bench_data.utf8_corpus(kind, bench_data.KiB)
+    for start in range(0, 70):
+        for end in (len(data) - k for k in range(0, 70, 3)):
+            piece = data[start:end]
+            try:
+                piece.decode("utf-8")
+            except UnicodeDecodeError:
+                continue  # cut inside a character
+            same_str(backend.decode_utf8(piece), piece)
+
+
+def test_decode_words_of_every_width_between_ascii(backend):
+    # Words of 1-6 characters of one width (or of two) between one to three
+    # ASCII bytes, at every length: the width changes every few bytes.
+    rng = random.Random(11)
+    ranges = {1: (0x21, 0x7E), 2: (0x80, 0x7FF), 3: (0x800, 0xD7FF), 4: (0x10000, 0x10FFFF)}
+    for length in range(0, 400, 3):
+        for widths in ((2,), (3,), (4,), (2, 3), (1, 2), (2, 3, 4)):
+            out = []
+            while len(out) < length:
+                out.extend(chr(rng.randint(*ranges[rng.choice(widths)])) for _ in range(rng.randint(1, 6)))
+                out.extend(rng.choice(" ,.:\"0123456789") for _ in range(rng.randint(1, 3)))
+            data = "".join(out[:length]).encode()
             same_str(backend.decode_utf8(data), data)
 
 

@@ -111,6 +111,25 @@ static size_t structured(const uint8_t *in, size_t n, uint8_t *out)
     return len;
 }
 
+/* Valid text as prose in a script with spaces: each 2 bytes in make a word
+ * of 1-8 characters of one width (or of 2- and 3-byte ones mixed), then 1-3
+ * ASCII bytes, so the width changes every few bytes.  Returns its length. */
+static size_t words(const uint8_t *in, size_t n, uint8_t *out)
+{
+    size_t i, len = 0;
+    for (i = 0; i + 2 <= n; i += 2) {
+        uint64_t seed = ((uint64_t)in[i] << 8 | in[i + 1]) + 1;
+        unsigned k, chars = 1 + (in[i] & 7), gap = 1 + (in[i + 1] >> 6) % 3;
+        unsigned width = 2 + ((in[i] >> 3) & 3); /* 2, 3, 4, or 5: mixed */
+        for (k = 0; k < chars; k++)
+            len += ref_encode(ref_random_cp(&seed, width == 5 ? 2 + (k & 1) : width),
+                              out + len);
+        for (k = 0; k < gap; k++)
+            len += ref_encode(ref_random_cp(&seed, 1), out + len);
+    }
+    return len;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -120,7 +139,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t seed;
     const uint8_t *payload;
     size_t n, m, l;
-    uint8_t *src, *want, *dst, *text;
+    uint8_t *src, *want, *dst, *text, *prose;
+    size_t w;
 
     if (size < 6)
         return 0;
@@ -135,9 +155,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     want = malloc(n + 1);
     dst = malloc(n + 1);
     text = malloc(n + 1);
+    /* words() writes at most 8 characters of 4 bytes and 3 ASCII bytes
+     * per 2 bytes in. */
+    prose = malloc(n / 2 * 35 + 1);
     memcpy(src, payload, n);
     ref_mask(want, src, n, key, phase);
     m = structured(payload, n, text);
+    w = words(payload, n, prose);
 
     for (l = 0; l < sizeof levels / sizeof levels[0]; l++) {
         if (wsc_simd_select(levels[l]) != 0)
@@ -154,10 +178,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_utf8(text, m, seed);
         check_transcode(src, n);
         check_transcode(text, m);
+        check_utf8(prose, w, seed);
+        check_transcode(prose, w);
     }
     free(src);
     free(want);
     free(dst);
     free(text);
+    free(prose);
     return 0;
 }

@@ -364,9 +364,14 @@ static void test_utf8_named(void)
 }
 
 /* Random valid text of about n bytes; mix selects the character widths. */
+/* The mixes: 0 ASCII, 1 accented Latin, 2 CJK, 3 emoji, 4 any width each
+ * character; 5-8 words of 1-6 characters between single ASCII bytes, as
+ * prose in a script with spaces: 2-byte (Cyrillic), 3-byte (Hangul),
+ * 4-byte, and 2- and 3-byte characters in one word. */
+#define MIXES 9
 static size_t random_text(uint8_t *out, size_t n, unsigned mix)
 {
-    size_t len = 0;
+    size_t len = 0, run = 0;
     for (;;) {
         unsigned bytes;
         uint8_t enc[4];
@@ -376,7 +381,17 @@ static size_t random_text(uint8_t *out, size_t n, unsigned mix)
         case 1: bytes = rnd(4) ? 1 : 2; break;     /* accented Latin */
         case 2: bytes = rnd(8) ? 3 : 1; break;     /* CJK */
         case 3: bytes = rnd(3) ? 4 : 1; break;     /* emoji */
-        default: bytes = 1 + (unsigned)rnd(4); break;
+        case 4: bytes = 1 + (unsigned)rnd(4); break;
+        default:
+            if (run == 0) {
+                run = 1 + rnd(6);
+                bytes = 1;
+            } else {
+                run--;
+                bytes = mix == 5 ? 2 : mix == 6 ? 3 : mix == 7 ? 4
+                                                  : 2 + (unsigned)rnd(2);
+            }
+            break;
         }
         k = ref_encode(ref_random_cp(&rng, bytes), enc);
         if (len + k > n)
@@ -396,7 +411,7 @@ static void test_utf8_random(void)
     size_t len, i, c, cut;
 
     for (round = 0; round < 40; round++)
-        for (mix = 0; mix < 5; mix++) {
+        for (mix = 0; mix < MIXES; mix++) {
             len = random_text(text, 64 + rnd(1100), mix);
             check_utf8(text, len);
             CHECK(wsc_utf8_valid(text, len), "random valid text mix=%u", mix);
@@ -430,7 +445,7 @@ static void test_utf8_random(void)
         size_t n = 0;
         while (n < sizeof big - 1200) {
             size_t chunk = rnd(900);
-            n += random_text(big + n, chunk, (unsigned)rnd(5));
+            n += random_text(big + n, chunk, (unsigned)rnd(MIXES));
         }
         check_utf8(big, n);
         big[rnd(n)] = corrupt[rnd(sizeof corrupt)];
@@ -562,14 +577,14 @@ static void test_transcode(void)
         }
     /* Random mixes at every length up to 300 (tails), and long ones. */
     for (round = 0; round < 3; round++)
-        for (mix = 0; mix < 5; mix++)
+        for (mix = 0; mix < MIXES; mix++)
             for (len = 0; len <= 300; len++)
                 check_transcode(buf, random_text(buf, len, mix));
     for (round = 0; round < 20; round++) {
         n = 0;
         while (n < 60000) {
             size_t chunk = rnd(900);
-            n += random_text(all + n, chunk, (unsigned)rnd(5));
+            n += random_text(all + n, chunk, (unsigned)rnd(MIXES));
         }
         check_transcode(all, n);
     }

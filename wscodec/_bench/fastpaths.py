@@ -19,7 +19,9 @@ TITLES = {
     "broadcast": "one 200-byte text message to many connections",
 }
 TEXT_CORPORA = ("latin", "cjk", "emoji")
-LARGE_KINDS = ("binary", "ascii", "latin", "cjk", "emoji")
+"""Homogeneous text, one width throughout; beside it _data.MIXED_CORPORA,
+text as it crosses the wire, whose width changes every few bytes."""
+LARGE_KINDS = ("binary", "ascii", "latin", "cjk", "emoji", "zh-prose", "ko-prose", "ru-json")
 BROADCAST_SIZE = 200
 
 
@@ -364,8 +366,11 @@ class _WsTransport:
 def plan(workload_cls, quick, sections):
     out = []
     if "text" in sections:
-        for corpus in TEXT_CORPORA:
-            for size in (_data.KiB, 64 * _data.KiB):
+        for corpus in TEXT_CORPORA + _data.MIXED_CORPORA:
+            sizes = (_data.KiB, 64 * _data.KiB) if corpus in TEXT_CORPORA else _data.MIXED_SIZES
+            for size in sizes:
+                if quick and size > _data.MiB:
+                    continue
                 out.append(workload_cls("text", f"decode_utf8 {corpus}", size, 1, "GB/s",
                                         lambda b, c=corpus, s=size: text_to_str(b, c, s),
                                         ("native", "pure", "bytes.decode")))

@@ -35,7 +35,7 @@ class Masker:
     def __init__(self, mask: ReadableBuffer) -> None: ...
     def process(self, data: ReadableBuffer) -> bytes: ...
 
-def decode_utf8(data: ReadableBuffer) -> str:
+def decode_utf8(data: ReadableBuffer, /) -> str:
     """``bytes(data).decode("utf-8")`` by the SIMD transcoder; same result, same errors."""
 
 def validate_utf8(data: ReadableBuffer) -> bool:

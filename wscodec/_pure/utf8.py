@@ -27,7 +27,7 @@ def validate_utf8(data: ReadableBuffer) -> bool:
     return True
 
 
-def decode_utf8(data: ReadableBuffer) -> str:
+def decode_utf8(data: ReadableBuffer, /) -> str:
     """``bytes(data).decode("utf-8")`` for any buffer; invalid input raises
     UnicodeDecodeError."""
     # codecs' decoder, not str(view, "utf-8"): PyPy's str() accepts encoded
