@@ -101,9 +101,10 @@ for role, key in (("server", b"abcd"), ("client", None)):
         attempt("window", lambda: 262144 <= len(v) <= len(body) + 14)
         kept = v[100:]
         exported = memoryview(v)
-        attempt("get again", d.get_buffer, -1)
+        again = attempt("get again", d.get_buffer, -1)
         attempt("feed while lent", d.feed, b"")
-        v[:1000] = wire[14:1014]
+        attempt("write taken back", v.__setitem__, slice(0, 3), b"xyz")
+        again[:1000] = wire[14:1014]
         attempt("updated", d.buffer_updated, 1000)
         attempt("write lent", v.__setitem__, slice(0, 3), b"xyz")
         attempt("write kept", kept.__setitem__, slice(0, 3), b"xyz")

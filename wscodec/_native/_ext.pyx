@@ -10,6 +10,7 @@ and name for name, so the two can be read side by side:
     utf8.pxi       _pure/utf8.py       validate_utf8, Utf8Validator, text payloads
     values.pxi     _pure/values.py     Frame, Message
     close.pxi      _pure/close.py      CLOSE payloads, both directions
+    receive.pxi    _pure/receive.py    the receive buffer a thread's decoders share
     decoder.pxi    _pure/decoder.py    FrameDecoder, MessageDecoder
     encoder.pxi    _pure/encoder.py    encode_frame, MessageEncoder
 
@@ -101,5 +102,6 @@ include "masking.pxi"
 include "utf8.pxi"
 include "values.pxi"
 include "close.pxi"
+include "receive.pxi"
 include "decoder.pxi"
 include "encoder.pxi"

@@ -42,10 +42,6 @@ cdef enum:
     _EXACT_SLACK = 65536  # see _Decoder._reserve
     _TEXT_BLOCK = 16384   # see _Decoder._copy_text: half of the smallest common L1
 
-# The bytearray get_buffer lends between payloads: the size of asyncio's own
-# reads (256 KiB), fixed so the memory the loop writes into never moves.
-_RECV_BUFFER_SIZE = 256 * 1024
-
 cdef enum:
     # Inside a data payload with at least this much still to come, get_buffer
     # lends the rest of the payload's own object, so the read lands where
@@ -113,9 +109,15 @@ cdef class _Decoder:
     cdef object _inflater
     cdef int _failed           # close code once failed, else 0
     cdef int _state            # _UNSET, _IDLE or _BUSY
-    cdef object _rbuf          # get_buffer's bytearray, never resized
-    cdef object _rview         # the memoryview of it that get_buffer hands out
     cdef bint _lent            # get_buffer handed a buffer out, no buffer_updated yet
+    # The thread's receive buffer get_buffer lent, and which lending of it
+    # was this decoder's; None while no such read is outstanding.
+    cdef _ReceiveBuffer _recv
+    cdef unsigned long long _recv_lending
+    # The receive buffer of the thread that last called get_buffer, so a
+    # read on that thread skips the thread-local lookup.
+    cdef _ReceiveBuffer _home
+    cdef unsigned long _home_thread
     # get_buffer lent the rest of the current payload's object (_data):
     # the lease and the one view of it that went out; None otherwise.
     cdef _Lease _lease
@@ -210,24 +212,38 @@ cdef class _Decoder:
         to read into, followed by one buffer_updated() call.  Inside a long
         data payload it is the rest of the object the payload is delivered
         in, plus room for the next header, so the read needs no copy after
-        it; elsewhere a fixed 256 KiB buffer."""
+        it; elsewhere the 256 KiB receive buffer of the calling thread,
+        which every decoder of that thread shares.  A second call before
+        buffer_updated() takes the first buffer back."""
+        cdef _ReceiveBuffer recv
+        cdef unsigned long thread
         if self._state != _IDLE:
             raise not_initialised(self) if self._state == _UNSET else in_use(self)
         if self._lent:
-            raise RuntimeError("get_buffer() called again before buffer_updated()")
+            # The loop read nothing into the last one (EAGAIN, a TLS record
+            # not complete yet, end of stream): it is simply taken back.
+            self._lent = False
+            self._recv = None
+            if self._lease is not None:
+                self._end_lease()
         self._spare = _LEND_SPARE
         if self._in_payload and self._left >= _LEND_MIN and (self._b0 & 0x0F) < 8 \
                 and (self._frames or not self._compressed):
             return self._lend_payload()
-        if self._rbuf is None:
-            self._rbuf = bytearray(_RECV_BUFFER_SIZE)
-            # This view is never handed out, so nothing can release it: it
-            # pins the bytearray's size for the decoder's lifetime.
-            self._rview = memoryview(self._rbuf)
+        thread = PyThread_get_thread_ident()
+        if self._home is None or self._home_thread != thread:
+            self._home = thread_receive_buffer()
+            self._home_thread = thread
+        recv = self._home
+        if recv.decoding:
+            # Asked from a callback inside a decode of this thread's buffer:
+            # a buffer of its own, so nothing writes into what is decoded.
+            recv = _ReceiveBuffer()
+        view = recv.lend()
+        self._recv = recv
+        self._recv_lending = recv.lendings
         self._lent = True
-        # A new view of the same memory per read: a caller that releases it
-        # releases only its own.
-        return self._rview[:]
+        return view
 
     @cython.final
     cdef object _lend_payload(self):
@@ -273,6 +289,7 @@ cdef class _Decoder:
         cdef Py_ssize_t size
         cdef Py_ssize_t n
         cdef bint leased
+        cdef _ReceiveBuffer recv
         if not self._lent:
             raise RuntimeError("buffer_updated() without a get_buffer() before it")
         # Converted before anything changes: an __index__ that calls back
@@ -285,23 +302,32 @@ cdef class _Decoder:
         except BaseException:
             if self._lent:
                 self._lent = False
+                self._recv = None
                 if self._lease is not None:
                     self._end_lease()
             raise
         if not self._lent:
             raise RuntimeError("buffer_updated() without a get_buffer() before it")
         self._lent = False
+        recv = self._recv
+        self._recv = None
         leased = self._lease is not None
         size = self._end_lease() if leased else _RECV_BUFFER_SIZE
         if not 0 <= n <= size:
             raise ValueError(f"nbytes must be in 0..{size}, not {nbytes}")
         if leased:
             return self._feed_lent(n)
-        # The bytearray is never resized (the view exported above forbids
-        # it) and this decoder holds it, so its storage stays put; the
-        # decoder is busy until the decode is over, so no get_buffer() hands
-        # it to another reader while the GIL is released inside _feed.
-        return self._feed(<const uint8_t *>PyByteArray_AS_STRING(self._rbuf), n)
+        if recv is None or recv.lendings != self._recv_lending:
+            raise RuntimeError("the receive buffer was lent to another reader before this buffer_updated()")
+        # The bytearray is never resized (its pinning view forbids it) and
+        # the local reference keeps it alive.  While it is decoded, a
+        # get_buffer() on this thread (from a callback) gets a buffer of its
+        # own, so nothing writes into what _feed reads.
+        recv.decoding = True
+        try:
+            return self._feed(<const uint8_t *>PyByteArray_AS_STRING(recv.data), n)
+        finally:
+            recv.decoding = False
 
     @cython.final
     cdef Py_ssize_t _end_lease(self) except -1:
@@ -445,7 +471,8 @@ cdef class _Decoder:
             self._decode_text = decode_text
             self._inflater = inflater
             self._failed = 0
-            self._lent = False  # a new stream; the receive buffer itself is kept
+            self._lent = False  # a new stream
+            self._recv = None
             if self._lease is not None:
                 # The window was lent out of the payload this drops: any view
                 # of it the caller still holds keeps that object to itself.

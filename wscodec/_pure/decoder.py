@@ -24,6 +24,7 @@ from .._types import DEFAULT_MAX_MESSAGE_SIZE, CloseCode, Opcode, ProtocolError
 from ._buffers import byte_view
 from .close import _check_close_prefix, parse_close_payload
 from .masking import xor_mask
+from .receive import RECV_BUFFER_SIZE, ReceiveBuffer, thread_receive_buffer
 from .utf8 import Utf8Validator
 from .values import OPCODES as _OPCODES
 from .values import Frame, Message
@@ -77,9 +78,6 @@ _B0_STRICT = _first_byte_errors(False)
 _B0_RSV1 = _first_byte_errors(True)
 
 
-#: The bytearray get_buffer lends: the size of asyncio's own reads (256 KiB),
-#: fixed so the memory the loop writes into never moves.
-RECV_BUFFER_SIZE = 256 * 1024
 #: Inside a data payload with at least this much still to come, get_buffer
 #: lends at most the rest of the payload and LEND_SPARE bytes for the next
 #: header, as the native backend does: there the read lands in the payload's
@@ -113,7 +111,7 @@ class _Decoder(InitGuard):
 
     __slots__ = (
         "_hdr", "_mask_bit", "_b0_errors", "_max_frame", "_left", "_key", "_b0", "_failed", "_msg_op", "_busy",
-        "_rbuf", "_rview", "_lent", "_lent_size", "_lent_view",
+        "_recv", "_recv_lending", "_payload_buf", "_lent", "_lent_size", "_lent_view",
     )
 
     def _reset(self, mask_bit: int, max_frame: int | None, allow_rsv1: bool) -> None:
@@ -140,41 +138,53 @@ class _Decoder(InitGuard):
         self._lent = False  # get_buffer handed the buffer out, no buffer_updated yet
         self._lent_size = 0
         self._lent_view: memoryview | None = None  # what get_buffer lent inside a payload
-        try:
-            self._rview
-        except RuntimeError:  # the first __init__; a later one keeps the buffer
-            self._rbuf: bytearray | None = None  # get_buffer's bytearray, never resized
-            self._rview: memoryview | None = None  # the memoryview of it that get_buffer hands out
+        # The receive buffer get_buffer lent, and which lending of it was
+        # this decoder's; None while no such read is outstanding.
+        self._recv: ReceiveBuffer | None = None
+        self._recv_lending = 0
+        # Inside a long payload, where the native backend lends the
+        # payload's own object, a buffer of this decoder's own.
+        self._payload_buf: ReceiveBuffer | None = None
 
     def get_buffer(self, sizehint: int = -1) -> memoryview:
         """asyncio.BufferedProtocol.get_buffer: a buffer for the event loop
         to read into, followed by one buffer_updated() call.  Inside a long
         data payload it holds the rest of the payload and room for the next
-        header; elsewhere it is a fixed 256 KiB buffer."""
+        header; elsewhere it is the 256 KiB receive buffer of the calling
+        thread, which every decoder of that thread shares.  A second call
+        before buffer_updated() takes the first buffer back."""
         # The native signature takes a C ssize_t: the same errors here.
         if not -sys.maxsize - 1 <= operator.index(sizehint) <= sys.maxsize:
             raise OverflowError("Python int too large to convert to C ssize_t")
         if self._busy:
             raise in_use(self)
         if self._lent:
-            raise RuntimeError("get_buffer() called again before buffer_updated()")
-        if self._rbuf is None:
-            self._rbuf = bytearray(RECV_BUFFER_SIZE)
-            # This view is never handed out, so nothing can release it: it
-            # pins the bytearray's size for the decoder's lifetime.
-            self._rview = memoryview(self._rbuf)
-        self._lent = True
-        assert self._rview is not None
+            # The loop read nothing into the last one (EAGAIN, a TLS record
+            # not complete yet, end of stream): it is simply taken back.
+            self._lent = False
+            self._recv = None
+            self._release_lent_view()
         if self._failed is None and self._left >= LEND_MIN and self._lends_payload():
             # Released again by buffer_updated, as the native backend
             # releases the window of the payload's object it lends.
+            if self._payload_buf is None:
+                self._payload_buf = ReceiveBuffer()
             self._lent_size = min(self._left + LEND_SPARE, RECV_BUFFER_SIZE)
-            self._lent_view = self._rview[:self._lent_size]
+            self._lent_view = self._payload_buf.lend()[:self._lent_size]
+            self._lent = True
             return self._lent_view
+        self._payload_buf = None
+        recv = thread_receive_buffer()
+        if recv.decoding:
+            # Asked from a callback inside a decode of this thread's buffer:
+            # a buffer of its own, so nothing writes into what is decoded.
+            recv = ReceiveBuffer()
+        view = recv.lend()
+        self._recv = recv
+        self._recv_lending = recv.lendings
         self._lent_size = RECV_BUFFER_SIZE
-        # A new view per read: a caller that releases it releases only its
-        # own.  Every byte is copied out of it before buffer_updated returns.
-        return self._rview[:]
+        self._lent = True
+        return view
 
     def _release_lent_view(self) -> None:
         view = self._lent_view
@@ -201,17 +211,32 @@ class _Decoder(InitGuard):
         except BaseException:
             if self._lent:
                 self._lent = False
+                self._recv = None
                 self._release_lent_view()
             raise
         if not self._lent:
             raise RuntimeError("buffer_updated() without a get_buffer() before it")
         self._lent = False
+        recv = self._recv
+        self._recv = None
+        leased = self._lent_view is not None
         self._release_lent_view()
         size = self._lent_size
         if not 0 <= n <= size:
             raise ValueError(f"nbytes must be in 0..{size}, not {nbytes}")
-        assert self._rview is not None
-        return self.feed(self._rview[:n])
+        if leased:
+            assert self._payload_buf is not None
+            return self.feed(memoryview(self._payload_buf.data)[:n])
+        if recv is None or recv.lendings != self._recv_lending:
+            raise RuntimeError("the receive buffer was lent to another reader before this buffer_updated()")
+        # While it is decoded, a get_buffer() on this thread (from a
+        # callback) gets a buffer of its own, so nothing writes into what
+        # feed reads.
+        recv.decoding = True
+        try:
+            return self.feed(memoryview(recv.data)[:n])
+        finally:
+            recv.decoding = False
 
     def feed(self, data: ReadableBuffer) -> list[Any]:
         # The flag refuses a second thread, or a callback, entering the same
