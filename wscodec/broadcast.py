@@ -37,6 +37,7 @@ __all__ = ["ContextTakeoverError", "PreparedMessage", "broadcast"]
 class _Transport(Protocol):
     def write(self, data: bytes, /) -> Any: ...
     def is_closing(self) -> bool: ...
+    def get_write_buffer_size(self) -> int: ...
 
 
 class _Encoder(Protocol):
@@ -113,21 +114,43 @@ def broadcast(
     transports: Iterable[_Transport],
     message: PreparedMessage | str | ReadableBuffer,
     deflate: PerMessageDeflate | None = None,
+    *,
+    skip_above: int | None = None,
 ) -> int:
     """Write one message to many asyncio transports that share the same
     negotiated ``deflate`` (``None``: no compression); returns how many
     were written to.  ``message`` is a :class:`PreparedMessage` or data for
     one.  Transports that are closing are skipped.
 
+    ``skip_above`` (bytes): a transport whose write buffer already holds
+    more than this is skipped too.  A peer that stopped reading then costs
+    the server at most that much plus one message, instead of a copy of
+    every message broadcast since; what it missed is the application's to
+    decide (close it, or send it a snapshot once it drains).  ``None``
+    writes to every open transport.
+
     With server context takeover this raises :class:`ContextTakeoverError`:
     write ``message.frame_for(deflate, encoder)`` per connection instead.
     """
+    if skip_above is not None:
+        check_buffer_bound("skip_above", skip_above)
     if not isinstance(message, PreparedMessage):
         message = PreparedMessage(message)
     data = message.frame(deflate)
     sent = 0
     for transport in transports:
-        if not transport.is_closing():
-            transport.write(data)
-            sent += 1
+        if transport.is_closing():
+            continue
+        if skip_above is not None and transport.get_write_buffer_size() > skip_above:
+            continue
+        transport.write(data)
+        sent += 1
     return sent
+
+
+def check_buffer_bound(name: str, value: object) -> None:
+    """A byte count a write buffer is held to: an int of 0 or more."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int or None, not {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{name} must be 0 or more, not {value}")

@@ -30,10 +30,11 @@ import asyncio
 import signal
 import sys
 import urllib.parse
+from typing import NamedTuple
 
 import wscodec
 from wscodec import CloseCode, Opcode, ProtocolError
-from wscodec.broadcast import PreparedMessage
+from wscodec.broadcast import PreparedMessage, check_buffer_bound
 from wscodec.keepalive import KEEPALIVE_CLOSE_CODE, Keepalive, PingDue, PongOverdue
 from wscodec.handshake import (
     HandshakeError,
@@ -47,7 +48,7 @@ from wscodec.handshake import (
     server_handshake,
 )
 
-__all__ = ["EchoConnection", "broadcast", "serve", "echo_client", "main"]
+__all__ = ["BroadcastReport", "EchoConnection", "broadcast", "serve", "echo_client", "main"]
 
 #: Autobahn's group 9 sends messages of up to 16 MiB.
 MAX_MESSAGE_SIZE = 16 * 1024 * 1024
@@ -64,6 +65,12 @@ CLOSE_TIMEOUT = 5.0
 #: and 20 s for its pong.
 PING_INTERVAL = 20.0
 PING_TIMEOUT = 20.0
+
+#: A connection whose write buffer holds more than this is skipped by
+#: broadcast(): asyncio's own high-water mark for a transport.
+BROADCAST_SKIP_ABOVE = 64 * 1024
+#: Broadcast bytes a connection may miss before broadcast() closes it.
+SLOW_READER_MISSED = 1024 * 1024
 
 CONNECTING, OPEN, CLOSING, CLOSED = "CONNECTING", "OPEN", "CLOSING", "CLOSED"
 
@@ -107,6 +114,7 @@ class EchoConnection(asyncio.BufferedProtocol):
         self._ping_timeout = ping_timeout
         self.keepalive = None  # a Keepalive once open, with ping_interval
         self._heartbeat_timer = None
+        self.missed = 0  # broadcast bytes skipped since the peer last caught up
         self._close_received = (CloseCode.ABNORMAL_CLOSURE, "")
         # asyncio.Protocol would hand every read over as a fresh bytes
         # object; a BufferedProtocol reads into ours, and once open into
@@ -395,17 +403,53 @@ class EchoConnection(asyncio.BufferedProtocol):
 # -- fan-out ----------------------------------------------------------------------
 
 
-def broadcast(connections, message):
+class BroadcastReport(NamedTuple):
+    """What one ``broadcast`` did: connections written to, skipped because
+    their peer is behind, and closed because it fell too far behind."""
+
+    sent: int
+    skipped: int
+    closed: int
+
+
+def broadcast(connections, message, *, skip_above=BROADCAST_SKIP_ABOVE, close_after_missed=SLOW_READER_MISSED):
     """Send one data message to every open connection, framed (and
     compressed) once per distinct negotiated permessage-deflate setting
     rather than once per connection; see ``wscodec.broadcast``.  A
     connection with server context takeover gets its own encoder's frame,
-    the only bytes its peer can inflate."""
+    the only bytes its peer can inflate.
+
+    A slow reader does not make the server hold every message for it: a
+    connection whose write buffer holds more than ``skip_above`` bytes is
+    skipped (its ``missed`` grows by the frame's size; it is reset once the
+    peer has caught up), so a connection's buffer stays below
+    ``skip_above`` plus one message.  Once it has missed more than
+    ``close_after_missed`` bytes it is closed with 1008 (policy violation):
+    a reader that far behind is better reconnected and sent the current
+    state.  ``None`` turns either off.  Returns a :class:`BroadcastReport`.
+    """
+    for name, bound in (("skip_above", skip_above), ("close_after_missed", close_after_missed)):
+        if bound is not None:
+            check_buffer_bound(name, bound)
     if not isinstance(message, PreparedMessage):
         message = PreparedMessage(message)
+    sent = skipped = closed = 0
     for connection in connections:
-        if connection.state == OPEN:
-            connection._transport.write(message.frame_for(connection.deflate, connection._encoder))
+        if connection.state != OPEN:
+            continue
+        frame = message.frame_for(connection.deflate, connection._encoder)
+        if skip_above is None or connection._transport.get_write_buffer_size() <= skip_above:
+            connection.missed = 0
+            connection._transport.write(frame)
+            sent += 1
+            continue
+        connection.missed += len(frame)
+        if close_after_missed is not None and connection.missed > close_after_missed:
+            connection.close(CloseCode.POLICY_VIOLATION, "too slow: fell behind the broadcasts")
+            closed += 1
+        else:
+            skipped += 1
+    return BroadcastReport(sent, skipped, closed)
 
 
 # -- server ---------------------------------------------------------------------
