@@ -156,6 +156,36 @@ def test_websockets_deflate_parameters(server, window, no_context):
     run(main())
 
 
+@pytest.mark.parametrize(("args", "answer"), [
+    ((), "permessage-deflate; server_max_window_bits=12"),
+    (("--deflate-window-bits", "15", "--deflate-mem-level", "8"), "permessage-deflate"),
+    (("--deflate-window-bits", "10"), "permessage-deflate; server_max_window_bits=10"),
+])
+def test_server_compression_settings(args, answer):
+    # What the server compresses with is declared as a browser offers
+    # (client_max_window_bits alone), and what it sends inflates.
+    srv = EchoServer("native" if "native" in BACKEND_NAMES else "pure", *args)
+    try:
+        async def main():
+            async with ws_connect(srv.url, max_size=None) as ws:
+                assert ws.response.headers["Sec-WebSocket-Extensions"] == answer
+                for i in range(30):
+                    message = f'{{"symbol": "BTC-USD", "price": "{60000 + i * 7.25:.2f}", "seq": {i}}}'
+                    await ws.send(message)
+                    assert await ws.recv() == message
+
+        run(main())
+    finally:
+        srv.stop()
+
+
+@pytest.mark.parametrize("args", [("--deflate-window-bits", "16"), ("--deflate-mem-level", "0")])
+def test_server_compression_settings_out_of_range(args):
+    proc = subprocess.run([sys.executable, "-m", "wscodec.echo", "--port", "0", *args], cwd=NEUTRAL_CWD,
+                          env=backend_env("pure"), capture_output=True, text=True, timeout=TIMEOUT)
+    assert proc.returncode == 2 and "must be" in proc.stderr, proc.stderr
+
+
 def test_websockets_16_mib_message_and_limit(server):
     async def main():
         async with ws_connect(server.url, max_size=None, compression=None) as ws:

@@ -72,6 +72,15 @@ BROADCAST_SKIP_ABOVE = 64 * 1024
 #: Broadcast bytes a connection may miss before broadcast() closes it.
 SLOW_READER_MISSED = 1024 * 1024
 
+#: What the server compresses with when permessage-deflate is negotiated:
+#: a 4 KiB window and memLevel 5, as websockets' servers.  Its zlib state
+#: is 38 KiB a connection instead of 262 KiB at the RFC's 32 KiB window and
+#: memLevel 8, for a few points of compression on small JSON messages
+#: (docs/deflate.md, "Choosing server settings").  Browsers inflate any
+#: window up to 15 bits; the server declares the one it uses.
+SERVER_WINDOW_BITS = 12
+SERVER_MEM_LEVEL = 5
+
 CONNECTING, OPEN, CLOSING, CLOSED = "CONNECTING", "OPEN", "CLOSING", "CLOSED"
 
 
@@ -458,13 +467,20 @@ def broadcast(connections, message, *, skip_above=BROADCAST_SKIP_ABOVE, close_af
 async def serve(host="127.0.0.1", port=9001, *, deflate=True, ready=None, ping_interval=None,
                 ping_timeout=PING_TIMEOUT, origins=None):
     """Run an echo server until cancelled; ``ready(port)`` is called once
-    listening.  ``ping_interval`` (None: no heartbeat) and ``ping_timeout``
-    are each connection's, in seconds; ``origins`` as ``EchoConnection``."""
+    listening.  ``deflate``: True negotiates permessage-deflate with
+    ``SERVER_WINDOW_BITS`` and ``SERVER_MEM_LEVEL`` for what the server
+    sends, a ``PerMessageDeflate`` is the server's wish as it is, False
+    never compresses.  ``ping_interval`` (None: no heartbeat) and
+    ``ping_timeout`` are each connection's, in seconds; ``origins`` as
+    ``EchoConnection``."""
     from wscodec.deflate import PerMessageDeflate
 
     loop = asyncio.get_running_loop()
     connections = set()
-    wish = PerMessageDeflate() if deflate else None
+    if deflate is True:
+        wish = PerMessageDeflate(server_max_window_bits=SERVER_WINDOW_BITS, mem_level=SERVER_MEM_LEVEL)
+    else:
+        wish = deflate or None
 
     def factory():
         connection = EchoConnection(deflate=wish, ping_interval=ping_interval, ping_timeout=ping_timeout,
@@ -529,6 +545,11 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=9001, help="port to listen on; 0 picks a free one")
     parser.add_argument("--client", metavar="URL", help="connect to URL and echo instead of serving")
     parser.add_argument("--no-deflate", action="store_true", help="do not negotiate permessage-deflate")
+    parser.add_argument("--deflate-window-bits", type=int, default=SERVER_WINDOW_BITS, metavar="BITS",
+                        help="server: LZ77 window of what it compresses, 8-15 (default "
+                             f"{SERVER_WINDOW_BITS}; 15 is the RFC's 32 KiB)")
+    parser.add_argument("--deflate-mem-level", type=int, default=SERVER_MEM_LEVEL, metavar="LEVEL",
+                        help=f"server: zlib memLevel of its compressor, 1-9 (default {SERVER_MEM_LEVEL})")
     parser.add_argument("--ping-interval", type=float, default=PING_INTERVAL, metavar="SECONDS",
                         help=f"ping the peer this often; 0 turns heartbeats off (default {PING_INTERVAL:g})")
     parser.add_argument("--ping-timeout", type=float, default=PING_TIMEOUT, metavar="SECONDS",
@@ -540,6 +561,14 @@ def main(argv=None):
                         help="with --origin: also accept requests without an Origin header (non-browser clients)")
     args = parser.parse_args(argv)
     deflate = not args.no_deflate
+    if deflate and not args.client:
+        from wscodec.deflate import PerMessageDeflate
+
+        try:
+            deflate = PerMessageDeflate(server_max_window_bits=args.deflate_window_bits,
+                                        mem_level=args.deflate_mem_level)
+        except ValueError as exc:
+            parser.error(str(exc))
     origins = None if args.origin is None else [*args.origin, *([None] if args.allow_no_origin else [])]
     heartbeat = {"ping_interval": args.ping_interval or None, "ping_timeout": args.ping_timeout}
     if args.ping_interval < 0 or args.ping_timeout <= 0:
