@@ -25,6 +25,7 @@ from libc.stdint cimport uint8_t, uint32_t, uint64_t
 from wscodec._native._core cimport wsc_simd_init, wsc_simd_name, wsc_simd_select
 
 import os as _os
+from sys import getsizeof as _getsizeof
 
 # The rules and the texts of errors, shared with the pure backend.
 from .._misuse import in_use, not_initialised, not_picklable

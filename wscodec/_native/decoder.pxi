@@ -166,6 +166,19 @@ cdef class _Decoder:
         Py_XDECREF(self._data)
         self._data = NULL
 
+    @cython.critical_section
+    def __sizeof__(self):
+        """What this decoder holds right now (``sys.getsizeof``): itself,
+        the message or payload being reassembled, and its inflater's zlib
+        state.  The receive buffer its thread's decoders share is not
+        counted: one per thread, not per connection."""
+        size = object.__sizeof__(self)
+        if self._data is not NULL:
+            size += _getsizeof(<object>self._data)
+        if self._inflater is not None:
+            size += _getsizeof(self._inflater)
+        return size
+
     @cython.final
     cdef inline void _drop_data(self) noexcept:
         Py_XDECREF(self._data)

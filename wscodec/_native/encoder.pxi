@@ -166,6 +166,10 @@ cdef class MessageEncoder:
     cdef _KeyPool _keys            # client only; per encoder, so no contention
     cdef bint _ready               # __init__ ran
 
+    def __sizeof__(self):
+        """This encoder and its compressor's zlib state (``sys.getsizeof``)."""
+        return object.__sizeof__(self) + (0 if self._compressor is None else _getsizeof(self._compressor))
+
     def __init__(self, *, role="server", max_frame_size=None, deflate=None):
         cdef bint client = not role_is_server(role)
         cdef Py_ssize_t max_frame

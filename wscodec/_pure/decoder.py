@@ -146,6 +146,23 @@ class _Decoder(InitGuard):
         # payload's own object, a buffer of this decoder's own.
         self._payload_buf: ReceiveBuffer | None = None
 
+    def __sizeof__(self) -> int:
+        """What this decoder holds right now (``sys.getsizeof``): itself,
+        the message or payload being reassembled, and its inflater's zlib
+        state.  The receive buffer its thread's decoders share is not
+        counted: one per thread, not per connection."""
+        size = object.__sizeof__(self)
+        for name in ("_hdr", "_data", "_control", "_payload", "_payload_buf", "_inflater"):
+            try:
+                value = getattr(self, name)
+            except (AttributeError, RuntimeError):  # not this class's, or never initialised
+                continue
+            if isinstance(value, ReceiveBuffer):
+                value = value.data
+            if value is not None:
+                size += sys.getsizeof(value)
+        return size
+
     def get_buffer(self, sizehint: int = -1) -> memoryview:
         """asyncio.BufferedProtocol.get_buffer: a buffer for the event loop
         to read into, followed by one buffer_updated() call.  Inside a long

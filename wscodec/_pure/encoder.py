@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import struct
+import sys
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._misuse import InitGuard
@@ -142,6 +143,14 @@ class MessageEncoder(InitGuard):
     """
 
     __slots__ = ("_client", "_max_frame", "_compressor", "_min_size")
+
+    def __sizeof__(self) -> int:
+        """This encoder and its compressor's zlib state (``sys.getsizeof``)."""
+        try:
+            compressor = self._compressor
+        except RuntimeError:  # never initialised
+            compressor = None
+        return object.__sizeof__(self) + (0 if compressor is None else sys.getsizeof(compressor))
 
     def __init__(
         self,
