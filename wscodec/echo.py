@@ -81,6 +81,12 @@ SLOW_READER_MISSED = 1024 * 1024
 SERVER_WINDOW_BITS = 12
 SERVER_MEM_LEVEL = 5
 
+#: Connections the kernel queues before the server accepts them, as
+#: uvicorn's default: when every browser reconnects at once after a deploy,
+#: asyncio's 100 drops the rest's SYNs, and each such client waits a
+#: one-second retransmission before it is even queued.
+BACKLOG = 2048
+
 CONNECTING, OPEN, CLOSING, CLOSED = "CONNECTING", "OPEN", "CLOSING", "CLOSED"
 
 
@@ -465,14 +471,15 @@ def broadcast(connections, message, *, skip_above=BROADCAST_SKIP_ABOVE, close_af
 
 
 async def serve(host="127.0.0.1", port=9001, *, deflate=True, ready=None, ping_interval=None,
-                ping_timeout=PING_TIMEOUT, origins=None):
+                ping_timeout=PING_TIMEOUT, origins=None, backlog=BACKLOG):
     """Run an echo server until cancelled; ``ready(port)`` is called once
     listening.  ``deflate``: True negotiates permessage-deflate with
     ``SERVER_WINDOW_BITS`` and ``SERVER_MEM_LEVEL`` for what the server
     sends, a ``PerMessageDeflate`` is the server's wish as it is, False
     never compresses.  ``ping_interval`` (None: no heartbeat) and
     ``ping_timeout`` are each connection's, in seconds; ``origins`` as
-    ``EchoConnection``."""
+    ``EchoConnection``; ``backlog`` is the listening socket's queue of
+    connections not yet accepted."""
     from wscodec.deflate import PerMessageDeflate
 
     loop = asyncio.get_running_loop()
@@ -489,7 +496,7 @@ async def serve(host="127.0.0.1", port=9001, *, deflate=True, ready=None, ping_i
         connection.closed.add_done_callback(lambda _: connections.discard(connection))
         return connection
 
-    server = await loop.create_server(factory, host, port, reuse_address=True)
+    server = await loop.create_server(factory, host, port, reuse_address=True, backlog=backlog)
     if ready is not None:
         ready(server.sockets[0].getsockname()[1])
     try:
