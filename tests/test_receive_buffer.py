@@ -8,10 +8,11 @@ show that no misuse of it loses or mixes up bytes silently.
 import asyncio
 import gc
 import threading
-import tracemalloc
 import zlib
 
 import pytest
+
+from conftest import need_tracemalloc
 
 KEY = b"\x5a\xa5\x0f\xf0"
 
@@ -110,6 +111,7 @@ def test_a_decode_in_progress_is_not_overwritten(backend):
 def test_idle_decoders_hold_no_receive_buffer(backend):
     # 200 connections that each read one small message: far less than one
     # receive buffer each (they used to keep 256 KiB apiece).
+    tracemalloc = need_tracemalloc()
     wire = masked(backend, 1, b'{"price": 101.25}')
     decoders = [backend.MessageDecoder(role="server") for _ in range(200)]
     read(decoders[0], wire)  # this thread's buffer exists before measuring
