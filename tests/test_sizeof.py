@@ -36,6 +36,25 @@ def test_a_decoder_counts_the_message_it_reassembles(backend, cls):
     assert sys.getsizeof(dec) < SMALL
 
 
+@pytest.mark.parametrize("first", [None, 14 + 1000])
+def test_nothing_is_kept_after_a_large_message_read_through_get_buffer(backend, first):
+    # With ``first``, the first read stops where exactly 256 KiB of payload
+    # is left, so one lent read ends the message.
+    body = bytes(range(256)) * 1024 + b"x" * 1000
+    wire = backend.encode_frame(2, body, mask=KEY)
+    dec = backend.MessageDecoder(role="server", max_message_size=None)
+    got, pos = [], 0
+    while pos < len(wire):
+        buf = dec.get_buffer(-1)
+        n = min(len(buf), len(wire) - pos, first or len(buf))
+        first = None
+        buf[:n] = wire[pos:pos + n]
+        got += dec.buffer_updated(n)
+        pos += n
+    assert [m.data for m in got] == [body]
+    assert sys.getsizeof(dec) < SMALL
+
+
 def test_a_decoder_counts_its_inflater_while_it_keeps_one(backend):
     text = ('{"symbol": "ETH-USD", "price": "3012.55"} ' * 20).encode()
     frame = backend.encode_frame(1, deflated(text), rsv1=True, mask=KEY)

@@ -243,7 +243,14 @@ class _Decoder(InitGuard):
             raise ValueError(f"nbytes must be in 0..{size}, not {nbytes}")
         if leased:
             assert self._payload_buf is not None
-            return self.feed(memoryview(self._payload_buf.data)[:n])
+            try:
+                return self.feed(memoryview(self._payload_buf.data)[:n])
+            finally:
+                if self._left < LEND_MIN:
+                    # No more reads to lend inside this payload: a decoder
+                    # that goes idle now keeps no buffer, as on the native
+                    # backend, where the payload's object went out with it.
+                    self._payload_buf = None
         if recv is None or recv.lendings != self._recv_lending:
             raise RuntimeError("the receive buffer was lent to another reader before this buffer_updated()")
         # While it is decoded, a get_buffer() on this thread (from a
