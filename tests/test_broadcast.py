@@ -212,6 +212,31 @@ def test_echo_broadcast_skips_then_closes_a_slow_reader():
     assert echo.broadcast([behind], message).sent == 1 and behind.missed == 0
 
 
+def test_a_skipped_connection_with_context_takeover_still_inflates():
+    # Nothing is compressed for a connection that is skipped: its peer's
+    # inflater must see exactly the history its compressor has.
+    from wscodec import echo
+
+    class Conn:
+        def __init__(self):
+            self.state = echo.OPEN
+            self.deflate = PerMessageDeflate()  # context takeover
+            self.missed = 0
+            self._transport = StubTransport()
+            self._encoder = wscodec.MessageEncoder(role="server", deflate=self.deflate)
+
+    conn = Conn()
+    texts = ["price update: BTC-USD 60123.50 " * 4, "the same again " * 8, "the same again " * 8]
+    echo.broadcast([conn], texts[0])
+    conn._transport.buffered = echo.BROADCAST_SKIP_ABOVE + 1
+    assert echo.broadcast([conn], texts[1]).skipped == 1
+    conn._transport.buffered = 0
+    assert echo.broadcast([conn], texts[2]).sent == 1
+    decoder = wscodec.MessageDecoder(role="client", deflate=conn.deflate)
+    got = [m.data for frame in conn._transport.written for m in decoder.feed(frame)]
+    assert got == [texts[0], texts[2]]
+
+
 def test_a_peer_that_stops_reading_during_a_broadcast_storm():
     """A real server, one client that reads everything and one that stops
     reading: the stuck one's buffer stays under the documented bound, it

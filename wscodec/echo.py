@@ -436,8 +436,8 @@ def broadcast(connections, message, *, skip_above=BROADCAST_SKIP_ABOVE, close_af
 
     A slow reader does not make the server hold every message for it: a
     connection whose write buffer holds more than ``skip_above`` bytes is
-    skipped (its ``missed`` grows by the frame's size; it is reset once the
-    peer has caught up), so a connection's buffer stays below
+    skipped (its ``missed`` grows by the message's uncompressed frame size;
+    it is reset once the peer has caught up), so a connection's buffer stays below
     ``skip_above`` plus one message.  Once it has missed more than
     ``close_after_missed`` bytes it is closed with 1008 (policy violation):
     a reader that far behind is better reconnected and sent the current
@@ -452,13 +452,14 @@ def broadcast(connections, message, *, skip_above=BROADCAST_SKIP_ABOVE, close_af
     for connection in connections:
         if connection.state != OPEN:
             continue
-        frame = message.frame_for(connection.deflate, connection._encoder)
         if skip_above is None or connection._transport.get_write_buffer_size() <= skip_above:
             connection.missed = 0
-            connection._transport.write(frame)
+            connection._transport.write(message.frame_for(connection.deflate, connection._encoder))
             sent += 1
             continue
-        connection.missed += len(frame)
+        # Counted uncompressed: with context takeover, compressing for a
+        # peer that never gets the frame would break its deflate stream.
+        connection.missed += len(message.frame())
         if close_after_missed is not None and connection.missed > close_after_missed:
             connection.close(CloseCode.POLICY_VIOLATION, "too slow: fell behind the broadcasts")
             closed += 1
