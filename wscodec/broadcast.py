@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import encode_frame
+from ._rules import check_limit
 from ._types import Opcode
 
 if TYPE_CHECKING:
@@ -132,8 +133,7 @@ def broadcast(
     With server context takeover this raises :class:`ContextTakeoverError`:
     write ``message.frame_for(deflate, encoder)`` per connection instead.
     """
-    if skip_above is not None:
-        check_buffer_bound("skip_above", skip_above)
+    skip_above = check_limit("skip_above", skip_above)
     if not isinstance(message, PreparedMessage):
         message = PreparedMessage(message)
     data = message.frame(deflate)
@@ -146,11 +146,3 @@ def broadcast(
         transport.write(data)
         sent += 1
     return sent
-
-
-def check_buffer_bound(name: str, value: object) -> None:
-    """A byte count a write buffer is held to: an int of 0 or more."""
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int or None, not {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name} must be 0 or more, not {value}")

@@ -34,7 +34,8 @@ from typing import NamedTuple
 
 import wscodec
 from wscodec import CloseCode, Opcode, ProtocolError
-from wscodec.broadcast import PreparedMessage, check_buffer_bound
+from wscodec._rules import check_limit
+from wscodec.broadcast import PreparedMessage
 from wscodec.keepalive import KEEPALIVE_CLOSE_CODE, Keepalive, PingDue, PongOverdue
 from wscodec.handshake import (
     HandshakeError,
@@ -443,9 +444,8 @@ def broadcast(connections, message, *, skip_above=BROADCAST_SKIP_ABOVE, close_af
     a reader that far behind is better reconnected and sent the current
     state.  ``None`` turns either off.  Returns a :class:`BroadcastReport`.
     """
-    for name, bound in (("skip_above", skip_above), ("close_after_missed", close_after_missed)):
-        if bound is not None:
-            check_buffer_bound(name, bound)
+    skip_above = check_limit("skip_above", skip_above)
+    close_after_missed = check_limit("close_after_missed", close_after_missed)
     if not isinstance(message, PreparedMessage):
         message = PreparedMessage(message)
     sent = skipped = closed = 0
