@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 import wscodec
-from wscodec import PerMessageDeflate
+from wscodec import PerMessageDeflate, echo
 from wscodec.broadcast import ContextTakeoverError, PreparedMessage, broadcast
 
 
@@ -23,6 +23,22 @@ class StubTransport:
 
     def get_write_buffer_size(self):
         return self.buffered
+
+
+class StubConnection:
+    """What ``wscodec.echo.broadcast`` uses of an ``EchoConnection``, over a StubTransport."""
+
+    def __init__(self, deflate=None):
+        self.state = echo.OPEN
+        self.deflate = deflate
+        self.missed = 0
+        self._transport = StubTransport()
+        self._encoder = wscodec.MessageEncoder(role="server", deflate=deflate)
+        self.closed_with = None
+
+    def close(self, code, reason):
+        self.closed_with = code
+        self.state = echo.CLOSING
 
 
 def receive(backend, wire, deflate=None):
@@ -95,17 +111,9 @@ def test_broadcast_writes_one_object_to_every_open_transport(backend):
 
 
 def test_echo_broadcast_per_connection_settings():
-    from wscodec import echo
-
-    class Conn:
-        def __init__(self, deflate):
-            self.state = echo.OPEN
-            self.deflate = deflate
-            self._transport = StubTransport()
-            self._encoder = wscodec.MessageEncoder(role="server", deflate=deflate)
-
     nct = PerMessageDeflate(server_no_context_takeover=True)
-    conns = [Conn(None), Conn(None), Conn(nct), Conn(nct), Conn(PerMessageDeflate())]
+    conns = [StubConnection(None), StubConnection(None), StubConnection(nct), StubConnection(nct),
+             StubConnection(PerMessageDeflate())]
     echo.broadcast(conns, "z" * 200)
     assert conns[0]._transport.written[0] is conns[1]._transport.written[0]
     assert conns[2]._transport.written[0] is conns[3]._transport.written[0]
@@ -117,8 +125,6 @@ def test_echo_broadcast_per_connection_settings():
 
 async def echo_server():
     """The reference server on a free port; its connections as they come."""
-    from wscodec import echo
-
     connections = []
 
     def factory():
@@ -130,8 +136,6 @@ async def echo_server():
 
 
 def test_echo_server_broadcast_end_to_end():
-    from wscodec import echo
-
     async def main():
         received = []
         server, port, server_conns = await echo_server()
@@ -171,30 +175,13 @@ def test_broadcast_bounds_are_checked_first(bad, error):
     transport = StubTransport()
     with pytest.raises(error):
         broadcast([transport], "x", skip_above=bad)
-    from wscodec import echo
-
     with pytest.raises(error):
         echo.broadcast([], "x", close_after_missed=bad)
     assert transport.written == []
 
 
 def test_echo_broadcast_skips_then_closes_a_slow_reader():
-    from wscodec import echo
-
-    class Conn:
-        def __init__(self):
-            self.state = echo.OPEN
-            self.deflate = None
-            self.missed = 0
-            self._transport = StubTransport()
-            self._encoder = wscodec.MessageEncoder(role="server")
-            self.closed_with = None
-
-        def close(self, code, reason):
-            self.closed_with = code
-            self.state = echo.CLOSING
-
-    fast, slow = Conn(), Conn()
+    fast, slow = StubConnection(), StubConnection()
     slow._transport.buffered = echo.BROADCAST_SKIP_ABOVE + 1
     message = PreparedMessage(b"x" * 1000)
     reports = [echo.broadcast([fast, slow], message, close_after_missed=10 * 1004) for _ in range(12)]
@@ -204,7 +191,7 @@ def test_echo_broadcast_skips_then_closes_a_slow_reader():
     assert reports[11] == echo.BroadcastReport(sent=1, skipped=0, closed=0)
     assert slow.closed_with == 1008 and slow._transport.written == [] and len(fast._transport.written) == 12
     # A reader that catches up is written to again, and its count starts over.
-    behind = Conn()
+    behind = StubConnection()
     behind._transport.buffered = echo.BROADCAST_SKIP_ABOVE + 1
     echo.broadcast([behind], message)
     assert behind.missed == 1004
@@ -215,17 +202,7 @@ def test_echo_broadcast_skips_then_closes_a_slow_reader():
 def test_a_skipped_connection_with_context_takeover_still_inflates():
     # Nothing is compressed for a connection that is skipped: its peer's
     # inflater must see exactly the history its compressor has.
-    from wscodec import echo
-
-    class Conn:
-        def __init__(self):
-            self.state = echo.OPEN
-            self.deflate = PerMessageDeflate()  # context takeover
-            self.missed = 0
-            self._transport = StubTransport()
-            self._encoder = wscodec.MessageEncoder(role="server", deflate=self.deflate)
-
-    conn = Conn()
+    conn = StubConnection(PerMessageDeflate())  # context takeover
     texts = ["price update: BTC-USD 60123.50 " * 4, "the same again " * 8, "the same again " * 8]
     echo.broadcast([conn], texts[0])
     conn._transport.buffered = echo.BROADCAST_SKIP_ABOVE + 1
@@ -243,7 +220,6 @@ def test_a_peer_that_stops_reading_during_a_broadcast_storm():
     is closed with 1008 and then dropped, and the reader misses nothing."""
     import socket
 
-    from wscodec import echo
     from wscodec.handshake import client_request_headers, encode_request, generate_key
 
     payload = b"p" * 16384
