@@ -70,19 +70,18 @@ def measure(bits: int, mem_level: int, messages: list[bytes]) -> dict[str, float
     first, compressor_bytes = held(lambda: compressor.compress(messages[0]))
     _, decompressor_bytes = held(lambda: (decompressor.decompress(first, 1 << 20),
                                           decompressor.end_message(1 << 20)))
-    raw = compressed = 0
     best = float("inf")
     for _ in range(5):
-        deflate_pair = (deflate.make_compressor("server"), deflate.make_decompressor("client"))
+        sender, receiver = deflate.make_compressor("server"), deflate.make_decompressor("client")
         start = time.perf_counter()
-        size = 0
+        compressed = 0
         for message in messages:
-            out = deflate_pair[0].compress(message)
-            deflate_pair[1].decompress(out, 1 << 20)
-            deflate_pair[1].end_message(1 << 20)
-            size += len(out)
+            out = sender.compress(message)
+            receiver.decompress(out, 1 << 20)
+            receiver.end_message(1 << 20)
+            compressed += len(out)
         best = min(best, time.perf_counter() - start)
-        raw, compressed = sum(map(len, messages)), size
+    raw = sum(map(len, messages))
     return {"compressor": compressor_bytes / 1024, "decompressor": decompressor_bytes / 1024,
             "ratio": compressed / raw, "us": best / len(messages) * 1e6}
 
