@@ -8,23 +8,25 @@ import importlib
 
 import pytest
 
-from wscodec._bench import dropin
+from wscodec._bench.data import size_label
+from wscodec._bench.dropin.cases import DROPIN, STOCK
+from wscodec._bench.dropin.run import LIBRARIES
 from wscodec._bench.timing import Batch
 
 
 def _params():
     params = []
-    for name in dropin.LIBRARIES:
-        module = importlib.import_module(f"wscodec._bench.dropin_{name}")
+    for name in LIBRARIES:
+        module = importlib.import_module(f"wscodec._bench.dropin.{name}")
         try:
             cases = module.cases(False)
         except ImportError:
             continue
         for case in cases:
             for installed in (False, True):
-                label = dropin.DROPIN if installed else dropin.STOCK
+                label = DROPIN if installed else STOCK
                 params.append(pytest.param(module, case, installed,
-                                           id=f"{name}-{case.op}-{dropin.size_label(case.size)}-{label}"))
+                                           id=f"{name}-{case.op}-{size_label(case.size)}-{label}"))
     return params
 
 
@@ -33,7 +35,7 @@ def test_dropin(benchmark, module, case, installed):
     integration = module.INTEGRATION
     if isinstance(integration, str):
         integration = importlib.import_module(integration)
-    benchmark.group = f"{module.LIBRARY} {case.op} {dropin.size_label(case.size)}"
+    benchmark.group = f"{module.LIBRARY} {case.op} {size_label(case.size)}"
     benchmark.extra_info["bytes"] = case.work
     make = case.make_dropin if installed and case.make_dropin else case.make
     if installed:

@@ -5,7 +5,7 @@ connections, each beside its baseline or peer.
 The workloads are ``wscodec._bench.workloads.plan(sections=[...])``, the
 same rows as ``python -m wscodec bench --only text,large,receive,broadcast``."""
 
-from wscodec._bench import fastpaths
+from wscodec._bench.peers import fastpaths
 
 SECTION = fastpaths.SECTIONS
 

@@ -18,7 +18,8 @@ after another, so on a busy machine prefer the CLI's ratios.
 
 import pytest
 
-from wscodec._bench import peers, timing, workloads
+from wscodec._bench import timing, workloads
+from wscodec._bench.peers import contender, transport
 from wscodec._bench.timing import Batch
 
 
@@ -49,7 +50,7 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture(scope="session")
 def backends():
-    return peers.load_backends()[0]
+    return contender.load_backends()[0]
 
 
 _ROWS = {}
@@ -68,7 +69,7 @@ def contenders(backends):
 
     yield get
     _ROWS.clear()
-    peers.close_loop()
+    transport.close_loop()
 
 
 @pytest.fixture
@@ -87,7 +88,7 @@ def run_workload(benchmark, contenders):
         c = contenders(workload).get(name)
         if c is None:
             pytest.fail(f"no contender {name!r} in {workload.key}")
-        if c.error in ("not installed", "not built", peers.NOT_APPLICABLE):
+        if c.error in ("not installed", "not built", contender.NOT_APPLICABLE):
             pytest.skip(f"{name}: {c.error}")
         if not c.ok:
             pytest.fail(f"{name}: {c.error}")

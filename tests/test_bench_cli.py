@@ -12,7 +12,7 @@ import pytest
 
 import wscodec
 from wscodec import bench
-from wscodec._bench import markdown, results
+from wscodec._bench import results, tables
 
 
 def test_sizes_parse_units_and_sort():
@@ -49,10 +49,10 @@ def test_compare_survives_a_json_round_trip(tmp_path):
 
 def test_markdown_replaces_only_the_marked_block(tmp_path):
     readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{markdown.START}\nold table\n{markdown.END}\noutro\n")
+    readme.write_text(f"intro\n{tables.MARKDOWN_START}\nold table\n{tables.MARKDOWN_END}\noutro\n")
     meta = {"machine": {"cpu": "CPU", "cpus": 2, "arch": "x86_64", "isa": "avx2", "python": "cpython 3.11"},
             "peers": {"picows": "2.3"}, "run": {"time": "2026-01-01T00:00:00"}}
-    markdown.write(readme, [_row({"native": [2e6], "peer": [1e6]})], meta)
+    tables.write_markdown(readme, [_row({"native": [2e6], "peer": [1e6]})], meta)
     text = readme.read_text()
     assert text.startswith("intro\n") and text.endswith("outro\n") and "old table" not in text
     assert "| decode text masked (server) | 256 B | 2.00M msg/s |" in text and "2.00x" in text

@@ -539,7 +539,7 @@ def _ascii_text():
     return _ASCII_TEXT[0]
 
 
-def _json_like(rng, i, size):
+def json_like(rng, i, size):
     """An ASCII JSON-ish text message of exactly ``size`` bytes, different
     for every ``i`` (chat/ticker traffic: the common case for small frames)."""
     if size <= 32:
@@ -578,7 +578,7 @@ class FrameStream:
             span = len(source) - payload_size
             self.messages = [source[(i * 40961) % span:(i * 40961) % span + payload_size] for i in range(count)]
         else:
-            self.messages = [_json_like(rng, i, payload_size) for i in range(count)]
+            self.messages = [json_like(rng, i, payload_size) for i in range(count)]
         # The same ASCII payloads as BINARY: the framing and masking work is
         # the same, only the UTF-8 check and the str are left out.
         opcode = 0x1 if text else 0x2
@@ -612,4 +612,4 @@ def frame_count(payload_size, quick):
 
 def text_message(size, seed=3):
     """One ASCII text message of ``size`` bytes for the encoders."""
-    return _json_like(random.Random(f"msg/{size}/{seed}"), seed, size)
+    return json_like(random.Random(f"msg/{size}/{seed}"), seed, size)

@@ -1,10 +1,17 @@
-"""The runs and tables of ``python -m wscodec bench``."""
+"""The run of ``python -m wscodec bench``: which sections run, in what
+order, and the text report that puts their tables (``tables``) together.
+
+Codec sections are ``workloads`` timed here; ``memory`` is measured here
+too.  Every other section is a package or module of its own that
+``SEPARATE`` runs and ``RENDERERS`` shows: adding one is an entry in
+``SECTIONS`` and in those two."""
 
 import gc
 import sys
 import time
 
-from . import data, peers, timing, workloads
+from . import data, tables, timing, workloads
+from .peers import contender, memory, transport
 from .results import Row
 
 SECTIONS = (*workloads.SECTIONS, "pypy", "memory", "echo", "dropin", "threads")
@@ -62,7 +69,7 @@ def run_memory(backends, count=1000):
 
     progress("idle decoder memory ...", end="")
     t0 = time.perf_counter()
-    factories = peers.idle_decoders(backends)
+    factories = memory.idle_decoders(backends)
     deep = Row("memory", "idle decoder", None, "bytes", key="idle decoder tracemalloc", measure="tracemalloc")
     shallow = Row("memory", "idle decoder", None, "bytes", key="idle decoder sys.getsizeof", measure="sys.getsizeof")
     for row in (deep, shallow):
@@ -95,97 +102,6 @@ def run_memory(backends, count=1000):
     return [deep, shallow]
 
 
-# --- output --------------------------------------------------------------------
-
-
-def _fmt(value, unit):
-    if value is None:
-        return None
-    if unit == "GB/s":
-        if value >= 100:
-            return f"{value:.0f}"
-        if value >= 10:
-            return f"{value:.1f}"
-        if value >= 1:
-            return f"{value:.2f}"
-        return f"{value:.3f}"
-    if unit == "msg/s":
-        if value >= 1e6:
-            return f"{value / 1e6:.2f}M"
-        if value >= 1e3:
-            return f"{value / 1e3:.0f}k"
-        return f"{value:.0f}"
-    if unit in ("MB/s", "bytes"):
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
-
-
-def _cell(row, name):
-    r = row.results.get(name)
-    if r is None:
-        return ""
-    error = r.get("error")
-    if error:
-        if error == "not installed":
-            return "n/i"
-        if error == peers.NOT_APPLICABLE:
-            return "-"
-        if error == "not built":
-            return "NOT BUILT"
-        return "FAIL"
-    return _fmt(row.value(name), row.unit) or "?"
-
-
-def _ratio_cell(row, ours):
-    best = row.best_peer()
-    r = row.ratio(ours, best) if best else None
-    if r is None:
-        return "-"
-    return f"{r:.2f}x {best}"
-
-
-def _table(header, body, left):
-    widths = [max(len(str(r[i])) for r in [header, *body]) for i in range(len(header))]
-    lines = []
-    for k, cells in enumerate([header, *body]):
-        lines.append("  ".join(str(c).ljust(widths[i]) if i < left else str(c).rjust(widths[i])
-                               for i, c in enumerate(cells)).rstrip())
-        if k == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return lines
-
-
-def render_section(rows, title, extra=None):
-    """One table: a row per operation and size, a column per contender."""
-    names = []
-    for r in rows:
-        names += [n for n in r.results if n not in names]
-    units = {r.unit for r in rows}
-    memory = rows[0].section == "memory"
-    header = ["operation", "measure" if memory else "size"]
-    if len(units) > 1:
-        header.append("unit")
-    header += names
-    ours = "pure" if rows[0].section in PURE_ONLY else "native"
-    if not memory:
-        header.append(f"{ours}/best peer")
-    body = []
-    for r in rows:
-        cells = [r.op, r.measure if memory else data.size_label(r.size)]
-        if len(units) > 1:
-            cells.append(r.unit)
-        cells += [_cell(r, n) for n in names]
-        if not memory:
-            cells.append(_ratio_cell(r, ours))
-        body.append(cells)
-    unit = units.pop() if len(units) == 1 else "see unit column"
-    lines = ["", f"== {title} [{unit}] =="]
-    lines += _table(header, body, left=3 if "unit" in header else 2)
-    if extra:
-        lines += extra
-    return lines
-
-
 def render(rows, meta):
     lines = []
     m = meta["machine"]
@@ -202,18 +118,11 @@ def render(rows, meta):
         srows = [r for r in rows if r.section == section]
         if not srows:
             continue
-        if section == "echo":
-            from . import endtoend
-
-            lines += endtoend.render(srows)
-            continue
-        if section == "dropin":
-            from . import dropin
-
-            lines += dropin.render(srows, meta.get("dropin_skipped", ()))
+        if section in RENDERERS:
+            lines += RENDERERS[section](srows, meta)
             continue
         title = workloads.TITLES.get(section, "memory per idle decoder (lower is better)")
-        lines += render_section(srows, title)
+        lines += tables.render_section(srows, title, "pure" if section in PURE_ONLY else "native")
         for r in srows:
             for name, res in r.results.items():
                 if (res.get("error") or "").startswith("FAIL"):
@@ -228,6 +137,62 @@ def render(rows, meta):
     return "\n".join(lines)
 
 
+# --- sections that run on their own ----------------------------------------------
+
+
+class Context:
+    """What a run gives every section in ``SEPARATE``."""
+
+    def __init__(self, quick, sizes, backends, echo_options):
+        self.quick = quick
+        self.sizes = sizes
+        self.backends = backends
+        self.echo_options = echo_options
+
+
+class Measured:
+    """What a section in ``SEPARATE`` returns: its rows, what it adds to the
+    ``--json`` metadata, and lines for the end of the text report."""
+
+    def __init__(self, rows=(), meta=None, lines=()):
+        self.rows = list(rows)
+        self.meta = meta or {}
+        self.lines = list(lines)
+
+
+# Each imports its package when it runs: a run without it never pays for it.
+def _run_echo(context):
+    from .endtoend import run
+
+    return Measured(run.run(quick=context.quick, sizes=context.sizes, options=context.echo_options,
+                            progress=progress))
+
+
+def _run_dropin(context):
+    from .dropin import run
+
+    rows, skipped = run.run(context.quick, progress=progress)
+    return Measured(rows, {"dropin_skipped": skipped} if skipped else None)
+
+
+def _run_threads(context):
+    from . import threads
+
+    return Measured(lines=threads.run(context.backends, quick=context.quick, progress=progress))
+
+
+SEPARATE = {"echo": _run_echo, "dropin": _run_dropin, "threads": _run_threads}
+"""Sections measured by a run of their own, after the workloads and memory,
+in ``SECTIONS`` order."""
+
+RENDERERS = {
+    "echo": lambda rows, meta: tables.render_echo(rows),
+    "dropin": lambda rows, meta: tables.render_dropin(rows, meta.get("dropin_skipped", ())),
+}
+"""Sections whose rows have a table of their own; every other section's
+rows get ``tables.render_section``."""
+
+
 def native_missing_banner(reason):
     return "\n".join([
         BANNER,
@@ -238,37 +203,12 @@ def native_missing_banner(reason):
     ])
 
 
-def render_compare(old_meta, comparison):
-    from .results import MIN_NOISE
-
-    lines = ["", f"== change against {old_meta['run'].get('time', '?')} "
-             f"({old_meta['machine']['cpu']}, wscodec {old_meta['versions']['wscodec']}) =="]
-    lines.append("a regression is flagged only when the change is beyond the noise measured in the two runs "
-                 "(each: best sample to the lower quartile of its samples, or the interquartile range of "
-                 f"the echo interval rates; added, at least {MIN_NOISE:.0%})")
-    body = []
-    for row, name, old, new, change, noise, verdict in comparison:
-        body.append([
-            row.section, row.key if row.section != "memory" else f"{row.op} ({row.measure})", name,
-            _fmt(old, row.unit) or "-", _fmt(new, row.unit) or "-", row.unit,
-            f"{change:+.1%}" if change is not None else "-",
-            f"±{noise:.1%}" if noise is not None else "-", verdict,
-        ])
-    lines += _table(["section", "operation", "contender", "old", "new", "unit", "change", "noise", "verdict"],
-                    body, left=3)
-    regressions = [c for c in comparison if c[6] == "REGRESSION"]
-    lines.append(f"{len(comparison)} results compared, {len(regressions)} regressions beyond the noise"
-                 + (": " + ", ".join(f"{c[0].key} {c[1]}" for c in regressions if c[1] in ("native", "pure"))
-                    if regressions else ""))
-    return lines
-
-
 def main(quick=False, only=None, sizes=None, json_path=None, compare_path=None, plot_path=None,
          markdown_path=None, echo_options=None, out=sys.stdout):
     from . import results
 
     sections = [s for s in SECTIONS if (s in only if only else s not in ON_REQUEST)]
-    backends, status = peers.load_backends()
+    backends, status = contender.load_backends()
     native_missing = status["native"] == "NOT BUILT" and any(s not in PURE_ONLY for s in sections)
     old = results.read_json(compare_path) if compare_path else None  # fail before measuring
     t0 = time.perf_counter()
@@ -283,35 +223,27 @@ def main(quick=False, only=None, sizes=None, json_path=None, compare_path=None, 
         if "memory" in sections:
             rows += run_memory(backends, count=200 if quick else 1000)
     finally:
-        peers.close_loop()
-    if "echo" in sections:
-        from . import endtoend
-
-        rows += endtoend.run(quick=quick, sizes=sizes, options=echo_options)
-    dropin_skipped = []
-    if "dropin" in sections:
-        from . import dropin
-
-        dropin_rows, dropin_skipped = dropin.run(quick, progress=progress)
-        rows += dropin_rows
-    threads_lines = []
-    if "threads" in sections:
-        from . import threads
-
-        threads_lines = threads.run(backends, quick=quick, progress=progress)
+        transport.close_loop()
+    context = Context(quick, sizes, backends, echo_options)
+    extra_meta, trailer = {}, []
+    for section in sections:
+        if section in SEPARATE:
+            measured = SEPARATE[section](context)
+            rows += measured.rows
+            extra_meta.update(measured.meta)
+            trailer += measured.lines
     run = {"quick": quick, "sections": sections, "sizes": list(sizes) if sizes else None,
            "seconds": round(time.perf_counter() - t0, 1)}
-    meta = results.metadata(run, status, peers.peer_versions())
-    if dropin_skipped:
-        meta["dropin_skipped"] = dropin_skipped
+    meta = results.metadata(run, status, contender.peer_versions())
+    meta.update(extra_meta)
     text = render(rows, meta)
-    if threads_lines:
-        text += "\n" + "\n".join(threads_lines)
+    if trailer:
+        text += "\n" + "\n".join(trailer)
     if native_missing:
         banner = native_missing_banner(status["native_reason"])
         text = f"{banner}\n{text}\n{banner}"
     if old is not None:
-        text += "\n" + "\n".join(render_compare(old[0], results.compare(old[1], rows)))
+        text += "\n" + "\n".join(tables.render_compare(old[0], results.compare(old[1], rows)))
     out.write(text + "\n")
     out.flush()
     if json_path:
@@ -323,9 +255,7 @@ def main(quick=False, only=None, sizes=None, json_path=None, compare_path=None, 
         plot.draw(rows, meta, plot_path)
         progress(f"wrote {plot_path}")
     if markdown_path:
-        from . import markdown
-
-        markdown.write(markdown_path, rows, meta)
+        tables.write_markdown(markdown_path, rows, meta)
         progress(f"wrote {markdown_path}")
     progress(f"done in {time.perf_counter() - t0:.1f}s")
     failed = [name for r in rows for name, res in r.results.items()

@@ -8,11 +8,12 @@ interleaved, pytest-benchmark times each contender as a test named by
 ``Workload.key``, so the two runners measure the very same calls.
 """
 
-from . import data, deflate, fastpaths, peers
+from . import data
+from .peers import decode, encode, fastpaths, mask, permessage_deflate, utf8
 
 SECTIONS = ("mask", "utf8", "decode", "encode", "deflate", *fastpaths.SECTIONS)
 """Sections made of workloads, in table order (``memory`` and ``echo`` are
-measured differently: see ``runner`` and ``echo``)."""
+measured differently: see ``runner`` and ``endtoend``)."""
 
 TITLES = {
     "mask": "masking",
@@ -83,8 +84,8 @@ def plan(quick=False, sizes=None, sections=SECTIONS):
     buffer_sizes = sizes or (data.QUICK_SIZES if quick else data.SIZES)
     message_sizes = sizes or data.MESSAGE_SIZES
     if "mask" in sections:
-        for op, factory, names in (("apply_mask", peers.mask_apply, peers.NAMES["mask_apply"]),
-                                   ("mask_inplace", peers.mask_inplace, peers.NAMES["mask_inplace"])):
+        for op, factory, names in (("apply_mask", mask.mask_apply, mask.APPLY_NAMES),
+                                   ("mask_inplace", mask.mask_inplace, mask.INPLACE_NAMES)):
             for size in buffer_sizes:
                 out.append(Workload("mask", op, size, 1, "GB/s",
                                     lambda b, f=factory, s=size: f(b, s), names))
@@ -92,8 +93,7 @@ def plan(quick=False, sizes=None, sections=SECTIONS):
         for corpus in data.CORPORA:
             for size in buffer_sizes:
                 out.append(Workload("utf8", f"validate_utf8 {corpus}", size, 1, "GB/s",
-                                    lambda b, c=corpus, s=size: peers.utf8_validate(b, c, s),
-                                    peers.NAMES["utf8_validate"]))
+                                    lambda b, c=corpus, s=size: utf8.utf8_validate(b, c, s), utf8.NAMES))
     if "decode" in sections:
         for text in (True, False):
             for masked in (True, False):
@@ -103,28 +103,26 @@ def plan(quick=False, sizes=None, sections=SECTIONS):
                     count = data.frame_count(size, quick)
                     out.append(Workload(
                         "decode", f"decode {kind} {side}", size, count, _message_unit(size),
-                        lambda b, s=size, n=count, t=text, m=masked: peers.decode(b, data.frame_stream(s, n, t, m)),
-                        peers.NAMES["decode"]))
+                        lambda b, s=size, n=count, t=text, m=masked: decode.decode(b, data.frame_stream(s, n, t, m)),
+                        decode.NAMES))
         huge = QUICK_HUGE if quick else HUGE
         out.append(Workload("decode", "decode one text message, masked (server)", huge, 1, "MB/s",
-                            lambda b: peers.decode(b, data.frame_stream(huge, 1, True, True)),
-                            peers.NAMES["decode"]))
+                            lambda b: decode.decode(b, data.frame_stream(huge, 1, True, True)), decode.NAMES))
     if "encode" in sections:
         for text in (True, False):
             for role in ("server", "client"):
                 op = f"encode {'text' if text else 'binary'} {'masked (client)' if role == 'client' else 'unmasked (server)'}"
                 for size in message_sizes:
                     out.append(Workload("encode", op, size, 1, _message_unit(size),
-                                        lambda b, s=size, r=role, t=text: peers.encode(b, s, r, t),
-                                        peers.NAMES["encode"]))
+                                        lambda b, s=size, r=role, t=text: encode.encode(b, s, r, t), encode.NAMES))
     if "deflate" in sections:
-        for level in deflate.LEVELS:
+        for level in permessage_deflate.LEVELS:
             for size in sizes or (256, 64 * data.KiB):
-                count = deflate.message_count(size, quick)
+                count = permessage_deflate.message_count(size, quick)
                 out.append(Workload("deflate", f"deflate round trip text, zlib level {level}", size, count,
                                     _message_unit(size),
-                                    lambda b, s=size, n=count, v=level: deflate.round_trip(b, s, n, v),
-                                    deflate.NAMES))
+                                    lambda b, s=size, n=count, v=level: permessage_deflate.round_trip(b, s, n, v),
+                                    permessage_deflate.NAMES))
     out += fastpaths.plan(Workload, quick, sections)
     if "pypy" in sections:
         for text in (True, False):
@@ -133,7 +131,7 @@ def plan(quick=False, sizes=None, sections=SECTIONS):
                 out.append(Workload(
                     "pypy", f"decode {'text' if text else 'binary'} masked (server)", size, count, _message_unit(size),
                     lambda b, s=size, n=count, t=text: _only(PYPY_CONTENDERS,
-                                                             peers.decode(b, data.frame_stream(s, n, t, True))),
+                                                             decode.decode(b, data.frame_stream(s, n, t, True))),
                     PYPY_CONTENDERS))
     return out
 

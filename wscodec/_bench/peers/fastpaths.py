@@ -1,15 +1,16 @@
 """Rows for the server fast paths: SIMD text to ``str``, one large message
 at the memory limit, the BufferedProtocol receive path, and broadcast.
 
-Each factory returns checked ``Contender`` objects for one row, as
-``peers`` does; ``plan`` lists the rows for ``workloads``.  Baselines (the
-"copy" of the payload, ``bytes.decode``, ``feed(bytes)``) sit in the same
-row, so the ratio the targets speak of is read off one interleaved run.
+Each factory returns checked ``Contender`` objects for one row, as the
+other modules of ``peers`` do; ``plan`` lists the rows for ``workloads``.
+Baselines (the "copy" of the payload, ``bytes.decode``, ``feed(bytes)``)
+sit in the same row, so the ratio the targets speak of is read off one
+interleaved run.
 """
 
-from . import data as _data
-from .peers import Contender, _check, _guarded, _need, _wscodec
-from .timing import Batch, Call
+from .. import data as _data
+from ..timing import Batch, Call
+from .contender import Contender, check, guarded, lineup, need, wscodec_contender
 
 SECTIONS = ("text", "large", "receive", "broadcast")
 TITLES = {
@@ -24,6 +25,17 @@ text as it crosses the wire, whose width changes every few bytes."""
 LARGE_KINDS = ("binary", "ascii", "latin", "cjk", "emoji", "zh-prose", "ko-prose", "ru-json")
 BROADCAST_SIZE = 200
 
+# Each row's contenders, in table order.
+TEXT_NAMES = ("native", "pure", "bytes.decode")
+RECEIVE_NAMES = ("native", "native feed(bytes)", "pure", "reads alone")
+LOOPBACK_NAMES = ("native", "native feed(bytes)", "reads alone")
+BROADCAST_NAMES = ("native", "websockets")
+
+
+def large_names(kind):
+    """The baseline is a plain copy where there is no text to decode."""
+    return ("native", "pure", "copy" if kind in ("binary", "ascii") else "bytes.decode")
+
 
 # --- SIMD text to str -----------------------------------------------------------
 
@@ -33,14 +45,13 @@ def text_to_str(backends, corpus, size):
     want = raw.decode("utf-8")
 
     def ours(mod):
-        _check(mod.decode_utf8(raw) == want, "decode_utf8 differs from bytes.decode")
+        check(mod.decode_utf8(raw) == want, "decode_utf8 differs from bytes.decode")
         return Call(mod.decode_utf8, raw), "decode_utf8"
 
     def baseline():
         return Call(bytes.decode, raw), "bytes.decode (CPython's scalar decoder)"
 
-    return [_wscodec(backends, "native", ours), _wscodec(backends, "pure", ours),
-            _guarded("bytes.decode", "baseline", baseline)]
+    return lineup(backends, TEXT_NAMES, ours, {"bytes.decode": baseline}, kinds={"bytes.decode": "baseline"})
 
 
 # --- one large message ------------------------------------------------------------
@@ -71,7 +82,7 @@ def large_message(backends, kind, size):
             return out
 
         (message,) = run(setup())
-        _check(message.data == want, "message differs")
+        check(message.data == want, "message differs")
         return Batch(setup, run), "MessageDecoder.feed, 64 KiB memoryview reads"
 
     def copy():
@@ -80,9 +91,8 @@ def large_message(backends, kind, size):
     def decode():
         return Call(bytes.decode, payload), "bytes.decode(payload) alone"
 
-    base = (_guarded("copy", "baseline", copy) if kind in ("binary", "ascii")
-            else _guarded("bytes.decode", "baseline", decode))
-    return [_wscodec(backends, "native", ours), _wscodec(backends, "pure", ours), base]
+    return lineup(backends, large_names(kind), ours, {"copy": copy, "bytes.decode": decode},
+                  kinds={"copy": "baseline", "bytes.decode": "baseline"})
 
 
 # --- receiving: BufferedProtocol against feed(bytes) ------------------------------
@@ -151,7 +161,7 @@ def receive(backends, size, count, segment=None):
                 n += len(read(dec))
             return n
 
-        _check(run(setup()) == count, "message count")
+        check(run(setup()) == count, "message count")
         return Batch(setup, run), how
 
     def buffered(mod):
@@ -171,13 +181,21 @@ def receive(backends, size, count, segment=None):
         # bytearray itself would copy the source once more first.
         return Batch(lambda: memoryview(bytearray(PROTOCOL_READ)), run), "recv_into(one 256 KiB buffer), no decoding"
 
+    built = {
+        "native": wscodec_contender(backends, "native", buffered),
+        "native feed(bytes)": _native_baseline(backends, "native feed(bytes)", fed),
+        "pure": wscodec_contender(backends, "pure", buffered),
+        "reads alone": guarded("reads alone", "baseline", floor),
+    }
+    return [built[name] for name in RECEIVE_NAMES]
+
+
+def _native_baseline(backends, name, build):
+    """A baseline that runs on the native backend, so is not built without it."""
     native = backends.get("native")
-    out = [_wscodec(backends, "native", buffered)]
-    out.append(Contender("native feed(bytes)", "baseline", error="not built") if native is None
-               else _guarded("native feed(bytes)", "baseline", lambda: fed(native)))
-    out.append(_wscodec(backends, "pure", buffered))
-    out.append(_guarded("reads alone", "baseline", floor))
-    return out
+    if native is None:
+        return Contender(name, "baseline", error="not built")
+    return guarded(name, "baseline", lambda: build(native))
 
 
 def receive_loopback(backends, size, count):
@@ -248,18 +266,18 @@ def receive_loopback(backends, size, count):
         def run(_state):
             return asyncio.run(once())
 
-        _check(run(None) == count, "message count")
+        check(run(None) == count, "message count")
         return Batch(lambda: None, run), ("asyncio.BufferedProtocol, one 256 KiB buffer, no decoding" if mod is None
                                           else "asyncio.BufferedProtocol + get_buffer/buffer_updated" if buffered
                                           else "asyncio.Protocol + feed(data)")
 
-    native = backends.get("native")
-    floor = _guarded("reads alone", "baseline", lambda: build(None, True))
-    if native is None:
-        return [Contender("native", "wscodec", error="not built"),
-                Contender("native feed(bytes)", "baseline", error="not built"), floor]
-    return [_guarded("native", "wscodec", lambda: build(native, True)),
-            _guarded("native feed(bytes)", "baseline", lambda: build(native, False)), floor]
+    floor = guarded("reads alone", "baseline", lambda: build(None, True))
+    built = {
+        "native": wscodec_contender(backends, "native", lambda mod: build(mod, True)),
+        "native feed(bytes)": _native_baseline(backends, "native feed(bytes)", lambda mod: build(mod, False)),
+        "reads alone": floor,
+    }
+    return [built[name] for name in LOOPBACK_NAMES]
 
 
 # --- broadcast ----------------------------------------------------------------------
@@ -299,12 +317,12 @@ def broadcast(backends, connections, compressed):
 
         frame = PreparedMessage(message).frame(deflate)
         (got,) = mod.MessageDecoder(role="client", deflate=deflate).feed(frame)
-        _check(got.data == message, "frame does not decode to the message")
-        _check(run() == connections, "not every transport written")
+        check(got.data == message, "frame does not decode to the message")
+        check(run() == connections, "not every transport written")
         return Call(run), "PreparedMessage once + broadcast (one bytes for all)"
 
     def websockets():
-        _need("websockets")
+        need("websockets")
         import asyncio
 
         from websockets.asyncio.server import ServerConnection
@@ -338,10 +356,10 @@ def broadcast(backends, connections, compressed):
         from wscodec._pure import MessageDecoder
 
         (got,) = MessageDecoder(role="client", deflate=_nct_deflate() if compressed else None).feed(sent)
-        _check(got.data == message, "websockets' frame does not decode to the message")
+        check(got.data == message, "websockets' frame does not decode to the message")
         return Call(ws_broadcast, conns, message), "websockets.broadcast: encodes per connection"
 
-    return [_wscodec(backends, "native", ours), _guarded("websockets", "peer", websockets)]
+    return lineup(backends, BROADCAST_NAMES, ours, {"websockets": websockets})
 
 
 class _WsTransport:
@@ -372,34 +390,29 @@ def plan(workload_cls, quick, sections):
                 if quick and size > _data.MiB:
                     continue
                 out.append(workload_cls("text", f"decode_utf8 {corpus}", size, 1, "GB/s",
-                                        lambda b, c=corpus, s=size: text_to_str(b, c, s),
-                                        ("native", "pure", "bytes.decode")))
+                                        lambda b, c=corpus, s=size: text_to_str(b, c, s), TEXT_NAMES))
     if "large" in sections:
         size = (4 if quick else 16) * _data.MiB
         for kind in LARGE_KINDS:
-            base = "copy" if kind in ("binary", "ascii") else "bytes.decode"
             out.append(workload_cls("large", f"one message {kind}", size, 1, "GB/s",
-                                    lambda b, k=kind, s=size: large_message(b, k, s),
-                                    ("native", "pure", base)))
+                                    lambda b, k=kind, s=size: large_message(b, k, s), large_names(kind)))
     if "receive" in sections:
         size = 64 * _data.KiB
         count = 16 if quick else 64
         for label, segment in (("sender ahead", None), ("in 64 KiB segments", 64 * _data.KiB)):
             out.append(workload_cls("receive", f"receive binary masked (server) {label}", size, count, "MB/s",
-                                    lambda b, s=size, n=count, g=segment: receive(b, s, n, g),
-                                    ("native", "native feed(bytes)", "pure", "reads alone")))
+                                    lambda b, s=size, n=count, g=segment: receive(b, s, n, g), RECEIVE_NAMES))
         # 1 MiB frames too: from 256 KiB on, get_buffer lends the payload's
         # own object and the loop reads straight into it.
         for frame_size, frames in ((size, count * 4), (_data.MiB, count // 4)):
             out.append(workload_cls("receive", "receive binary masked (server) over loopback asyncio",
                                     frame_size, frames, "MB/s",
                                     lambda b, s=frame_size, n=frames: receive_loopback(b, s, n),
-                                    ("native", "native feed(bytes)", "reads alone")))
+                                    LOOPBACK_NAMES))
     if "broadcast" in sections:
         connections = 1000 if quick else 10000
         for compressed in (False, True):
             op = f"broadcast text to {connections} {'compressed' if compressed else 'uncompressed'}"
             out.append(workload_cls("broadcast", op, BROADCAST_SIZE, connections, "msg/s",
-                                    lambda b, n=connections, c=compressed: broadcast(b, n, c),
-                                    ("native", "websockets")))
+                                    lambda b, n=connections, c=compressed: broadcast(b, n, c), BROADCAST_NAMES))
     return out

@@ -4,11 +4,11 @@ connections run): a ``ServerProtocol`` receiving masked frames
 (``send_text`` / ``send_binary`` + ``data_to_send``, which masks).
 
 Measured as installed (with websockets' C extension, where ``install()``
-replaces only ``Frame.parse``); ``dropin_websockets_fallback`` measures the
+replaces only ``Frame.parse``); ``websockets_fallback`` measures the
 same paths on its pure-Python fallback."""
 
-from . import data
-from .dropin import SIZES, Case, frames_per_op
+from .. import data
+from .cases import SIZES, Case, frames_per_op
 
 LIBRARY = "websockets"
 INTEGRATION = "wscodec.integrations.websockets"
@@ -33,7 +33,7 @@ def cases(quick):
     from websockets.protocol import OPEN
     from websockets.server import ServerProtocol
 
-    from .timing import Batch, Call
+    from ..timing import Batch, Call
 
     def server():
         return ServerProtocol(state=OPEN, max_size=None)

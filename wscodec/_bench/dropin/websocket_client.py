@@ -3,10 +3,10 @@ sent (unmasked; text is UTF-8 checked), ``WebSocket.send()`` (masked, with
 the key from ``get_mask_key``), and an echo over loopback against
 wscodec's echo server."""
 
-from . import data
-from .dropin import SIZES, Case, frames_per_op
-from .dropin_echo import echo_server
-from .timing import Batch
+from .. import data
+from ..timing import Batch
+from .cases import SIZES, Case, frames_per_op
+from .echo_server import echo_server
 
 LIBRARY = "websocket-client"
 INTEGRATION = "wscodec.integrations.websocket_client"

@@ -1,6 +1,6 @@
-"""End to end over loopback: each echo server in its own process, one at a
-time, driven by the same load generator (``loadgen``) in one or more other
-processes.  Reports messages per second, p50/p99 latency, and how much CPU
+"""The run of the ``echo`` section: each echo server (``servers``) in its own
+process, one at a time, driven by the same load generator (``loadgen``) in
+one or more other processes.  Reports messages per second, p50/p99 latency, and how much CPU
 the server and the load generator used: a server near 100% of a core with
 the load generator well below it means the server was the limit.
 """
@@ -13,19 +13,14 @@ import sys
 import tempfile
 import time
 
-from . import data
-from .echo_servers import SERVERS
-from .results import Row
+from .. import data
+from ..results import Row
+from .servers import SERVERS
 
 SIZES = (20, 256, 64 * data.KiB)
 DEFAULTS = {"connections": 16, "depth": 4, "duration": 3.0, "clients": 1, "uvloop": False, "servers": None}
 QUICK_DURATION = 0.4
 STARTUP_TIMEOUT = 20.0
-
-
-def _progress(msg, end="\n"):
-    sys.stderr.write(msg + end)
-    sys.stderr.flush()
 
 
 def _env():
@@ -50,7 +45,7 @@ def _cpu_ticks(pid):
 
 class Server:
     def __init__(self, name, uvloop):
-        cmd = [sys.executable, "-m", "wscodec._bench.echo_servers", name] + (["--uvloop"] if uvloop else [])
+        cmd = [sys.executable, "-m", f"{__package__}.servers", name] + (["--uvloop"] if uvloop else [])
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      env=_env(), cwd=tempfile.gettempdir())
         line = self.proc.stdout.readline()
@@ -75,7 +70,7 @@ class Server:
 def drive(server, size, connections, depth, duration, clients, warmup):
     """Run ``clients`` load generators against ``server`` at once; returns
     the merged result."""
-    cmd = [sys.executable, "-m", "wscodec._bench.loadgen", str(server.port), "--connections", str(connections),
+    cmd = [sys.executable, "-m", f"{__package__}.loadgen", str(server.port), "--connections", str(connections),
            "--depth", str(depth), "--size", str(size), "--duration", str(duration), "--warmup", str(warmup)]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
                               cwd=tempfile.gettempdir()) for _ in range(clients)]
@@ -119,7 +114,12 @@ def available(names=None):
     return out
 
 
-def run(quick=False, sizes=None, options=None):
+def run(quick=False, sizes=None, options=None, progress=None):
+    """Every server at every size; returns one ``Row`` per size.
+    ``progress(msg, end=...)`` is told of each server as it runs."""
+    if progress is None:
+        def progress(msg, end="\n"):
+            pass
     opts = dict(DEFAULTS)
     opts.update({k: v for k, v in (options or {}).items() if v not in (None, False)})
     duration = opts["duration"] if (options or {}).get("duration") else (QUICK_DURATION if quick else DEFAULTS["duration"])
@@ -139,7 +139,7 @@ def run(quick=False, sizes=None, options=None):
             for row in rows.values():
                 row.add(name, kind, error="not installed")
             continue
-        _progress(f"echo {name} ({loop_name}) ...", end="")
+        progress(f"echo {name} ({loop_name}) ...", end="")
         t0 = time.perf_counter()
         server = None
         try:
@@ -152,7 +152,7 @@ def run(quick=False, sizes=None, options=None):
                 # The samples are the per-100 ms rates; the row's value is the
                 # mean over the whole run, not the best interval.
                 res["samples"] = r["intervals"]
-                _progress(f" {data.size_label(size)}: {r['rate']:,.0f}/s", end="")
+                progress(f" {data.size_label(size)}: {r['rate']:,.0f}/s", end="")
         except Exception as exc:  # noqa: BLE001 - reported in the table
             for row in rows.values():
                 if name not in row.results:
@@ -160,47 +160,5 @@ def run(quick=False, sizes=None, options=None):
         finally:
             if server is not None:
                 server.stop()
-        _progress(f" ({time.perf_counter() - t0:.1f}s)")
+        progress(f" ({time.perf_counter() - t0:.1f}s)")
     return list(rows.values())
-
-
-def _fmt_rate(v):
-    if v is None:
-        return "-"
-    return f"{v / 1e3:,.1f}k" if v < 1e6 else f"{v / 1e6:.2f}M"
-
-
-def render(rows):
-    """Rows of the end-to-end table: a line per server and size."""
-    lines = ["", f"== echo end to end over 127.0.0.1: {rows[0].measure} =="]
-    header = ["size", "server", "messages/s", "MB/s each way", "p50 latency", "p99 latency",
-              "server CPU", "CPU per message", "load generator CPU", "wscodec vs it"]
-    body = []
-    for row in rows:
-        ours = row.value("wscodec")
-        for name, r in row.results.items():
-            if r.get("error"):
-                body.append([data.size_label(row.size), name, "n/i" if r["error"] == "not installed" else "FAIL",
-                             "", "", "", "", "", "", ""])
-                continue
-            rate = row.value(name)
-            body.append([
-                data.size_label(row.size), name, _fmt_rate(rate), f"{rate * row.size / 1e6:,.1f}",
-                f"{r['p50_us'] / 1e3:.2f} ms", f"{r['p99_us'] / 1e3:.2f} ms",
-                f"{r['server_cpu']:.0%}" if r.get("server_cpu") is not None else "?",
-                f"{r['server_us_per_message']:.1f} us" if r.get("server_us_per_message") else "?",
-                f"{r['client_cpu']:.0%}" if r.get("client_cpu") is not None else "?",
-                f"{ours / rate:.2f}x" if ours and rate and name != "wscodec" else "",
-            ])
-    from .runner import _table
-
-    lines += _table(header, body, left=2)
-    failures = [f"{row.key} {name}: {r['error']}" for row in rows for name, r in row.results.items()
-                if (r.get("error") or "").startswith("FAIL")]
-    if failures:
-        lines += ["failures:"] + [f"  {f}" for f in failures]
-    lines.append("CPU: share of one core while measured; a server near 100% with the load generator well "
-                 "below it was the limit, not the load generator. CPU per message: the server's CPU time "
-                 "over the messages it echoed (steadier than the rate on a busy machine). wscodec vs it: "
-                 "wscodec's messages/s over this server's.")
-    return lines

@@ -3,13 +3,13 @@ one ``feed_data`` per frame (a server receiving), and its
 ``WebSocketWriter.send_frame`` with ``use_mask=True`` (a client sending).
 
 Measured as installed (with aiohttp's compiled extensions, where
-``install()`` replaces nothing); ``dropin_aiohttp_fallback`` measures the
+``install()`` replaces nothing); ``aiohttp_fallback`` measures the
 same paths on its pure-Python code."""
 
 import asyncio
 
-from . import data
-from .dropin import SIZES, Case, frames_per_op
+from .. import data
+from .cases import SIZES, Case, frames_per_op
 
 LIBRARY = "aiohttp"
 INTEGRATION = "wscodec.integrations.aiohttp"
@@ -64,7 +64,7 @@ def cases(quick, reader_module=None):
     from aiohttp._websocket import writer as writer_module
     from aiohttp._websocket.writer import WebSocketWriter
 
-    from .timing import Batch, Call
+    from ..timing import Batch, Call
 
     loop = asyncio.new_event_loop()
 

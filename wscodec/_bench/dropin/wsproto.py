@@ -2,8 +2,8 @@
 (``receive_data`` + ``events``), a client ``Connection`` sending
 (``send``, which masks)."""
 
-from . import data
-from .dropin import SIZES, Case, frames_per_op
+from .. import data
+from .cases import SIZES, Case, frames_per_op
 
 LIBRARY = "wsproto"
 INTEGRATION = "wscodec.integrations.wsproto"
@@ -62,7 +62,7 @@ def cases(quick):
 
 
 def _batch(setup, run):
-    from .timing import Batch
+    from ..timing import Batch
 
     return Batch(setup, run)
 

@@ -3,9 +3,9 @@ data)`` as its protocol makes it on every received (server) or sent
 (client) frame; the stock contender is whatever tornado bound at import
 (its C speedups, or its pure-Python loop under TORNADO_NO_EXTENSION=1)."""
 
-from . import data
-from .dropin import SIZES, Case
-from .timing import Call
+from .. import data
+from ..timing import Call
+from .cases import SIZES, Case
 
 LIBRARY = "tornado"
 INTEGRATION = "wscodec.integrations.tornado"

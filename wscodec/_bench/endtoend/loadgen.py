@@ -2,7 +2,7 @@
 connections, each keeping ``depth`` TEXT messages in flight (send one more
 for every echo that comes back), for a bounded time.
 
-    python -m wscodec._bench.loadgen PORT --connections 16 --depth 4 --size 256 --duration 3
+    python -m wscodec._bench.endtoend.loadgen PORT --connections 16 --depth 4 --size 256 --duration 3
 
 Prints ``START`` when the measured time begins, then one JSON object: messages echoed in the measured time, per-interval
 rates, latency percentiles (send of a message to the last byte of its echo)
@@ -25,7 +25,7 @@ import sys
 import time
 from collections import deque
 
-from .data import frame, text_message
+from ..data import frame, text_message
 
 MASK_KEY = b"\x37\xfa\x21\x3d"
 INTERVAL = 0.1
@@ -175,7 +175,7 @@ def run(port, connections, depth, size, duration, warmup):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m wscodec._bench.loadgen")
+    parser = argparse.ArgumentParser(prog="python -m wscodec._bench.endtoend.loadgen")
     parser.add_argument("port", type=int)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--depth", type=int, default=4)

@@ -4,8 +4,8 @@ per frame as they come off the socket, a client protocol sending (which
 masks), and the UTF-8 validation of one text message, the call its
 receive path makes for every TEXT frame."""
 
-from . import data
-from .dropin import SIZES, Case, frames_per_op
+from .. import data
+from .cases import SIZES, Case, frames_per_op
 
 LIBRARY = "autobahn"
 INTEGRATION = "wscodec.integrations.autobahn"
@@ -68,7 +68,7 @@ def cases(quick):
     import autobahn.websocket.protocol as protocol
     from autobahn.asyncio.websocket import WebSocketServerProtocol  # noqa: F401 - ImportError if absent
 
-    from .timing import Batch, Call
+    from ..timing import Batch, Call
 
     out = []
     for text in (True, False):

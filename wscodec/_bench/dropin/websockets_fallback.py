@@ -1,10 +1,10 @@
-"""websockets' own paths (see ``dropin_websockets``) on its pure-Python
+"""websockets' own paths (see ``dropin.websockets``) on its pure-Python
 fallback, the code it runs on PyPy or when its C extension was not built:
 the two builds differ in which ``apply_mask`` ``websockets.frames`` bound
 at import, so binding the fallback's measures both in one process."""
 
-from . import dropin_websockets
-from .dropin_forced import ForcedBuild
+from . import websockets as installed
+from .forced import ForcedBuild
 
 LIBRARY = "websockets (pure-Python fallback)"
 
@@ -23,4 +23,4 @@ finish = INTEGRATION.finish
 def cases(quick):
     # The fallback is bound by INTEGRATION before every sample, not here:
     # collecting the cases must leave the installed build in place.
-    return dropin_websockets.cases(quick)
+    return installed.cases(quick)

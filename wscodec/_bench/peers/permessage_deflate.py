@@ -11,22 +11,12 @@ has no permessage-deflate.
 
 import random
 
-from . import data as _data
-from .peers import (
-    DECODE_LIMIT,
-    SinkTransport,
-    _aiohttp_reader,
-    _check,
-    _guarded,
-    _loop,
-    _need,
-    _NotApplicable,
-    _run_aiohttp,
-    _run_websockets,
-    _run_wsproto,
-    _wscodec,
-)
-from .timing import Batch
+from .. import data as _data
+from ..timing import Batch
+from .contender import NotApplicable, check, lineup, need
+from .encode import AiohttpWriterProtocolStub
+from .receivers import DECODE_LIMIT, aiohttp_reader, run_aiohttp, run_websockets, run_wsproto
+from .transport import SinkTransport, event_loop
 
 NAMES = ("native", "pure", "websockets", "wsproto", "aiohttp", "picows")
 
@@ -40,14 +30,14 @@ def message_count(size, quick):
 
 def messages(size, count):
     rng = random.Random(f"deflate/{size}/{count}")
-    return [_data._json_like(rng, i, size) for i in range(count)]
+    return [_data.json_like(rng, i, size) for i in range(count)]
 
 
 def _round_trip_batch(setup, run, expected):
     """``setup() -> state`` (a fresh connection pair), ``run(state) -> list``."""
     got = run(setup())
-    _check(len(got) == len(expected), f"{len(got)} messages back, expected {len(expected)}")
-    _check(got == expected, "messages differ after the round trip")
+    check(len(got) == len(expected), f"{len(got)} messages back, expected {len(expected)}")
+    check(got == expected, "messages differ after the round trip")
     return Batch(setup, run)
 
 
@@ -72,7 +62,7 @@ def round_trip(backends, size, count, level):
         return _round_trip_batch(setup, run, texts), "MessageEncoder.text -> MessageDecoder.feed"
 
     def websockets():
-        _need("websockets")
+        need("websockets")
         from websockets.extensions.permessage_deflate import PerMessageDeflate
         from websockets.frames import Frame, Opcode
         from websockets.protocol import Protocol, Side
@@ -87,14 +77,14 @@ def round_trip(backends, size, count, level):
         def run(state):
             client_ext, server = state
             chunks = [Frame(Opcode.TEXT, m.encode()).serialize(mask=True, extensions=[client_ext]) for m in texts]
-            return _run_websockets(server, chunks)
+            return run_websockets(server, chunks)
 
         return _round_trip_batch(setup, run, texts), "Frame.serialize(extensions=) -> Protocol.receive_data"
 
     def wsproto():
-        _need("wsproto")
+        need("wsproto")
         if level != 6:
-            raise _NotApplicable("zlib level fixed at 6")
+            raise NotApplicable("zlib level fixed at 6")
         from wsproto.extensions import PerMessageDeflate
         from wsproto.frame_protocol import FrameProtocol
 
@@ -106,25 +96,23 @@ def round_trip(backends, size, count, level):
 
         def run(state):
             client, server = state
-            return _run_wsproto(server, [client.send_data(m) for m in texts])
+            return run_wsproto(server, [client.send_data(m) for m in texts])
 
         return _round_trip_batch(setup, run, texts), "FrameProtocol.send_data -> receive_bytes"
 
     def aiohttp():
-        _need("aiohttp")
+        need("aiohttp")
         if level != 1:
-            raise _NotApplicable("zlib level fixed at 1")
+            raise NotApplicable("zlib level fixed at 1")
         from aiohttp._websocket.models import WSMsgType
         from aiohttp._websocket.writer import WebSocketWriter
 
-        from .peers import _AiohttpWriterProtocolStub
-
-        loop = _loop()
+        loop = event_loop()
 
         def setup():
             sink = SinkTransport()
-            writer = WebSocketWriter(_AiohttpWriterProtocolStub(), sink, use_mask=True, compress=15)
-            return writer.send_frame, sink, _aiohttp_reader(compress=True)
+            writer = WebSocketWriter(AiohttpWriterProtocolStub(), sink, use_mask=True, compress=15)
+            return writer.send_frame, sink, aiohttp_reader(compress=True)
 
         def run(state):
             send_frame, sink, reader = state
@@ -139,7 +127,7 @@ def round_trip(backends, size, count, level):
                     # Large messages are compressed in an executor thread.
                     raise _Suspended(coro)
                 chunks.append(sink.last)
-            return _run_aiohttp(reader, chunks)
+            return run_aiohttp(reader, chunks)
 
         def run_on_loop(state):
             send_frame, sink, reader = state
@@ -151,7 +139,7 @@ def round_trip(backends, size, count, level):
                     chunks.append(sink.last)
                 return chunks
 
-            return _run_aiohttp(reader, loop.run_until_complete(send_all()))
+            return run_aiohttp(reader, loop.run_until_complete(send_all()))
 
         from aiohttp._websocket.writer import WEBSOCKET_MAX_SYNC_CHUNK_SIZE
 
@@ -163,17 +151,11 @@ def round_trip(backends, size, count, level):
                 "-> WebSocketReader.feed_data")
 
     def picows():
-        _need("picows")
-        raise _NotApplicable("no permessage-deflate")
+        need("picows")
+        raise NotApplicable("no permessage-deflate")
 
-    return [
-        _wscodec(backends, "native", ours),
-        _wscodec(backends, "pure", ours),
-        _guarded("websockets", "peer", websockets),
-        _guarded("wsproto", "peer", wsproto),
-        _guarded("aiohttp", "peer", aiohttp),
-        _guarded("picows", "peer", picows),
-    ]
+    return lineup(backends, NAMES, ours, {"websockets": websockets, "wsproto": wsproto, "aiohttp": aiohttp,
+                                          "picows": picows})
 
 
 class _Suspended(Exception):

@@ -1,12 +1,12 @@
-"""aiohttp's own paths (see ``dropin_aiohttp``) on its pure-Python code,
+"""aiohttp's own paths (see ``dropin.aiohttp``) on its pure-Python code,
 what it runs with ``AIOHTTP_NO_EXTENSIONS=1``, on PyPy or without its
 wheels: that build differs in the reader class (``reader_py``'s, used
 directly here) and in the masker that ``aiohttp._websocket.writer`` and
 ``reader_py`` bound at import, so binding the pure-Python one measures
 both builds in one process."""
 
-from . import dropin_aiohttp
-from .dropin_forced import ForcedBuild
+from . import aiohttp as installed
+from .forced import ForcedBuild
 
 LIBRARY = "aiohttp (AIOHTTP_NO_EXTENSIONS)"
 
@@ -24,4 +24,4 @@ finish = INTEGRATION.finish
 def cases(quick):
     from aiohttp._websocket import reader_py
 
-    return dropin_aiohttp.cases(quick, reader_module=reader_py)
+    return installed.cases(quick, reader_module=reader_py)

@@ -1,7 +1,7 @@
 """Echo servers for the end-to-end benchmark, one per library, each written
 the way its documentation shows an echo server.  Run one as a process:
 
-    python -m wscodec._bench.echo_servers wscodec [--uvloop]
+    python -m wscodec._bench.endtoend.servers wscodec [--uvloop]
 
 It listens on 127.0.0.1 on a free port, prints ``PORT <n>`` and serves until
 SIGTERM.  wscodec's is its reference server, ``wscodec.echo.serve``.
@@ -86,7 +86,7 @@ SERVERS = {
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m wscodec._bench.echo_servers")
+    parser = argparse.ArgumentParser(prog="python -m wscodec._bench.endtoend.servers")
     parser.add_argument("name", choices=sorted(SERVERS))
     parser.add_argument("--uvloop", action="store_true")
     args = parser.parse_args(argv)

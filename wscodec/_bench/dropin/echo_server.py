@@ -10,7 +10,7 @@ _server = {}
 def echo_server():
     """Port of a running wscodec echo server (no compression)."""
     if "port" not in _server:
-        from .. import echo
+        from ... import echo
 
         ready = threading.Event()
 

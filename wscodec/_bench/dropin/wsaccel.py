@@ -1,9 +1,9 @@
 """``wscodec.compat.wsaccel`` against the wsaccel package it replaces: the
 same calls, the stock contender is wsaccel's, the other one wscodec's."""
 
-from . import data
-from .dropin import SIZES, Case
-from .timing import Call
+from .. import data
+from ..timing import Call
+from .cases import SIZES, Case
 
 LIBRARY = "wsaccel"
 
@@ -33,7 +33,7 @@ def cases(quick):
     from wsaccel.utf8validator import Utf8Validator as TheirValidator
     from wsaccel.xormask import XorMaskerSimple as TheirMasker
 
-    from ..compat.wsaccel import Utf8Validator, XorMaskerSimple
+    from ...compat.wsaccel import Utf8Validator, XorMaskerSimple
 
     out = []
     for corpus in ("ascii", "cjk"):
