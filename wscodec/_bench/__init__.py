@@ -1,6 +1,7 @@
 """Benchmark machinery shared by ``python -m wscodec bench`` and ``benchmarks/``.
 
-- ``data``: inputs generated in memory (no network, nothing to prepare).
+- ``data``: inputs generated in memory (no network, nothing to prepare);
+  ``traffic``: its text in each script as people type it.
 - ``peers/``: adapters that drive wscodec and each installed peer library
   the way a real program does, each checked before it is timed, one
   module per operation.
