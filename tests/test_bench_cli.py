@@ -81,6 +81,13 @@ def test_source_checkout_without_extension_says_what_to_do(tmp_path):
     assert "RuntimeWarning" in out.stderr  # the fallback to pure is said, not silent
 
 
+def test_cli_offers_the_sections_the_runner_runs():
+    # The CLI keeps its own list so that parsing arguments imports no peer.
+    from wscodec._bench import runner
+
+    assert bench.SECTIONS == runner.SECTIONS
+
+
 def test_threads_section_runs_only_when_named():
     from wscodec._bench import runner
 
