@@ -103,6 +103,8 @@ def run_memory(backends, count=1000):
 
 
 def render(rows, meta):
+    """The text report: what ran where, each section's table in
+    ``SECTIONS`` order, then how each contender was driven."""
     lines = []
     m = meta["machine"]
     lines.append(f"wscodec {meta['versions']['wscodec']} benchmark ({'quick' if meta['run']['quick'] else 'full'} run) "

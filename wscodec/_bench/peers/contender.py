@@ -128,6 +128,7 @@ def load_backends():
 
 
 def wscodec_contender(backends, name, build):
+    """Backend ``name`` built by ``build(module)``, or "not built"."""
     mod = backends.get(name)
     if mod is None:
         return Contender(name, "wscodec", error="not built")
