@@ -37,14 +37,7 @@ import os
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
-from ._http import (
-    HandshakeError,
-    HeadersLike,
-    _pairs,
-    _Text,
-    encode_request,
-    encode_response,
-)
+from ._http import HandshakeError, HeadersLike, _pairs, encode_request, encode_response
 
 if TYPE_CHECKING:
     from .deflate import PerMessageDeflate
