@@ -75,9 +75,7 @@ for release in "${releases[@]}"; do
     done
 done
 if [ ${#inactive[@]} -gt 0 ]; then
-    printf '\n'; printf '!%.0s' {1..72}; printf '\n'
-    echo "!!! drop-ins that refused the newest release (users of it get no speedup): ${inactive[*]}"
-    printf '!%.0s' {1..72}; printf '\n'
+    banner "drop-ins that refused the newest release (users of it get no speedup): ${inactive[*]}"
 fi
 if [ ${#failed[@]} -gt 0 ]; then
     echo "drop-in suites failed: ${failed[*]}" >&2

@@ -51,9 +51,8 @@
 # Time budget in .ci/run: 20 minutes cold (roots built), about 12 warm, for
 # the lanes before ft-x86_64; that lane adds about 12 minutes cold (its
 # CPython build, cached) and 7 warm (wheel, venv with peers, whole suite).
-set -euo pipefail
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/_lib.sh"
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${WSCODEC_PLATFORMS_CACHE:-/var/cache/wscodec-platforms}
 WORK=${WSCODEC_PLATFORMS_WORK:-/tmp/wscodec-platforms}
 MIRROR=${WSCODEC_PLATFORMS_MIRROR:-http://deb.debian.org/debian}
@@ -75,16 +74,7 @@ case "$WORK" in /tmp/?*) ;; *)
     ;;
 esac
 
-start=$SECONDS
 declare -a SUMMARY=() FAILED=()
-log() { printf '\n==== [%4ds] %s\n' $((SECONDS - start)) "$*"; }
-banner() {
-    local bar
-    bar=$(printf '!%.0s' {1..72})
-    printf '\n%s\n' "$bar"
-    printf '!!! %s\n' "$@"
-    printf '%s\n\n' "$bar"
-}
 record() { # record STATUS SECONDS NAME
     SUMMARY+=("$(printf '%-7s %5ss  %s' "$1" "$2" "$3")")
     [ "$1" != FAIL ] || FAILED+=("$3")
@@ -140,28 +130,11 @@ declare -A ROOT_CHECK=(
 )
 
 # ---------------------------------------------------------------- root tools
-# in_root DIR CMD...: CMD inside the root, with /dev and /proc mounted in a
-# private mount namespace (they vanish with it: nothing to clean up), the
-# host's DNS and CA bundle, and a clean environment.  PIP_NO_COMPILE: pip's
-# byte-compiling of every file it installs costs minutes under emulation, and
-# Python compiles what it imports anyway.
-in_root() {
-    local dir=$1
-    shift
-    cp /etc/resolv.conf "$dir/etc/resolv.conf"
-    cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/host-ca-certificates.crt"
-    unshare --mount --propagation private -- /bin/sh -ec '
-        dir=$1; shift
-        mount --rbind /dev "$dir/dev"
-        mount -t proc proc "$dir/proc"
-        exec chroot "$dir" /usr/bin/env -i \
-            PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-            HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
-            PIP_CERT=/etc/host-ca-certificates.crt PIP_DISABLE_PIP_VERSION_CHECK=1 \
-            PIP_NO_INPUT=1 PIP_ROOT_USER_ACTION=ignore PIP_NO_COMPILE=1 \
-            WSCODEC_REQUIRE_EXTENSIONS=1 \
-            "$@"' _ "$dir" "$@"
-}
+# in_root (.ci/_lib.sh) with PIP_NO_COMPILE: pip's byte-compiling of every
+# file it installs costs minutes under emulation, and Python compiles what it
+# imports anyway; WSCODEC_REQUIRE_EXTENSIONS: a wheel built in a root must
+# not fall back to pure.
+IN_ROOT_ENV=(PIP_NO_COMPILE=1 WSCODEC_REQUIRE_EXTENSIONS=1)
 
 root_recipe() { # what a cached root must have been built from
     local name=$1
@@ -303,9 +276,7 @@ missing_support() {
     fi
     if [ ${#need[@]} -gt 0 ]; then
         if command -v apt-get >/dev/null; then
-            apt-get -q -o DPkg::Lock::Timeout=600 update >/dev/null || true
-            DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=600 install "${need[@]}" >/dev/null ||
-                { echo "apt-get could not install ${need[*]}"; return; }
+            apt_install "${need[@]}" || { echo "apt-get could not install ${need[*]}"; return; }
         else
             echo "no apt-get to install ${need[*]}"
             return
@@ -329,25 +300,16 @@ aarch64_support() {
 }
 
 # ---------------------------------------------------------------- the sdist
-# From exactly the files git would commit, like .ci/wheels.sh: no build
-# leftovers of the work tree get in.  Also the tests and pytest settings
-# that each root runs against its installed wheel.
-build_sdist() {
-    local src=$WORK/src
-    mkdir -p "$src" "$WORK/dist"
-    (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard) |
-        while IFS= read -r -d '' f; do [ ! -e "$ROOT/$f" ] || printf '%s\0' "$f"; done |
-        tar -C "$ROOT" --null -T - -cf - | tar -C "$src" -xf - || return 1
-    python3 -m venv "$WORK/tools" || return 1
-    "$WORK/tools/bin/pip" install -q build >"$WORK/logs/tools.log" 2>&1 || { cat "$WORK/logs/tools.log"; return 1; }
-    "$WORK/tools/bin/python" -m build --sdist --outdir "$WORK/dist" "$src" >"$WORK/logs/sdist.log" 2>&1 ||
-        { tail -40 "$WORK/logs/sdist.log"; return 1; }
+# From exactly the files git would commit (build_sdist, .ci/_lib.sh), like
+# .ci/wheels.sh: no build leftovers of the work tree get in.  Also the tests
+# and pytest settings that each root runs against its installed wheel.
+sdist_and_payload() {
+    build_sdist || return 1
     # The tests, pytest's settings, and what some tests read beside them
     # (setup.py; the source tree, whose subpackages the installed package
     # must all have); -I keeps the source tree off sys.path.
-    tar -C "$src" -cf - tests wscodec pyproject.toml setup.py | tar -C "$WORK/payload" -xf - || return 1
+    tar -C "$WORK/src" -cf - tests wscodec pyproject.toml setup.py | tar -C "$WORK/payload" -xf - || return 1
     cp "$WORK"/dist/*.tar.gz "$WORK/payload/" || return 1
-    ls "$WORK"/dist
 }
 
 # host_simd: the SIMD level wscodec picks on this CPU, from a host build.
@@ -484,7 +446,7 @@ fi
 
 mkdir -p "$CACHE"
 
-timed "sdist" build_sdist
+timed "sdist" sdist_and_payload
 SDIST=$(ls "$WORK"/dist/*.tar.gz 2>/dev/null || true)
 [ -n "$SDIST" ] || { printf '%s\n' "${SUMMARY[@]}"; echo "no sdist: nothing else can run" >&2; exit 1; }
 

@@ -27,9 +27,8 @@
 # prints a banner and exits 0: it never passes as if it had run.
 #
 # Time budget in .ci/run: 12 minutes cold (root built), 8 warm.
-set -euo pipefail
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/_lib.sh"
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${WSCODEC_PLATFORMS_CACHE:-/var/cache/wscodec-platforms}
 WORK=${WSCODEC_PYPY_WORK:-/tmp/wscodec-pypy}
 MIRROR=${WSCODEC_PLATFORMS_MIRROR:-http://deb.debian.org/debian}
@@ -44,37 +43,7 @@ case "$WORK" in /tmp/?*) ;; *)
     ;;
 esac
 
-start=$SECONDS
-log() { printf '\n==== [%4ds] %s\n' $((SECONDS - start)) "$*"; }
-banner() {
-    local bar
-    bar=$(printf '!%.0s' {1..72})
-    printf '\n%s\n' "$bar"
-    printf '!!! %s\n' "$@"
-    printf '%s\n\n' "$bar"
-}
-
 # ---------------------------------------------------------------- the root
-# in_root DIR CMD...: as in .ci/platforms.sh: /dev and /proc in a private
-# mount namespace (gone with it), the host's DNS and CA bundle, a clean
-# environment.
-in_root() {
-    local dir=$1
-    shift
-    cp /etc/resolv.conf "$dir/etc/resolv.conf"
-    cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/host-ca-certificates.crt"
-    unshare --mount --propagation private -- /bin/sh -ec '
-        dir=$1; shift
-        mount --rbind /dev "$dir/dev"
-        mount -t proc proc "$dir/proc"
-        exec chroot "$dir" /usr/bin/env -i \
-            PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-            HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
-            PIP_CERT=/etc/host-ca-certificates.crt PIP_DISABLE_PIP_VERSION_CHECK=1 \
-            PIP_NO_INPUT=1 PIP_ROOT_USER_ACTION=ignore \
-            "$@"' _ "$dir" "$@"
-}
-
 recipe() { echo "suite=sid arch=amd64 variant=minbase include=$PACKAGES"; }
 
 root_is_sane() {
@@ -108,33 +77,11 @@ missing_support() {
     command -v unshare >/dev/null || { echo "no unshare (util-linux)"; return; }
     if ! command -v debootstrap >/dev/null; then
         if command -v apt-get >/dev/null; then
-            apt-get -q -o DPkg::Lock::Timeout=600 update >/dev/null || true
-            DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=600 install debootstrap >/dev/null ||
-                { echo "apt-get could not install debootstrap"; return; }
+            apt_install debootstrap || { echo "apt-get could not install debootstrap"; return; }
         else
             echo "no debootstrap and no apt-get to install it"
         fi
     fi
-}
-
-# ---------------------------------------------------------------- the sdist
-# From exactly the files git would commit, as .ci/platforms.sh makes it.
-build_sdist() {
-    local src=$WORK/src
-    mkdir -p "$src" "$WORK/dist"
-    (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard) |
-        while IFS= read -r -d '' f; do [ ! -e "$ROOT/$f" ] || printf '%s\0' "$f"; done |
-        tar -C "$ROOT" --null -T - -cf - | tar -C "$src" -xf -
-    python3 -m venv "$WORK/tools"
-    "$WORK/tools/bin/pip" install -q build >"$WORK/logs/tools.log" 2>&1 || { cat "$WORK/logs/tools.log"; return 1; }
-    "$WORK/tools/bin/python" -m build --sdist --outdir "$WORK/dist" "$src" >"$WORK/logs/sdist.log" 2>&1 ||
-        { tail -40 "$WORK/logs/sdist.log"; return 1; }
-    ls "$WORK"/dist
-}
-
-# The README's second command, as .ci/run reads it.
-readme_command() {
-    awk '/^```/{block++; next} block==1 && NF {n++; if (n==want) {print; exit}}' want="$1" "$ROOT/README.md"
 }
 
 # ---------------------------------------------------------------- in the root

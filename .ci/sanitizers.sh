@@ -18,30 +18,23 @@
 # - -fno-sanitize-recover=all: every UBSan finding aborts, like ASan's; the
 #   one check exempted by .ci/ubsan-suppressions.txt must stay recoverable
 #   to be suppressible (halt_on_error=1 still stops at any other report).
-set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/_lib.sh"
+cd "$ROOT"
 PYTHON=${PYTHON:-python3}
 VENV=${SANITIZER_VENV:-.venv-sanitizers}
 LOG=${SANITIZER_LOG:-/tmp/wscodec-sanitizers.log}
-
-banner() {
-    local line
-    line=$(printf '!%.0s' {1..60})
-    printf '\n%s\n!!! %s\n%s\n\n' "$line" "$*" "$line" >&2
-}
 
 if ! command -v clang-14 >/dev/null && command -v apt-get >/dev/null; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang-14 libclang-rt-14-dev >/dev/null
 fi
 if ! command -v clang-14 >/dev/null; then
-    banner "SANITIZERS NOT RUN: clang-14 is not installed and apt-get is unavailable"
+    banner "SANITIZERS NOT RUN: clang-14 is not installed and apt-get is unavailable" >&2
     exit 1
 fi
 ASAN_RT=$(clang-14 -print-file-name=libclang_rt.asan-x86_64.so)
 if [ ! -f "$ASAN_RT" ]; then
-    banner "SANITIZERS NOT RUN: no $ASAN_RT (Debian package libclang-rt-14-dev)"
+    banner "SANITIZERS NOT RUN: no $ASAN_RT (Debian package libclang-rt-14-dev)" >&2
     exit 1
 fi
 
@@ -76,7 +69,7 @@ if [ "$status" -eq 0 ]; then
     sanitized "$VENV/bin/python" -I -m pytest tests -q -p no:cacheprovider 2>&1 | tee -a "$LOG" || status=$?
 fi
 if ls "$REPORTS"/* >/dev/null 2>&1 || grep -qE "ERROR: AddressSanitizer|runtime error:|SUMMARY: (Address|UndefinedBehavior)Sanitizer" "$LOG"; then
-    banner "SANITIZER REPORT (see $REPORTS and $LOG)"
+    banner "SANITIZER REPORT (see $REPORTS and $LOG)" >&2
     cat "$REPORTS"/* 2>/dev/null | head -80 >&2
     grep -nE -A20 "ERROR: AddressSanitizer|runtime error:" "$LOG" | head -80 >&2
     exit 1

@@ -36,9 +36,8 @@
 # CPython >= 3.10), WSCODEC_WHEELS_MIN_PYTHONS (default 4),
 # WSCODEC_WHEELS_PYTEST_ARGS (default "-q -x -p no:cacheprovider"),
 # WSCODEC_WHEELS_KEEP=1 keeps the venvs (removed at the end by default).
-set -euo pipefail
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/_lib.sh"
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${WSCODEC_WHEELS_WORK:-/tmp/wscodec-wheels}
 MIN_PYTHONS=${WSCODEC_WHEELS_MIN_PYTHONS:-4}
 read -r -a PYTEST_ARGS <<<"${WSCODEC_WHEELS_PYTEST_ARGS:--q -x -p no:cacheprovider}"
@@ -49,9 +48,7 @@ case "$WORK" in /tmp/?* | "$ROOT"/?*) ;; *)
     ;;
 esac
 
-start=$SECONDS
 declare -a SUMMARY=() FAILED=()
-log() { printf '\n==== [%4ds] %s\n' $((SECONDS - start)) "$*"; }
 die() {
     echo "ERROR: $*" >&2
     exit 1

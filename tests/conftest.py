@@ -19,6 +19,37 @@ CPYTHON = platform.python_implementation() == "CPython"
 PURE_LANE = os.environ.get("WSCODEC_NO_EXTENSIONS", "") not in ("", "0") or not CPYTHON
 BACKEND_NAMES = ["pure"] if PURE_LANE else ["native", "pure"]
 
+# The names every backend exports: the contract of docs/api.md.
+BACKEND_EXPORTS = (
+    # masking
+    "apply_mask",
+    "mask_inplace",
+    "Masker",
+    # UTF-8
+    "validate_utf8",
+    "decode_utf8",
+    "Utf8Validator",
+    # frames and messages
+    "Frame",
+    "Message",
+    "FrameDecoder",
+    "MessageDecoder",
+    "encode_frame",
+    "encode_frame_parts",
+    "MessageEncoder",
+    "encode_close_payload",
+    "parse_close_payload",
+    # shared by both backends (pure Python either way)
+    "Opcode",
+    "CloseCode",
+    "ProtocolError",
+    "PerMessageDeflate",
+    "accept_key",
+    # identity
+    "BACKEND",
+    "SIMD",
+)
+
 
 # On a free-threaded build, an extension module that does not declare
 # free-threading support makes CPython turn the GIL back on for the rest of

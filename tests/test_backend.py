@@ -9,8 +9,7 @@ import sys
 import pytest
 
 import wscodec
-from conftest import PURE_LANE
-from wscodec._api import BACKEND_NAMES
+from conftest import BACKEND_EXPORTS, PURE_LANE
 
 
 def test_selected_backend_is_the_expected_one():
@@ -40,19 +39,19 @@ def test_native_backend_is_one_compiled_module():
     # encode_frame_parts is the pure function on both: a few header bytes.
     shared = {"Opcode", "CloseCode", "ProtocolError", "PerMessageDeflate", "accept_key", "BACKEND", "SIMD",
               "encode_frame_parts"}
-    for name in set(BACKEND_NAMES) - shared:
+    for name in set(BACKEND_EXPORTS) - shared:
         assert getattr(native, name) is getattr(_ext, name), name
 
 
 def test_both_backends_export_the_contract(backend):
-    missing = [name for name in BACKEND_NAMES if not hasattr(backend, name)]
+    missing = [name for name in BACKEND_EXPORTS if not hasattr(backend, name)]
     assert not missing
     assert backend.BACKEND in {"native", "pure"}
 
 
 def test_top_level_reexports_the_selected_backend():
     backend = importlib.import_module(f"wscodec._{wscodec.BACKEND}")
-    for name in BACKEND_NAMES:
+    for name in BACKEND_EXPORTS:
         assert getattr(wscodec, name) is getattr(backend, name), name
 
 

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
+from wscodec import _hoehrmann, _xormask
 from wscodec.compat import wsaccel as compat
-from wscodec.compat.wsaccel import utf8validator, xormask
 
 real_utf8 = pytest.importorskip("wsaccel.utf8validator")
 real_xor = pytest.importorskip("wsaccel.xormask")
@@ -16,8 +16,8 @@ real_xor = pytest.importorskip("wsaccel.xormask")
 @pytest.fixture
 def on_backend(backend, monkeypatch):
     """The compat classes, running on ``backend``'s validator and masker."""
-    monkeypatch.setattr(utf8validator, "_FastValidator", backend.Utf8Validator)
-    monkeypatch.setattr(xormask, "Masker", backend.Masker)
+    monkeypatch.setattr(_hoehrmann, "_FastValidator", backend.Utf8Validator)
+    monkeypatch.setattr(_xormask, "Masker", backend.Masker)
     return backend
 
 

@@ -19,10 +19,10 @@ from wscodec.integrations import autobahn as dropin  # noqa: E402
 @pytest.fixture
 def mine(backend, monkeypatch):
     """The drop-in's classes over the backend under test."""
-    from wscodec.compat.wsaccel import utf8validator, xormask
+    from wscodec import _hoehrmann, _xormask
 
-    monkeypatch.setattr(utf8validator, "_FastValidator", backend.Utf8Validator)
-    monkeypatch.setattr(xormask, "Masker", backend.Masker)
+    monkeypatch.setattr(_hoehrmann, "_FastValidator", backend.Utf8Validator)
+    monkeypatch.setattr(_xormask, "Masker", backend.Masker)
     return dropin
 
 

@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ._rules import role_is_server
-from .handshake import HandshakeError
+from ._http import HandshakeError
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer

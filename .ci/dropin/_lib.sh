@@ -1,6 +1,5 @@
 # Sourced by every .ci/dropin/<library>.sh.
-set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/_lib.sh"
 DROPIN_WORK=${DROPIN_WORK:-$(mktemp -d /tmp/wscodec-dropin.XXXXXX)}
 mkdir -p "$DROPIN_WORK"
 DROPIN_PYTHON=${DROPIN_PYTHON:-python3}
@@ -10,8 +9,6 @@ COMPARE="$ROOT/.ci/dropin/compare.py"
 # script names, the one the drop-in was last checked on by hand) or
 # "newest" (whatever the registry serves today, as users get it).
 DROPIN_RELEASE=${DROPIN_RELEASE:-pinned}
-
-banner_line() { printf '!%.0s' {1..72}; echo; }
 
 # newest_version NAME: the newest release of NAME the registry serves for
 # this Python.
@@ -125,10 +122,7 @@ refused() {
         echo "$name: install() refused the pinned release: $warning" >&2
         return 1
     fi
-    banner_line
-    echo "!!! DROP-IN INACTIVE: $name on the newest release: install() refused it"
-    echo "!!! $warning"
-    banner_line
+    banner "DROP-IN INACTIVE: $name on the newest release: install() refused it" "$warning"
     touch "$DROPIN_WORK/$name/refused"
 }
 

@@ -13,17 +13,12 @@ WEBSOCKETS=$(release websockets 17.4)
 done_if_newest_is_pinned
 TESTS=("$ROOT/tests/test_dropin_websockets.py" "$ROOT/tests/test_dropin_websockets_parse.py")
 
-banner() {
-    printf '%s\n!!! websockets: its own test suite is not on the package registry; not run by CI\n%s\n' \
-        "$(printf '!%.0s' {1..72})" "$(printf '!%.0s' {1..72})"
-}
-
 sdist=$(unpack_sdist websockets "$WEBSOCKETS")
 if find "$sdist" -name 'test_*.py' | grep -q .; then
     echo "websockets' sdist now ships tests: run them here instead of wscodec's own" >&2
     exit 1
 fi
-banner
+banner "websockets: its own test suite is not on the package registry; not run by CI"
 
 cd "$DROPIN_WORK"
 for build in compiled pure; do

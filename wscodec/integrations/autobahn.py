@@ -41,8 +41,8 @@ compatibility, so no version is refused by its number: the checks decide.
 
 from __future__ import annotations
 
-from ..compat.wsaccel.utf8validator import Utf8Validator
-from ..compat.wsaccel.xormask import XorMaskerSimple as XorMasker
+from .._hoehrmann import Utf8Validator
+from .._xormask import XorMaskerSimple as XorMasker
 from ._support import Integration, Swap, behaves_like
 
 __all__ = [
