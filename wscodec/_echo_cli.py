@@ -5,13 +5,11 @@ on a Redis channel (``--redis``, ``wscodec.pubsub``)."""
 
 import argparse
 import asyncio
-import importlib.util
 import signal
 
 import wscodec
-from wscodec import CloseCode, echo
+from wscodec import CloseCode, echo, pubsub
 from wscodec.echo import PING_INTERVAL, PING_TIMEOUT, SERVER_MEM_LEVEL, SERVER_WINDOW_BITS
-from wscodec.pubsub import BINARY_SUFFIX, CHANNEL
 
 
 def main(argv=None):
@@ -37,11 +35,11 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=1, metavar="N",
                         help="server: N processes sharing the port with SO_REUSEPORT (default 1: this process)")
     parser.add_argument("--redis", metavar="URL",
-                        help="server: send every message published on CHANNEL at this Redis server "
+                        help="server: send every message published on --channel at this Redis server "
                              "(redis://host:port/db) to every connection")
     parser.add_argument("--channel", default=None, metavar="NAME",
-                        help=f"with --redis: the channel for text messages (default {CHANNEL!r}); "
-                             f"NAME{BINARY_SUFFIX} carries binary ones")
+                        help=f"with --redis: the channel for text messages (default {pubsub.CHANNEL!r}); "
+                             f"NAME{pubsub.BINARY_SUFFIX} carries binary ones")
     args = parser.parse_args(argv)
     deflate = not args.no_deflate
     if deflate and not args.client:
@@ -63,8 +61,11 @@ def main(argv=None):
         parser.error("--workers and --redis are for the server, not --client")
     if args.channel is not None and not args.redis:
         parser.error("--channel needs --redis")
-    if args.redis and importlib.util.find_spec("redis") is None:
-        parser.error("--redis needs the redis package: pip install 'wscodec[redis]'")
+    if args.redis:
+        try:
+            pubsub.redis_module()
+        except RuntimeError as exc:
+            parser.error(f"--redis: {exc}")
     options = {"deflate": deflate, "origins": origins, "redis": args.redis, "channel": args.channel, **heartbeat}
 
     if args.client:

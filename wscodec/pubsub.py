@@ -43,7 +43,8 @@ def binary_channel(channel: str) -> str:
     return channel + BINARY_SUFFIX
 
 
-def _redis() -> Any:
+def redis_module() -> Any:
+    """The ``redis`` package (redis-py), or a RuntimeError that says how to install it."""
     # Imported here, not at the top: the codec and the echo server work
     # without redis installed, and only --redis needs it.
     try:
@@ -67,7 +68,7 @@ async def publish(url: str, channel: str, message: str | bytes) -> int:
         target, message = binary_channel(channel), bytes(message)
     else:
         raise TypeError(f"message must be str or bytes, not {type(message).__name__}")
-    client = _redis().asyncio.from_url(url)
+    client = redis_module().asyncio.from_url(url)
     try:
         return int(await client.publish(target, message))
     finally:
@@ -90,7 +91,7 @@ class Relay:
 
     @classmethod
     async def connect(cls, url: str, channel: str = CHANNEL) -> Relay:
-        client = _redis().asyncio.from_url(url)
+        client = redis_module().asyncio.from_url(url)
         pubsub = client.pubsub()
         relay = cls(client, pubsub, channel)
         try:
@@ -112,7 +113,7 @@ class Relay:
     async def run(self, send: Callable[[str | bytes], object]) -> None:
         """Hand every published message to ``send`` until cancelled."""
         binary = binary_channel(self.channel).encode()
-        exceptions = _redis().exceptions
+        exceptions = redis_module().exceptions
         lost = (OSError, exceptions.ConnectionError, exceptions.TimeoutError)
         failures = 0
         while True:
