@@ -19,6 +19,10 @@ built on wscodec has to do itself, in one ``asyncio.Protocol``:
    seconds, and a peer that leaves one unanswered for ``--ping-timeout``
    seconds is closed with 1011 and dropped.
 
+Several processes on one port, and broadcasts that reach all of them
+through Redis, are ``wscodec.workers`` and ``wscodec.pubsub``
+(``--workers``, ``--redis``).
+
 It uses the public API only, so it runs on whichever backend ``import
 wscodec`` picked (``WSCODEC_NO_EXTENSIONS=1`` forces the pure one).  Only
 ``ws://`` URLs: TLS would be ``loop.create_connection(..., ssl=...)`` and
