@@ -90,6 +90,8 @@ def serve_workers(workers: int, host: str = "127.0.0.1", port: int = 9001, *,
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         for _ in range(workers):
+            if stopping:
+                break  # a signal during start-up: the ones started so far were told
             ours, theirs = context.Pipe()
             process = context.Process(target=_worker, args=(theirs, host, port, serve_options),
                                       name="wscodec-echo-worker", daemon=False)
