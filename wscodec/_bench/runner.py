@@ -7,10 +7,11 @@ import time
 from . import data, peers, timing, workloads
 from .results import Row
 
-SECTIONS = (*workloads.SECTIONS, "pypy", "memory", "echo", "dropin", "threads")
+SECTIONS = (*workloads.SECTIONS, "pypy", "memory", "echo", "connections", "dropin", "threads")
 
-ON_REQUEST = ("dropin", "pypy", "threads")
-"""Sections that run only when named in ``--only``: the drop-ins measure
+ON_REQUEST = ("connections", "dropin", "pypy", "threads")
+"""Sections that run only when named in ``--only``: ``connections`` holds
+ten thousand connections on each server for minutes, the drop-ins measure
 other libraries with and without wscodec inside, ``pypy`` the pure backend
 against the peers' Python code, for PyPy, and ``threads`` how wscodec
 scales across cores: questions of their own."""
@@ -207,6 +208,11 @@ def render(rows, meta):
 
             lines += endtoend.render(srows)
             continue
+        if section == "connections":
+            from .connections import coordinator
+
+            lines += coordinator.render(srows, _table)
+            continue
         if section == "dropin":
             from . import dropin
 
@@ -264,7 +270,7 @@ def render_compare(old_meta, comparison):
 
 
 def main(quick=False, only=None, sizes=None, json_path=None, compare_path=None, plot_path=None,
-         markdown_path=None, echo_options=None, out=sys.stdout):
+         markdown_path=None, echo_options=None, connections_options=None, out=sys.stdout):
     from . import results
 
     sections = [s for s in SECTIONS if (s in only if only else s not in ON_REQUEST)]
@@ -288,6 +294,10 @@ def main(quick=False, only=None, sizes=None, json_path=None, compare_path=None, 
         from . import endtoend
 
         rows += endtoend.run(quick=quick, sizes=sizes, options=echo_options)
+    if "connections" in sections:
+        from .connections import coordinator
+
+        rows += coordinator.run(quick=quick, options=connections_options)
     dropin_skipped = []
     if "dropin" in sections:
         from . import dropin

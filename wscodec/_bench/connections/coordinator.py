@@ -1,0 +1,335 @@
+"""The coordinator of ``bench --only connections``: one server at a time (in
+its own process), its connections held by several client processes
+(``agent``), each step timed across all of them.
+
+For each server, without and then with permessage-deflate offered as
+Chromium offers it: open the N connections one at a time (handshake
+latency, and the time to open them all), read the server's memory (RSS of
+its processes, over the RSS it had before the first connection), one
+message each way on every connection and the memory again, one broadcast of
+a 200-byte message to all (until the last client has it), one heartbeat
+round (a ping on every connection, until the last pong), then drop them all
+and open N again at once, as after a deploy when every browser reconnects.
+"""
+
+import asyncio
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from ..results import Row
+from .agent import raise_open_file_limit
+from .servers import DEFLATE, SERVERS
+
+DEFAULT_CONNECTIONS = 10_000
+QUICK_CONNECTIONS = 1_000
+#: Connections per client process: well under the open-file limit, and few
+#: enough that a process's event loop is not what the storm waits for.
+PER_AGENT = 12_500
+STARTUP_TIMEOUT = 30.0
+#: Time for a step across every client process, beyond which the server is
+#: reported as failing it.
+STEP_TIMEOUT = 300.0
+SETTLE = 1.0
+
+METRICS = (
+    # (key, unit, column title)
+    ("idle memory per connection", "bytes", "idle"),
+    ("memory per connection after one message each way", "bytes", "after a message"),
+    ("handshakes one at a time", "handshakes/s", "handshake p50"),
+    ("open all one at a time", "connections/s", "open all, one at a time"),
+    ("open all at once", "connections/s", "open all at once"),
+    ("one message each way on every connection", "messages/s", "a message on each"),
+    ("broadcast 200 B to all", "deliveries/s", "broadcast to all"),
+    ("heartbeat round", "pongs/s", "heartbeat round"),
+)
+
+
+def _progress(msg, end="\n"):
+    sys.stderr.write(msg + end)
+    sys.stderr.flush()
+
+
+def _env():
+    import wscodec
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(wscodec.__file__))
+    env.pop("PYTHONSTARTUP", None)
+    return env
+
+
+def process_tree_rss(pid):
+    """Resident bytes of ``pid`` and every process under it."""
+    total = 0
+    pending = [pid]
+    while pending:
+        p = pending.pop()
+        try:
+            with open(f"/proc/{p}/status", encoding="ascii") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children", encoding="ascii") as f:
+                    pending += [int(c) for c in f.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+class Step(Exception):
+    """A step that failed; the message says which and why."""
+
+
+async def _start_server(name, deflate):
+    cmd = [sys.executable, "-m", "wscodec._bench.connections.servers", name] + ([] if deflate else ["--no-deflate"])
+    # A file, not a pipe: some servers log every dropped connection, and a
+    # pipe nobody reads would stop them once full.
+    log = tempfile.TemporaryFile()
+    proc = await asyncio.create_subprocess_exec(*cmd, stdout=subprocess.PIPE, stderr=log, env=_env(),
+                                                cwd=tempfile.gettempdir(), preexec_fn=raise_open_file_limit)
+    proc.log = log
+    try:
+        line = (await asyncio.wait_for(proc.stdout.readline(), STARTUP_TIMEOUT)).decode()
+    except asyncio.TimeoutError:
+        line = ""
+    if not line.startswith("PORT "):
+        await _stop(proc)
+        raise Step(f"server did not start: {line.strip()} {_tail(log)}")
+    return proc, int(line.split()[1])
+
+
+def _tail(log):
+    log.seek(0)
+    lines = log.read().decode(errors="replace").strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+async def _stop(proc):
+    if proc.returncode is None:
+        proc.terminate()
+        try:
+            await asyncio.wait_for(proc.wait(), 10)
+        except asyncio.TimeoutError:
+            proc.kill()
+            await proc.wait()
+
+
+class Agents:
+    def __init__(self, procs):
+        self.procs = procs
+
+    @classmethod
+    async def start(cls, port, counts, run_index, deflate):
+        procs = []
+        for i, count in enumerate(counts):
+            # A source address per process and round: each round's ports are
+            # free whatever the previous round left in TIME_WAIT.
+            sources = [f"127.{1 + run_index % 200}.{rnd}.{10 + i}" for rnd in (0, 1)]
+            cmd = [sys.executable, "-m", "wscodec._bench.connections.agent", str(port), "--count", str(count)]
+            cmd += [arg for s in sources for arg in ("--source", s)] + (["--deflate"] if deflate else [])
+            log = tempfile.TemporaryFile()
+            procs.append(await asyncio.create_subprocess_exec(
+                *cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=_env(),
+                cwd=tempfile.gettempdir()))
+            procs[-1].log = log
+        return cls(procs)
+
+    async def send(self, proc, command):
+        proc.stdin.write(command.encode() + b"\n")
+        await proc.stdin.drain()
+
+    async def read(self, proc, what):
+        try:
+            line = await asyncio.wait_for(proc.stdout.readline(), STEP_TIMEOUT)
+        except asyncio.TimeoutError:
+            raise Step(f"{what}: no answer in {STEP_TIMEOUT:g} s") from None
+        if not line:
+            await proc.wait()
+            raise Step(f"{what}: a client process exited: {_tail(proc.log) or proc.returncode}")
+        doc = json.loads(line)
+        if "error" in doc:
+            raise Step(f"{what}: {doc['error']}")
+        return doc
+
+    async def each(self, command):
+        for p in self.procs:
+            await self.send(p, command)
+        return [await self.read(p, command) for p in self.procs]
+
+    async def span(self, command):
+        docs = await self.each(command)
+        return max(d["end"] for d in docs) - min(d["start"] for d in docs)
+
+    async def stop(self):
+        for p in self.procs:
+            if p.returncode is None:
+                try:
+                    await self.send(p, "quit")
+                except (ConnectionError, BrokenPipeError):
+                    pass
+        for p in self.procs:
+            try:
+                await asyncio.wait_for(p.wait(), 30)
+            except asyncio.TimeoutError:
+                p.kill()
+                await p.wait()
+
+
+async def measure(name, deflate, n, clients, run_index):
+    """Every step against one server; returns {metric key: (value, extra)}."""
+    counts = [n // clients + (1 if i < n % clients else 0) for i in range(clients)]
+    proc, port = await _start_server(name, deflate)
+    agents = None
+    out = {}
+    try:
+        await asyncio.sleep(SETTLE)
+        base = process_tree_rss(proc.pid)
+        agents = await Agents.start(port, counts, run_index, deflate)
+        latencies, opened, negotiated = [], 0.0, 0
+        for p in agents.procs:  # one process after the other: one connection at a time in all
+            await agents.send(p, "sequential")
+            doc = await agents.read(p, "open one at a time")
+            latencies += doc["latencies"]
+            opened += doc["end"] - doc["start"]
+            negotiated += doc["deflate"]
+        if deflate and negotiated != n:
+            raise Step(f"permessage-deflate negotiated on {negotiated} of {n} connections")
+        p50 = statistics.median(latencies)
+        out["handshakes one at a time"] = (1 / p50, {"p50_us": p50 * 1e6,
+                                                     "p90_us": sorted(latencies)[int(len(latencies) * 0.9)] * 1e6})
+        out["open all one at a time"] = (n / opened, {"seconds": opened})
+        await asyncio.sleep(SETTLE)
+        out["idle memory per connection"] = ((process_tree_rss(proc.pid) - base) / n, {})
+        seconds = await agents.span("message")
+        out["one message each way on every connection"] = (n / seconds, {"seconds": seconds})
+        await asyncio.sleep(SETTLE)
+        out["memory per connection after one message each way"] = ((process_tree_rss(proc.pid) - base) / n, {})
+        for p in agents.procs:
+            await agents.send(p, "expect")
+        for p in agents.procs:
+            await agents.read(p, "arm the broadcast")
+        await agents.send(agents.procs[0], "trigger")
+        start = (await agents.read(agents.procs[0], "trigger the broadcast"))["start"]
+        for p in agents.procs:
+            await agents.send(p, "collect")
+        arrivals = [(await agents.read(p, "broadcast"))["end"] for p in agents.procs]
+        seconds = max(arrivals) - start
+        out["broadcast 200 B to all"] = (n / seconds, {"seconds": seconds})
+        seconds = await agents.span("ping")
+        out["heartbeat round"] = (n / seconds, {"seconds": seconds})
+        await agents.each("drop")
+        await asyncio.sleep(SETTLE)
+        seconds = await agents.span("storm")
+        out["open all at once"] = (n / seconds, {"seconds": seconds})
+        await agents.each("drop")
+    finally:
+        if agents is not None:
+            await agents.stop()
+        await _stop(proc)
+    return out
+
+
+def available(names=None):
+    import importlib.util
+
+    for name, (needs, _) in SERVERS.items():
+        if names is None or name in names:
+            yield name, needs is None or importlib.util.find_spec(needs) is not None
+
+
+def run(quick=False, options=None):
+    options = options or {}
+    n = options.get("connections") or (QUICK_CONNECTIONS if quick else DEFAULT_CONNECTIONS)
+    clients = options.get("clients") or max(2, math.ceil(n / PER_AGENT))
+    limit = raise_open_file_limit()
+    shape = (f"{n:,} connections held by {clients} client processes over 127.0.0.1, "
+             f"one server process at a time")
+    rows = {(key, mode): Row("connections", key, None, unit, key=f"{key}, {mode}", measure=shape)
+            for key, unit, _ in METRICS for mode in ("no compression", "permessage-deflate")}
+    run_index = 0
+    for name, installed in available(options.get("servers")):
+        kind = "wscodec" if name == "wscodec" else "peer"
+        for deflate in (False, True):
+            mode = "permessage-deflate" if deflate else "no compression"
+            error = None
+            if not installed:
+                error = "not installed"
+            elif deflate and not DEFLATE[name]:
+                error = "no permessage-deflate"
+            elif n + 100 > limit:
+                error = f"one process may hold {limit:,} open files"
+            if error:
+                for key, _, _ in METRICS:
+                    rows[key, mode].add(name, kind, error=error)
+                continue
+            _progress(f"connections {name} ({mode}, {n:,}) ...", end="")
+            t0 = time.perf_counter()
+            run_index += 1
+            try:
+                results = asyncio.run(measure(name, deflate, n, clients, run_index))
+            except Exception as exc:  # noqa: BLE001 - reported in the table
+                for key, _, _ in METRICS:
+                    rows[key, mode].add(name, kind, error=f"FAIL {type(exc).__name__}: {exc}")
+                _progress(f" FAIL {exc}")
+                continue
+            for key, (value, extra) in results.items():
+                res = rows[key, mode].add(name, kind, **extra)
+                res["samples"] = [value]
+            _progress(f" {time.perf_counter() - t0:.1f}s")
+    return list(rows.values())
+
+
+def _cell(row, name):
+    r = row.results.get(name)
+    if r is None:
+        return ""
+    if r.get("error"):
+        return "n/a" if not r["error"].startswith("FAIL") else "FAIL"
+    value = row.value(name)
+    if row.unit == "bytes":
+        return f"{value / 1024:,.1f} KiB"
+    if row.unit == "handshakes/s":
+        return f"{r['p50_us']:,.0f} us"
+    seconds = r["seconds"]
+    return f"{seconds:,.2f} s" if seconds >= 1 else f"{seconds * 1e3:,.0f} ms"
+
+
+def render(rows, table):
+    """The section as one table: a line per server and compression mode."""
+    lines = ["", f"== connections: {rows[0].measure} =="]
+    by_key = {row.key: row for row in rows}
+    header = ["server", "compression"] + [title for _, _, title in METRICS]
+    body = []
+    names = list(dict.fromkeys(name for row in rows for name in row.results))
+    for mode in ("no compression", "permessage-deflate"):
+        for name in names:
+            cells = [_cell(by_key[f"{key}, {mode}"], name) for key, _, _ in METRICS]
+            if all(c == "n/a" for c in cells):
+                continue
+            body.append([name, mode] + cells)
+    lines += table(header, body, left=2)
+    failures = sorted({f"{name}: {r['error']}" for row in rows for name, r in row.results.items()
+                       if (r.get("error") or "").startswith("FAIL")})
+    skipped = sorted({f"{name} ({row.key.rsplit(', ', 1)[1]}): {r['error']}" for row in rows
+                      for name, r in row.results.items()
+                      if r.get("error") and not r["error"].startswith("FAIL")})
+    if failures:
+        lines += ["failures:"] + [f"  {f}" for f in failures]
+    if skipped:
+        lines += ["not measured: " + "; ".join(skipped)]
+    lines.append("idle, after a message: the server's resident memory per connection over what it held before "
+                 "the first (lower is better); handshake p50: connect, upgrade request, 101 received, one "
+                 "connection at a time; open all: until the last 101, one at a time and all at once; a message "
+                 "on each: one message sent on every connection until the last echo; broadcast: one 200-byte "
+                 "message from the server to all until the last client has it; heartbeat: a ping on every "
+                 "connection until the last pong.")
+    return lines
+
