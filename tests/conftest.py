@@ -12,6 +12,7 @@ import platform
 import sys
 import sysconfig
 import tempfile
+import threading
 
 import pytest
 
@@ -113,3 +114,12 @@ def subprocess_env(**overrides):
 
 
 NEUTRAL_CWD = tempfile.gettempdir()
+
+
+def readline_within(stream, timeout):
+    """The next line of a child's pipe, or "" if none came within ``timeout`` seconds."""
+    result = []
+    reader = threading.Thread(target=lambda: result.append(stream.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    return result[0] if result else ""

@@ -10,13 +10,12 @@ import asyncio
 import socket
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
 
 import wscodec
-from conftest import BACKEND_NAMES, NEUTRAL_CWD, subprocess_env
+from conftest import BACKEND_NAMES, NEUTRAL_CWD, readline_within, subprocess_env
 from wscodec.deflate import PerMessageDeflate
 from wscodec.echo import EchoConnection, echo_client
 from wscodec.handshake import (
@@ -54,7 +53,7 @@ class EchoServer:
             stderr=subprocess.PIPE,
             text=True,
         )
-        line = self._readline(TIMEOUT)
+        line = readline_within(self.proc.stdout, TIMEOUT)
         if "listening on ws://" not in line:
             self.stop()
             raise RuntimeError(f"echo server did not start: {line!r} {self.proc.stderr.read()}")
@@ -62,13 +61,6 @@ class EchoServer:
         assert f"({backend}," in line, line
         self.url = "ws://" + line.split("listening on ws://", 1)[1].split()[0]
         self.port = int(self.url.rsplit(":", 1)[1])
-
-    def _readline(self, timeout):
-        result = []
-        reader = threading.Thread(target=lambda: result.append(self.proc.stdout.readline()), daemon=True)
-        reader.start()
-        reader.join(timeout)
-        return result[0] if result else ""
 
     def stop(self):
         self.proc.terminate()

@@ -19,15 +19,18 @@ built on wscodec has to do itself, in one ``asyncio.Protocol``:
    seconds, and a peer that leaves one unanswered for ``--ping-timeout``
    seconds is closed with 1011 and dropped.
 
+Several processes on one port, and broadcasts that reach all of them
+through Redis, are ``wscodec.workers`` and ``wscodec.pubsub``
+(``--workers``, ``--redis``).
+
 It uses the public API only, so it runs on whichever backend ``import
 wscodec`` picked (``WSCODEC_NO_EXTENSIONS=1`` forces the pure one).  Only
 ``ws://`` URLs: TLS would be ``loop.create_connection(..., ssl=...)`` and
 changes nothing below.
 """
 
-import argparse
 import asyncio
-import signal
+import contextlib
 import sys
 import urllib.parse
 from typing import NamedTuple
@@ -472,7 +475,8 @@ def broadcast(connections, message, *, skip_above=BROADCAST_SKIP_ABOVE, close_af
 
 
 async def serve(host="127.0.0.1", port=9001, *, deflate=True, ready=None, ping_interval=None,
-                ping_timeout=PING_TIMEOUT, origins=None, backlog=BACKLOG):
+                ping_timeout=PING_TIMEOUT, origins=None, backlog=BACKLOG, reuse_port=False, redis=None,
+                channel=None):
     """Run an echo server until cancelled; ``ready(port)`` is called once
     listening.  ``deflate``: True negotiates permessage-deflate with
     ``SERVER_WINDOW_BITS`` and ``SERVER_MEM_LEVEL`` for what the server
@@ -480,7 +484,13 @@ async def serve(host="127.0.0.1", port=9001, *, deflate=True, ready=None, ping_i
     never compresses.  ``ping_interval`` (None: no heartbeat) and
     ``ping_timeout`` are each connection's, in seconds; ``origins`` as
     ``EchoConnection``; ``backlog`` is the listening socket's queue of
-    connections not yet accepted."""
+    connections not yet accepted; ``reuse_port`` sets ``SO_REUSEPORT``,
+    for several processes on one port (``wscodec.workers``).
+
+    With ``redis`` (a URL, ``redis://host:port/db``) every message
+    published to ``channel`` (default ``wscodec.pubsub.CHANNEL``) on that
+    Redis server is sent to every connection with :func:`broadcast`; the
+    server is ready only once subscribed (``wscodec.pubsub``)."""
     from wscodec.deflate import PerMessageDeflate
 
     loop = asyncio.get_running_loop()
@@ -497,21 +507,34 @@ async def serve(host="127.0.0.1", port=9001, *, deflate=True, ready=None, ping_i
         connection.closed.add_done_callback(lambda _: connections.discard(connection))
         return connection
 
-    server = await loop.create_server(factory, host, port, reuse_address=True, backlog=backlog)
-    if ready is not None:
-        ready(server.sockets[0].getsockname()[1])
-    try:
-        await asyncio.Event().wait()
-    finally:
-        # Graceful shutdown: stop accepting, tell every peer we are going
-        # away, and give them the close timeout to answer.
-        server.close()
-        for connection in list(connections):
-            connection.close(CloseCode.GOING_AWAY)
-        pending = [c.closed for c in connections]
-        if pending:
-            await asyncio.wait(pending, timeout=CLOSE_TIMEOUT)
-        await server.wait_closed()
+    async with contextlib.AsyncExitStack() as stack:
+        relay = None
+        if redis is not None:
+            from wscodec.pubsub import CHANNEL, Relay
+
+            relay = await Relay.connect(redis, CHANNEL if channel is None else channel)
+            stack.push_async_callback(relay.aclose)
+        server = await loop.create_server(factory, host, port, reuse_address=True, reuse_port=reuse_port,
+                                          backlog=backlog)
+        if ready is not None:
+            ready(server.sockets[0].getsockname()[1])
+        try:
+            if relay is None:
+                await asyncio.Event().wait()
+            else:
+                # Returns only by failing, and a server that silently
+                # stopped relaying is worse than one that stopped.
+                await relay.run(lambda message: broadcast(connections, message))
+        finally:
+            # Graceful shutdown: stop accepting, tell every peer we are going
+            # away, and give them the close timeout to answer.
+            server.close()
+            for connection in list(connections):
+                connection.close(CloseCode.GOING_AWAY)
+            pending = [c.closed for c in connections]
+            if pending:
+                await asyncio.wait(pending, timeout=CLOSE_TIMEOUT)
+            await server.wait_closed()
 
 
 # -- client -----------------------------------------------------------------------
@@ -548,70 +571,10 @@ async def echo_client(url, *, deflate=True, on_message=None, open_timeout=OPEN_T
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m wscodec.echo", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=9001, help="port to listen on; 0 picks a free one")
-    parser.add_argument("--client", metavar="URL", help="connect to URL and echo instead of serving")
-    parser.add_argument("--no-deflate", action="store_true", help="do not negotiate permessage-deflate")
-    parser.add_argument("--deflate-window-bits", type=int, default=SERVER_WINDOW_BITS, metavar="BITS",
-                        help="server: LZ77 window of what it compresses, 8-15 (default "
-                             f"{SERVER_WINDOW_BITS}; 15 is the RFC's 32 KiB)")
-    parser.add_argument("--deflate-mem-level", type=int, default=SERVER_MEM_LEVEL, metavar="LEVEL",
-                        help=f"server: zlib memLevel of its compressor, 1-9 (default {SERVER_MEM_LEVEL})")
-    parser.add_argument("--ping-interval", type=float, default=PING_INTERVAL, metavar="SECONDS",
-                        help=f"ping the peer this often; 0 turns heartbeats off (default {PING_INTERVAL:g})")
-    parser.add_argument("--ping-timeout", type=float, default=PING_TIMEOUT, metavar="SECONDS",
-                        help=f"drop a peer whose pong is this late (default {PING_TIMEOUT:g})")
-    parser.add_argument("--origin", action="append", metavar="ORIGIN",
-                        help="accept browser pages from this origin only, e.g. https://example.com "
-                             "(repeat for more; once given, requests without Origin are refused too)")
-    parser.add_argument("--allow-no-origin", action="store_true",
-                        help="with --origin: also accept requests without an Origin header (non-browser clients)")
-    args = parser.parse_args(argv)
-    deflate = not args.no_deflate
-    if deflate and not args.client:
-        from wscodec.deflate import PerMessageDeflate
+    """``python -m wscodec.echo``; ``--help`` lists the options."""
+    from wscodec._echo_cli import main as cli
 
-        try:
-            deflate = PerMessageDeflate(server_max_window_bits=args.deflate_window_bits,
-                                        mem_level=args.deflate_mem_level)
-        except ValueError as exc:
-            parser.error(str(exc))
-    origins = None if args.origin is None else [*args.origin, *([None] if args.allow_no_origin else [])]
-    heartbeat = {"ping_interval": args.ping_interval or None, "ping_timeout": args.ping_timeout}
-    if args.ping_interval < 0 or args.ping_timeout <= 0:
-        parser.error("--ping-interval must be 0 or more and --ping-timeout more than 0")
-
-    if args.client:
-        code, reason = asyncio.run(echo_client(args.client, deflate=deflate, **heartbeat))
-        print(f"closed: {code} {reason}".rstrip(), flush=True)
-        # A clean close is 1000 (or no status); anything else is a failure.
-        return 0 if code in (CloseCode.NORMAL_CLOSURE, CloseCode.NO_STATUS_RCVD) else 1
-
-    def ready(port):
-        print(
-            f"wscodec {wscodec.__version__} echo server ({wscodec.BACKEND}, SIMD {wscodec.SIMD}) "
-            f"listening on ws://{args.host}:{port}",
-            flush=True,
-        )
-
-    async def run():
-        task = asyncio.ensure_future(
-            serve(args.host, args.port, deflate=deflate, ready=ready, origins=origins, **heartbeat)
-        )
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                loop.add_signal_handler(sig, task.cancel)
-            except (NotImplementedError, RuntimeError):  # Windows
-                pass
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
-
-    asyncio.run(run())
-    return 0
+    return cli(argv)
 
 
 if __name__ == "__main__":
