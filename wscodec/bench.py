@@ -47,7 +47,7 @@ def add_arguments(parser):
     parser.add_argument("--markdown", metavar="FILE",
                         help="write the summary table as Markdown; a file with <!-- bench:start --> and "
                              "<!-- bench:end --> lines gets the part between them replaced")
-    echo = parser.add_argument_group("echo (end to end over 127.0.0.1)")
+    echo = parser.add_argument_group("echo and connections (over 127.0.0.1)")
     echo.add_argument("--connections", type=int, default=None, metavar="N",
                       help="connections the load generator keeps open (default 16); for the connections "
                            "section, the connections held on each server (default 10,000, quick 1,000)")
@@ -59,6 +59,9 @@ def add_arguments(parser):
                       help="load generator processes (default 1; connections: one per 12,500 connections, "
                            "at least 2)")
     echo.add_argument("--uvloop", action="store_true", help="run every echo server on uvloop")
+    echo.add_argument("--workers", type=int, default=None, metavar="N",
+                      help="connections: wscodec's server as N processes broadcasting through Redis (default: "
+                           "one, or as many as the open-file limit needs)")
     echo.add_argument("--servers", type=lambda t: [s.strip() for s in t.split(",") if s.strip()], default=None,
                       metavar="NAME[,NAME]",
                       help="servers to run, echo and connections (default: wscodec and every installed peer)")
@@ -107,7 +110,8 @@ def run(args):
     return runner.main(quick=args.quick, only=args.only, sizes=args.sizes, json_path=args.json,
                        compare_path=args.compare, plot_path=args.plot, markdown_path=args.markdown,
                        echo_options=echo_options,
-                       connections_options={k: getattr(args, k) for k in ("connections", "clients", "servers")})
+                       connections_options={k: getattr(args, k)
+                                            for k in ("connections", "clients", "servers", "workers")})
 
 
 def main(argv=None):

@@ -23,7 +23,7 @@ import tempfile
 import time
 
 from ..results import Row
-from .agent import raise_open_file_limit
+from .agent import BROADCAST, raise_open_file_limit
 from .servers import DEFLATE, SERVERS
 
 DEFAULT_CONNECTIONS = 10_000
@@ -36,6 +36,10 @@ STARTUP_TIMEOUT = 30.0
 #: reported as failing it.
 STEP_TIMEOUT = 300.0
 SETTLE = 1.0
+#: Above this many connections the permessage-deflate round is not run:
+#: the client processes would hold about 300 KiB of zlib state for each
+#: connection, as a browser does, and the machine's memory would be theirs.
+DEFLATE_MAX_CONNECTIONS = 20_000
 
 METRICS = (
     # (key, unit, column title)
@@ -88,8 +92,15 @@ class Step(Exception):
     """A step that failed; the message says which and why."""
 
 
-async def _start_server(name, deflate):
-    cmd = [sys.executable, "-m", "wscodec._bench.connections.servers", name] + ([] if deflate else ["--no-deflate"])
+async def _start_server(name, deflate, workers=1, redis_url=None):
+    """The server as a process and its port.  wscodec with several workers
+    is its reference server as users run it, ``python -m wscodec.echo
+    --workers N --redis URL``, broadcasting what is published on Redis."""
+    if workers > 1:
+        cmd = [sys.executable, "-m", "wscodec.echo", "--port", "0", "--workers", str(workers), "--redis", redis_url]
+    else:
+        cmd = [sys.executable, "-m", "wscodec._bench.connections.servers", name]
+    cmd += [] if deflate else ["--no-deflate"]
     # A file, not a pipe: some servers log every dropped connection, and a
     # pipe nobody reads would stop them once full.
     log = tempfile.TemporaryFile()
@@ -100,10 +111,12 @@ async def _start_server(name, deflate):
         line = (await asyncio.wait_for(proc.stdout.readline(), STARTUP_TIMEOUT)).decode()
     except asyncio.TimeoutError:
         line = ""
-    if not line.startswith("PORT "):
-        await _stop(proc)
-        raise Step(f"server did not start: {line.strip()} {_tail(log)}")
-    return proc, int(line.split()[1])
+    if line.startswith("PORT "):
+        return proc, int(line.split()[1])
+    if " listening on ws://" in line:
+        return proc, int(line.rstrip().rstrip("/").rsplit(":", 1)[1])
+    await _stop(proc)
+    raise Step(f"server did not start: {line.strip()} {_tail(log)}")
 
 
 def _tail(log):
@@ -183,10 +196,10 @@ class Agents:
                 await p.wait()
 
 
-async def measure(name, deflate, n, clients, run_index):
+async def measure(name, deflate, n, clients, run_index, workers=1, redis_url=None):
     """Every step against one server; returns {metric key: (value, extra)}."""
     counts = [n // clients + (1 if i < n % clients else 0) for i in range(clients)]
-    proc, port = await _start_server(name, deflate)
+    proc, port = await _start_server(name, deflate, workers, redis_url)
     agents = None
     out = {}
     try:
@@ -216,8 +229,16 @@ async def measure(name, deflate, n, clients, run_index):
             await agents.send(p, "expect")
         for p in agents.procs:
             await agents.read(p, "arm the broadcast")
-        await agents.send(agents.procs[0], "trigger")
-        start = (await agents.read(agents.procs[0], "trigger the broadcast"))["start"]
+        if workers > 1:
+            from wscodec.pubsub import CHANNEL, publish
+
+            start = time.monotonic()
+            reached = await publish(redis_url, CHANNEL, BROADCAST)
+            if reached != workers:
+                raise Step(f"broadcast: published to {reached} of {workers} workers")
+        else:
+            await agents.send(agents.procs[0], "trigger")
+            start = (await agents.read(agents.procs[0], "trigger the broadcast"))["start"]
         for p in agents.procs:
             await agents.send(p, "collect")
         arrivals = [(await agents.read(p, "broadcast"))["end"] for p in agents.procs]
@@ -245,45 +266,95 @@ def available(names=None):
             yield name, needs is None or importlib.util.find_spec(needs) is not None
 
 
+class RedisServer:
+    """A redis-server of our own on a free loopback port, for the workers'
+    broadcast; stopped when the run is over."""
+
+    def __init__(self):
+        import shutil
+        import socket
+
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise Step("several workers broadcast through Redis: no redis-server on PATH (apt-get install "
+                       "redis-server)")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.url = f"redis://127.0.0.1:{port}/0"
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise Step("redis-server did not start") from None
+                time.sleep(0.05)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait()
+
+
 def run(quick=False, options=None):
     options = options or {}
     n = options.get("connections") or (QUICK_CONNECTIONS if quick else DEFAULT_CONNECTIONS)
     clients = options.get("clients") or max(2, math.ceil(n / PER_AGENT))
     limit = raise_open_file_limit()
-    shape = (f"{n:,} connections held by {clients} client processes over 127.0.0.1, "
-             f"one server process at a time")
+    # Past what one process may hold, wscodec's server runs as several
+    # workers; SO_REUSEPORT spreads connections only roughly evenly.
+    workers = options.get("workers") or (1 if n + 100 <= limit else math.ceil(n / (limit * 0.6)))
+    shape = (f"{n:,} connections held by {clients} client processes over 127.0.0.1, one server at a time"
+             + (f"; wscodec as {workers} worker processes broadcasting through Redis" if workers > 1 else ""))
     rows = {(key, mode): Row("connections", key, None, unit, key=f"{key}, {mode}", measure=shape)
             for key, unit, _ in METRICS for mode in ("no compression", "permessage-deflate")}
     run_index = 0
-    for name, installed in available(options.get("servers")):
-        kind = "wscodec" if name == "wscodec" else "peer"
-        for deflate in (False, True):
-            mode = "permessage-deflate" if deflate else "no compression"
-            error = None
-            if not installed:
-                error = "not installed"
-            elif deflate and not DEFLATE[name]:
-                error = "no permessage-deflate"
-            elif n + 100 > limit:
-                error = f"one process may hold {limit:,} open files"
-            if error:
-                for key, _, _ in METRICS:
-                    rows[key, mode].add(name, kind, error=error)
-                continue
-            _progress(f"connections {name} ({mode}, {n:,}) ...", end="")
-            t0 = time.perf_counter()
-            run_index += 1
-            try:
-                results = asyncio.run(measure(name, deflate, n, clients, run_index))
-            except Exception as exc:  # noqa: BLE001 - reported in the table
-                for key, _, _ in METRICS:
-                    rows[key, mode].add(name, kind, error=f"FAIL {type(exc).__name__}: {exc}")
-                _progress(f" FAIL {exc}")
-                continue
-            for key, (value, extra) in results.items():
-                res = rows[key, mode].add(name, kind, **extra)
-                res["samples"] = [value]
-            _progress(f" {time.perf_counter() - t0:.1f}s")
+    redis = None
+    try:
+        for name, installed in available(options.get("servers")):
+            kind = "wscodec" if name == "wscodec" else "peer"
+            processes = workers if name == "wscodec" else 1
+            for deflate in (False, True):
+                mode = "permessage-deflate" if deflate else "no compression"
+                error = None
+                if not installed:
+                    error = "not installed"
+                elif deflate and not DEFLATE[name]:
+                    error = "no permessage-deflate"
+                elif deflate and n > DEFLATE_MAX_CONNECTIONS:
+                    error = f"permessage-deflate measured up to {DEFLATE_MAX_CONNECTIONS:,} connections"
+                elif n + 100 > limit * processes:
+                    error = f"one process may hold {limit:,} open files"
+                if error:
+                    for key, _, _ in METRICS:
+                        rows[key, mode].add(name, kind, error=error)
+                    continue
+                _progress(f"connections {name} ({mode}, {n:,}"
+                          + (f", {processes} workers" if processes > 1 else "") + ") ...", end="")
+                t0 = time.perf_counter()
+                run_index += 1
+                try:
+                    if processes > 1 and redis is None:
+                        redis = RedisServer()
+                    results = asyncio.run(measure(name, deflate, n, clients, run_index, processes,
+                                                  redis.url if processes > 1 else None))
+                except Exception as exc:  # noqa: BLE001 - reported in the table
+                    for key, _, _ in METRICS:
+                        rows[key, mode].add(name, kind, error=f"FAIL {type(exc).__name__}: {exc}")
+                    _progress(f" FAIL {exc}")
+                    continue
+                for key, (value, extra) in results.items():
+                    res = rows[key, mode].add(name, kind, **extra)
+                    res["samples"] = [value]
+                _progress(f" {time.perf_counter() - t0:.1f}s")
+    finally:
+        if redis is not None:
+            redis.stop()
     return list(rows.values())
 
 
