@@ -36,6 +36,8 @@ STARTUP_TIMEOUT = 30.0
 #: reported as failing it.
 STEP_TIMEOUT = 300.0
 SETTLE = 1.0
+#: The longest answer a client process gives: every handshake's latency.
+REPLY_LIMIT = 64 * 2**20
 #: Above this many connections the permessage-deflate round is not run:
 #: the client processes would hold about 300 KiB of zlib state for each
 #: connection, as a browser does, and the machine's memory would be theirs.
@@ -151,7 +153,7 @@ class Agents:
             log = tempfile.TemporaryFile()
             procs.append(await asyncio.create_subprocess_exec(
                 *cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=_env(),
-                cwd=tempfile.gettempdir()))
+                cwd=tempfile.gettempdir(), limit=REPLY_LIMIT))
             procs[-1].log = log
         return cls(procs)
 
@@ -220,11 +222,13 @@ async def measure(name, deflate, n, clients, run_index, workers=1, redis_url=Non
                                                      "p90_us": sorted(latencies)[int(len(latencies) * 0.9)] * 1e6})
         out["open all one at a time"] = (n / opened, {"seconds": opened})
         await asyncio.sleep(SETTLE)
-        out["idle memory per connection"] = ((process_tree_rss(proc.pid) - base) / n, {})
+        rss = process_tree_rss(proc.pid)
+        out["idle memory per connection"] = ((rss - base) / n, {"server_rss": rss})
         seconds = await agents.span("message")
         out["one message each way on every connection"] = (n / seconds, {"seconds": seconds})
         await asyncio.sleep(SETTLE)
-        out["memory per connection after one message each way"] = ((process_tree_rss(proc.pid) - base) / n, {})
+        rss = process_tree_rss(proc.pid)
+        out["memory per connection after one message each way"] = ((rss - base) / n, {"server_rss": rss})
         for p in agents.procs:
             await agents.send(p, "expect")
         for p in agents.procs:
@@ -392,6 +396,12 @@ def render(rows, table):
     skipped = sorted({f"{name} ({row.key.rsplit(', ', 1)[1]}): {r['error']}" for row in rows
                       for name, r in row.results.items()
                       if r.get("error") and not r["error"].startswith("FAIL")})
+    totals = [f"{name} {row.key.rsplit(', ', 1)[1]} {r['server_rss'] / 2**20:,.0f} MiB"
+              for row in rows if row.key.startswith("memory per connection after")
+              for name, r in row.results.items() if r.get("server_rss")]
+    if totals:
+        lines.append("server processes' resident memory with every connection open, after a message each way: "
+                     + "; ".join(totals))
     if failures:
         lines += ["failures:"] + [f"  {f}" for f in failures]
     if skipped:
