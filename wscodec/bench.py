@@ -15,7 +15,7 @@ import sys
 from ._bench.data import KiB, MiB
 
 SECTIONS = ("mask", "utf8", "decode", "encode", "deflate", "text", "large", "receive", "broadcast", "pypy",
-            "memory", "echo", "dropin", "threads")
+            "memory", "echo", "connections", "dropin", "threads")
 
 DESCRIPTION = (
     "Throughput of wscodec against the installed WebSocket libraries: codec operations on data "
@@ -32,7 +32,7 @@ def add_arguments(parser):
     )
     parser.add_argument(
         "--only", metavar="SECTION[,SECTION]", type=_sections,
-        help=f"run only these sections: {', '.join(SECTIONS)} (dropin, pypy and threads run only when named here)",
+        help=f"run only these sections: {', '.join(SECTIONS)} (connections, dropin, pypy and threads run only when named here)",
     )
     parser.add_argument(
         "--sizes", metavar="SIZE[,SIZE]", type=_sizes,
@@ -47,18 +47,24 @@ def add_arguments(parser):
     parser.add_argument("--markdown", metavar="FILE",
                         help="write the summary table as Markdown; a file with <!-- bench:start --> and "
                              "<!-- bench:end --> lines gets the part between them replaced")
-    echo = parser.add_argument_group("echo (end to end over 127.0.0.1)")
+    echo = parser.add_argument_group("echo and connections (over 127.0.0.1)")
     echo.add_argument("--connections", type=int, default=None, metavar="N",
-                      help="connections the load generator keeps open (default 16)")
+                      help="connections the load generator keeps open (default 16); for the connections "
+                           "section, the connections held on each server (default 10,000, quick 1,000)")
     echo.add_argument("--depth", type=int, default=None, metavar="N",
                       help="messages in flight per connection (default 4; 1 is strict request/response)")
     echo.add_argument("--duration", type=float, default=None, metavar="SECONDS",
                       help="measured time per server and size (default 3, quick 0.4)")
     echo.add_argument("--clients", type=int, default=None, metavar="N",
-                      help="load generator processes (default 1)")
+                      help="load generator processes (default 1; connections: one per 12,500 connections, "
+                           "at least 2)")
     echo.add_argument("--uvloop", action="store_true", help="run every echo server on uvloop")
+    echo.add_argument("--workers", type=int, default=None, metavar="N",
+                      help="connections: wscodec's server as N processes broadcasting through Redis (default: "
+                           "one, or as many as the open-file limit needs)")
     echo.add_argument("--servers", type=lambda t: [s.strip() for s in t.split(",") if s.strip()], default=None,
-                      metavar="NAME[,NAME]", help="echo servers to run (default: wscodec and every installed peer)")
+                      metavar="NAME[,NAME]",
+                      help="servers to run, echo and connections (default: wscodec and every installed peer)")
 
 
 def _sections(text):
@@ -103,7 +109,9 @@ def run(args):
     echo_options = {k: getattr(args, k) for k in ("connections", "depth", "duration", "clients", "uvloop", "servers")}
     return runner.main(quick=args.quick, only=args.only, sizes=args.sizes, json_path=args.json,
                        compare_path=args.compare, plot_path=args.plot, markdown_path=args.markdown,
-                       echo_options=echo_options)
+                       echo_options=echo_options,
+                       connections_options={k: getattr(args, k)
+                                            for k in ("connections", "clients", "servers", "workers")})
 
 
 def main(argv=None):

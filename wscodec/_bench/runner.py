@@ -14,10 +14,11 @@ from . import data, tables, timing, workloads
 from .peers import contender, memory, transport
 from .results import Row
 
-SECTIONS = (*workloads.SECTIONS, "pypy", "memory", "echo", "dropin", "threads")
+SECTIONS = (*workloads.SECTIONS, "pypy", "memory", "echo", "connections", "dropin", "threads")
 
-ON_REQUEST = ("dropin", "pypy", "threads")
-"""Sections that run only when named in ``--only``: the drop-ins measure
+ON_REQUEST = ("connections", "dropin", "pypy", "threads")
+"""Sections that run only when named in ``--only``: ``connections`` holds
+ten thousand connections on each server for minutes, the drop-ins measure
 other libraries with and without wscodec inside, ``pypy`` the pure backend
 against the peers' Python code, for PyPy, and ``threads`` how wscodec
 scales across cores: questions of their own."""
@@ -145,11 +146,12 @@ def render(rows, meta):
 class Context:
     """What a run gives every section in ``SEPARATE``."""
 
-    def __init__(self, quick, sizes, backends, echo_options):
+    def __init__(self, quick, sizes, backends, echo_options, connections_options=None):
         self.quick = quick
         self.sizes = sizes
         self.backends = backends
         self.echo_options = echo_options
+        self.connections_options = connections_options
 
 
 class Measured:
@@ -170,6 +172,12 @@ def _run_echo(context):
                             progress=progress))
 
 
+def _run_connections(context):
+    from .connections import coordinator
+
+    return Measured(coordinator.run(quick=context.quick, options=context.connections_options, progress=progress))
+
+
 def _run_dropin(context):
     from .dropin import run
 
@@ -183,12 +191,13 @@ def _run_threads(context):
     return Measured(lines=threads.run(context.backends, quick=context.quick, progress=progress))
 
 
-SEPARATE = {"echo": _run_echo, "dropin": _run_dropin, "threads": _run_threads}
+SEPARATE = {"echo": _run_echo, "connections": _run_connections, "dropin": _run_dropin, "threads": _run_threads}
 """Sections measured by a run of their own, after the workloads and memory,
 in ``SECTIONS`` order."""
 
 RENDERERS = {
     "echo": lambda rows, meta: tables.render_echo(rows),
+    "connections": lambda rows, meta: tables.render_connections(rows),
     "dropin": lambda rows, meta: tables.render_dropin(rows, meta.get("dropin_skipped", ())),
 }
 """Sections whose rows have a table of their own; every other section's
@@ -206,7 +215,7 @@ def native_missing_banner(reason):
 
 
 def main(quick=False, only=None, sizes=None, json_path=None, compare_path=None, plot_path=None,
-         markdown_path=None, echo_options=None, out=sys.stdout):
+         markdown_path=None, echo_options=None, connections_options=None, out=sys.stdout):
     from . import results
 
     sections = [s for s in SECTIONS if (s in only if only else s not in ON_REQUEST)]
@@ -226,7 +235,7 @@ def main(quick=False, only=None, sizes=None, json_path=None, compare_path=None, 
             rows += run_memory(backends, count=200 if quick else 1000)
     finally:
         transport.close_loop()
-    context = Context(quick, sizes, backends, echo_options)
+    context = Context(quick, sizes, backends, echo_options, connections_options)
     extra_meta, trailer = {}, []
     for section in sections:
         if section in SEPARATE:

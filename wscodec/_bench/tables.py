@@ -5,6 +5,7 @@ README's Markdown (``--markdown``)."""
 import os
 
 from . import data
+from .connections import METRICS
 from .dropin.cases import DROPIN, STOCK
 from .peers.contender import NOT_APPLICABLE
 from .results import MIN_NOISE
@@ -164,6 +165,59 @@ def render_echo(rows):
                  "below it was the limit, not the load generator. CPU per message: the server's CPU time "
                  "over the messages it echoed (steadier than the rate on a busy machine). wscodec vs it: "
                  "wscodec's messages/s over this server's.")
+    return lines
+
+
+def _connections_cell(row, name):
+    r = row.results.get(name)
+    if r is None:
+        return ""
+    if r.get("error"):
+        return "n/a" if not r["error"].startswith("FAIL") else "FAIL"
+    value = row.value(name)
+    if row.unit == "bytes":
+        return f"{value / 1024:,.1f} KiB"
+    if row.unit == "handshakes/s":
+        return f"{r['p50_us']:,.0f} us"
+    seconds = r["seconds"]
+    return f"{seconds:,.2f} s" if seconds >= 1 else f"{seconds * 1e3:,.0f} ms"
+
+
+def render_connections(rows):
+    """The ``connections`` table: a line per server and compression mode."""
+    lines = ["", f"== connections: {rows[0].measure} =="]
+    by_key = {row.key: row for row in rows}
+    header = ["server", "compression"] + [title for _, _, title in METRICS]
+    body = []
+    names = list(dict.fromkeys(name for row in rows for name in row.results))
+    for mode in ("no compression", "permessage-deflate"):
+        for name in names:
+            cells = [_connections_cell(by_key[f"{key}, {mode}"], name) for key, _, _ in METRICS]
+            if all(c == "n/a" for c in cells):
+                continue
+            body.append([name, mode] + cells)
+    lines += layout(header, body, left=2)
+    failures = sorted({f"{name}: {r['error']}" for row in rows for name, r in row.results.items()
+                       if (r.get("error") or "").startswith("FAIL")})
+    skipped = sorted({f"{name} ({row.key.rsplit(', ', 1)[1]}): {r['error']}" for row in rows
+                      for name, r in row.results.items()
+                      if r.get("error") and not r["error"].startswith("FAIL")})
+    totals = [f"{name} {row.key.rsplit(', ', 1)[1]} {r['server_rss'] / 2**20:,.0f} MiB"
+              for row in rows if row.key.startswith("memory per connection after")
+              for name, r in row.results.items() if r.get("server_rss")]
+    if totals:
+        lines.append("server processes' resident memory with every connection open, after a message each way: "
+                     + "; ".join(totals))
+    if failures:
+        lines += ["failures:"] + [f"  {f}" for f in failures]
+    if skipped:
+        lines += ["not measured: " + "; ".join(skipped)]
+    lines.append("idle, after a message: the server's resident memory per connection over what it held before "
+                 "the first (lower is better); handshake p50: connect, upgrade request, 101 received, one "
+                 "connection at a time; open all: until the last 101, one at a time and all at once; a message "
+                 "on each: one message sent on every connection until the last echo; broadcast: one 200-byte "
+                 "message from the server to all until the last client has it; heartbeat: a ping on every "
+                 "connection until the last pong.")
     return lines
 
 

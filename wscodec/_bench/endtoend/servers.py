@@ -46,6 +46,23 @@ async def aiohttp_server(ready):
                 await ws.send_bytes(msg.data)
         return ws
 
+    await serve_aiohttp(handler, ready)
+
+
+async def serve_picows(listener, ready):
+    """Serve picows connections, each with a fresh ``listener()``, on a free port until cancelled."""
+    from picows import ws_create_server
+
+    server = await ws_create_server(lambda _: listener(), HOST, 0)
+    ready(server.sockets[0].getsockname()[1])
+    async with server:
+        await server.serve_forever()
+
+
+async def serve_aiohttp(handler, ready):
+    """Serve aiohttp's WebSocket ``handler`` at ``/`` on a free port until cancelled."""
+    from aiohttp import web
+
     app = web.Application()
     app.add_routes([web.get("/", handler)])
     runner = web.AppRunner(app, access_log=None)
@@ -60,7 +77,7 @@ async def aiohttp_server(ready):
 
 
 async def picows_server(ready):
-    from picows import WSListener, WSMsgType, ws_create_server
+    from picows import WSListener, WSMsgType
 
     class ServerClientListener(WSListener):
         def on_ws_frame(self, transport, frame):
@@ -70,10 +87,7 @@ async def picows_server(ready):
             else:
                 transport.send(frame.msg_type, frame.get_payload_as_bytes())
 
-    server = await ws_create_server(lambda _: ServerClientListener(), HOST, 0)
-    ready(server.sockets[0].getsockname()[1])
-    async with server:
-        await server.serve_forever()
+    await serve_picows(ServerClientListener, ready)
 
 
 SERVERS = {
@@ -85,17 +99,16 @@ SERVERS = {
 """name -> (import name of the library it needs beyond wscodec, coroutine)."""
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m wscodec._bench.endtoend.servers")
-    parser.add_argument("name", choices=sorted(SERVERS))
-    parser.add_argument("--uvloop", action="store_true")
-    args = parser.parse_args(argv)
+def print_port(port):
+    """How a server process tells its parent it is listening."""
+    print(f"PORT {port}", flush=True)
 
-    def ready(port):
-        print(f"PORT {port}", flush=True)
+
+def serve_until_signal(server, uvloop=False):
+    """Run the coroutine ``server()`` returns until SIGTERM or SIGINT."""
 
     async def run():
-        task = asyncio.ensure_future(SERVERS[args.name][1](ready))
+        task = asyncio.ensure_future(server())
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
         loop.add_signal_handler(signal.SIGINT, task.cancel)
@@ -104,12 +117,21 @@ def main(argv=None):
         except asyncio.CancelledError:
             pass
 
-    if args.uvloop:
-        import uvloop
+    if uvloop:
+        import uvloop as loops
 
-        uvloop.run(run())
+        loops.run(run())
     else:
         asyncio.run(run())
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m wscodec._bench.endtoend.servers")
+    parser.add_argument("name", choices=sorted(SERVERS))
+    parser.add_argument("--uvloop", action="store_true")
+    args = parser.parse_args(argv)
+
+    serve_until_signal(lambda: SERVERS[args.name][1](print_port), uvloop=args.uvloop)
     return 0
 
 
