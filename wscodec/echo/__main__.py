@@ -6,6 +6,7 @@ on a Redis channel (``--redis``, ``wscodec.pubsub``)."""
 import argparse
 import asyncio
 import signal
+import sys
 
 import wscodec
 from wscodec import CloseCode, echo, pubsub
@@ -103,3 +104,7 @@ def main(argv=None):
 
     asyncio.run(run())
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -52,7 +52,7 @@ from wscodec.handshake import (
     server_handshake,
 )
 
-__all__ = ["BroadcastReport", "EchoConnection", "broadcast", "serve", "echo_client", "main"]
+__all__ = ["BroadcastReport", "EchoConnection", "broadcast", "serve", "echo_client"]
 
 #: Autobahn's group 9 sends messages of up to 16 MiB.
 MAX_MESSAGE_SIZE = 16 * 1024 * 1024
@@ -565,17 +565,3 @@ async def echo_client(url, *, deflate=True, on_message=None, open_timeout=OPEN_T
         open_timeout,
     )
     return await connection.closed
-
-
-# -- command line -------------------------------------------------------------------
-
-
-def main(argv=None):
-    """``python -m wscodec.echo``; ``--help`` lists the options."""
-    from wscodec._echo_cli import main as cli
-
-    return cli(argv)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
