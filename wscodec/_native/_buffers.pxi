@@ -56,13 +56,6 @@ cdef class _Lease:
     reference, which the garbage collector does not see: nothing, not even
     gc.get_referents(), hands out the object while it is being filled."""
 
-    cdef PyObject *_owner
-    cdef char *_buf
-    cdef Py_ssize_t _len
-    cdef Py_ssize_t _one
-    cdef Py_ssize_t exports
-    cdef bint _open
-
     def __getbuffer__(self, Py_buffer *view, int flags):
         if not self._open:
             raise BufferError("this buffer was lent for a single read and cannot be exported again")

@@ -3,10 +3,6 @@
 
 from cpython.unicode cimport PyUnicode_AsUTF8String
 
-cdef enum:
-    _CONTROL_MAX = 125  # RFC 6455 section 5.5 (CONTROL_MAX_PAYLOAD)
-
-
 cdef tuple _parse_close(const uint8_t *d, Py_ssize_t n):
     cdef int code
     if n == 0:

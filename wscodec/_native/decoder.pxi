@@ -58,6 +58,11 @@ cdef enum:
 
 cdef uint64_t _NO_LIMIT = 0xFFFFFFFFFFFFFFFFULL
 
+# _ext.pxd spells out the C stream state as _Utf8State: the same size, or
+# the decoder would write past its field.
+if sizeof(_Utf8State) != sizeof(wsc_utf8_stream):
+    raise ImportError("_Utf8State in _ext.pxd no longer matches wsc_utf8_stream")
+
 cdef enum:
     # _Decoder._state.  feed() holds BUSY from entry to return, including
     # while the GIL is released around big copies into the message buffer:
@@ -100,67 +105,7 @@ cdef class _Decoder:
     """The frame layer and the message layer, shared by both decoders
     (``_frames`` selects FrameDecoder behaviour)."""
 
-    cdef bint _server          # receives masked frames
-    cdef bint _frames          # FrameDecoder: no message-level rules
-    cdef bint _allow_rsv1
-    cdef bint _decode_text
-    cdef uint64_t _max_frame   # _NO_LIMIT when None
-    cdef uint64_t _max_message
-    cdef object _inflater
-    cdef int _failed           # close code once failed, else 0
-    cdef int _state            # _UNSET, _IDLE or _BUSY
-    cdef bint _lent            # get_buffer handed a buffer out, no buffer_updated yet
-    # The thread's receive buffer get_buffer lent, and which lending of it
-    # was this decoder's; None while no such read is outstanding.
-    cdef _ReceiveBuffer _recv
-    cdef unsigned long long _recv_lending
-    # The receive buffer of the thread that last called get_buffer, so a
-    # read on that thread skips the thread-local lookup.
-    cdef _ReceiveBuffer _home
-    cdef unsigned long _home_thread
-    # get_buffer lent the rest of the current payload's object (_data):
-    # the lease and the one view of it that went out; None otherwise.
-    cdef _Lease _lease
-    cdef object _lease_view
-    cdef Py_ssize_t _spare     # room reserved past a payload's end for the next header
-
-    # An unfinished header carried over to the next feed.
-    cdef uint8_t _hdr[14]
-    cdef Py_ssize_t _hlen
-
-    # The header just parsed.
-    cdef unsigned _b0
-    cdef uint64_t _plen
-    cdef uint8_t _key[4]
-
-    # A payload that is still arriving.
-    cdef bint _in_payload
-    cdef uint64_t _left
-    cdef unsigned _phase
-
-    # The message being reassembled (MessageDecoder) or the payload of the
-    # current data frame (FrameDecoder): a bytes object grown in place, owned
-    # through a raw pointer so _PyBytes_Resize can work on it.  A text
-    # message uses a compact ASCII str instead (_mstr), grown the same way:
-    # ASCII text is then unmasked straight into the str handed out, with no
-    # final copy; other text is transcoded out of it once it is complete.
-    cdef int _msg_op              # opcode of the unfinished message, 0 if none
-    cdef bint _compressed
-    cdef bint _mascii          # every text byte so far is ASCII
-    cdef size_t _mchars        # characters of the text so far
-    cdef uint32_t _mtop        # the str kind they need, as wsc_utf8_measure says
-    cdef bint _mstr
-    cdef PyObject *_data
-    cdef Py_ssize_t _data_len
-    cdef Py_ssize_t _data_cap
-    # Bytes [0, _clean) of the payload object hold data or zeros: what lies
-    # beyond is fresh heap memory, which a lent view must never show.
-    cdef Py_ssize_t _clean
-    cdef wsc_utf8_stream _utf8
-
-    # The payload of a control frame that is still arriving.
-    cdef uint8_t _control[_CONTROL_MAX]
-    cdef Py_ssize_t _control_len
+    # Its state is declared in _ext.pxd.
 
     def __dealloc__(self):
         Py_XDECREF(self._data)
@@ -210,7 +155,7 @@ cdef class _Decoder:
             self._mascii = False
             d += a
             k -= a
-        if not wsc_utf8_stream_feed(&self._utf8, d, k):
+        if not wsc_utf8_stream_feed(<wsc_utf8_stream *>&self._utf8, d, k):
             return False
         # Measured while the bytes are in cache: at the end of the message
         # only the transcoding pass reads them again.
@@ -412,7 +357,7 @@ cdef class _Decoder:
         return out
 
     @cython.critical_section
-    def feed(self, data):
+    cpdef list feed(self, data):
         """Decode ``data`` (any C-contiguous buffer); return what it completed."""
         cdef Py_buffer view
         # Not initialised, in use or failed: said before any complaint about data.
@@ -503,7 +448,7 @@ cdef class _Decoder:
             self._mchars = 0
             self._mtop = 0x7F
             self._control_len = 0
-            wsc_utf8_stream_init(&self._utf8)
+            wsc_utf8_stream_init(<wsc_utf8_stream *>&self._utf8)
             self._state = _IDLE
         return 0
 
@@ -719,7 +664,7 @@ cdef class _Decoder:
             self._compressed = (b0 >> 6) & 1
             self._data_len = 0
             if op == 1:
-                wsc_utf8_stream_init(&self._utf8)
+                wsc_utf8_stream_init(<wsc_utf8_stream *>&self._utf8)
                 self._mascii = True
                 self._mchars = 0
                 self._mtop = 0x7F
@@ -951,7 +896,7 @@ cdef class _Decoder:
         self._msg_op = 0
         self._compressed = False
         if op == 1:
-            if not wsc_utf8_stream_finish(&self._utf8):
+            if not wsc_utf8_stream_finish(<wsc_utf8_stream *>&self._utf8):
                 raise protocol_error("text_ends_mid_character")
             out.append(_new_message(_TEXT, self._take_str() if self._decode_text else self._take_bytes()))
         else:

@@ -5,9 +5,6 @@ from cpython.unicode cimport PyUnicode_Check, PyUnicode_GET_LENGTH
 cdef extern from "Python.h":
     bint PyUnicode_IS_COMPACT_ASCII(object o)
 
-cdef enum:
-    _POOL_SIZE = 4096  # bytes of secure randomness per refill: 1024 keys
-
 cdef object _urandom = _os.urandom
 
 
@@ -29,10 +26,6 @@ cdef class _KeyPool:
     """Masking keys (RFC 6455 section 10.3: unpredictable) from os.urandom,
     one syscall per 1024 keys.  The critical section keeps two threads from
     taking the same key on free-threaded builds and costs nothing with a GIL."""
-
-    cdef uint8_t _pool[_POOL_SIZE]
-    cdef Py_ssize_t _pos
-    cdef unsigned long _gen
 
     def __cinit__(self):
         self._pos = _POOL_SIZE
@@ -159,12 +152,9 @@ def encode_frame(opcode, payload=b"", *, fin=True, rsv1=False, mask=None):
 cdef class MessageEncoder:
     """Turn messages into wire bytes for one side of one connection."""
 
-    cdef bint _client
-    cdef Py_ssize_t _max_frame     # 0: no limit
-    cdef object _compressor
-    cdef Py_ssize_t _min_size
-    cdef _KeyPool _keys            # client only; per encoder, so no contention
-    cdef bint _ready               # __init__ ran
+    # Declared in _ext.pxd: _client, _max_frame (0: no limit), _compressor,
+    # _min_size, _keys (client only; per encoder, so no contention) and
+    # _ready (__init__ ran).
 
     def __sizeof__(self):
         """This encoder and its compressor's zlib state (``sys.getsizeof``)."""

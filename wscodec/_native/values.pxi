@@ -49,13 +49,6 @@ cdef str _short_repr(value):
 cdef public class Frame [object wsc_FrameObject, type wsc_FrameType]:
     """One WebSocket frame; ``payload`` is already unmasked."""
 
-    cdef object opcode
-    cdef object payload
-    cdef object fin
-    cdef object rsv1
-    cdef object rsv2
-    cdef object rsv3
-
     def __init__(self, opcode, payload=b"", fin=True, rsv1=False, rsv2=False, rsv3=False):
         # Through wsc_replace_field: a field may have been deleted (NULL).
         opcode = _OPCODES[frame_opcode(opcode)]
@@ -102,11 +95,6 @@ cdef public class Frame [object wsc_FrameObject, type wsc_FrameType]:
 @cython.freelist(256)
 cdef public class Message [object wsc_MessageObject, type wsc_MessageType]:
     """One whole message: a reassembled data message or a control frame."""
-
-    cdef object opcode
-    cdef object data
-    cdef object close_code
-    cdef object close_reason
 
     def __init__(self, opcode, data, close_code=None, close_reason=None):
         if opcode.__class__ is not Opcode or opcode is Opcode.CONTINUATION:
