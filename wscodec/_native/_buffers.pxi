@@ -2,11 +2,13 @@
 # bytes by a typed fast path that skips the buffer protocol, and any other
 # C-contiguous buffer through it.
 
+cimport cython
 from cpython.buffer cimport PyBUF_FORMAT, PyBUF_ND, PyBUF_SIMPLE, PyBUF_STRIDES, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
-from libc.string cimport memcpy, memset
+from libc.stdint cimport uint8_t
+from libc.string cimport memcpy
 
 
 cdef inline int mask_key(object mask, uint8_t key[4]) except -1:

@@ -18,11 +18,29 @@
 # frame layer and message layer share the header, payload and buffer state,
 # and splitting them would put half of each step in another file.
 
+cimport cython
+from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytearray cimport PyByteArray_AS_STRING
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.object cimport PyObject
+from cpython.pythread cimport PyThread_get_thread_ident
 from cpython.ref cimport Py_XDECREF
+from libc.stdint cimport uint8_t, uint32_t, uint64_t
+from libc.string cimport memcpy, memset
 
-from wscodec._native._core cimport wsc_mask_ascii, wsc_utf8_measure
+from wscodec._native._core cimport (
+    measured_utf8_str,
+    wsc_ascii_prefix,
+    wsc_mask,
+    wsc_mask_ascii,
+    wsc_utf8_measure,
+    wsc_utf8_stream,
+    wsc_utf8_stream_feed,
+    wsc_utf8_stream_finish,
+    wsc_utf8_stream_init,
+)
+
+from sys import getsizeof as _getsizeof
 from zlib import error as _ZlibError
 
 cdef extern from "Python.h":
@@ -57,6 +75,10 @@ cdef enum:
     _LEND_SPARE = 14
 
 cdef uint64_t _NO_LIMIT = 0xFFFFFFFFFFFFFFFFULL
+
+# The close code of a decoder that failed for a reason other than the
+# peer's bytes (an inflater or a callback that raised).
+cdef int _INTERNAL_ERROR = 1011
 
 # _ext.pxd spells out the C stream state as _Utf8State: the same size, or
 # the decoder would write past its field.

@@ -1,9 +1,23 @@
 # Frame and message encoding (twin: _pure/encoder.py).
 
-from cpython.unicode cimport PyUnicode_Check, PyUnicode_GET_LENGTH
+cimport cython
+from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.unicode cimport PyUnicode_AsUTF8String, PyUnicode_Check, PyUnicode_DATA, PyUnicode_GET_LENGTH
+from libc.stdint cimport uint8_t, uint64_t
+from libc.string cimport memcpy
+
+from wscodec._native._core cimport wsc_mask
+
+import os as _os
+from sys import getsizeof as _getsizeof
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_COMPACT_ASCII(object o)
+    long PyLong_AsLongAndOverflow(object v, int *overflow) except? -1
+
+cdef extern from "_ext_helpers.h":
+    bint wsc_small_unmask_ascii(uint8_t *dst, const uint8_t *src, size_t n, const uint8_t *key) noexcept nogil
 
 cdef object _urandom = _os.urandom
 

@@ -6,6 +6,7 @@
 # thread serves every decoder that thread reads for, and an idle connection
 # holds no receive buffer at all (one per decoder cost 256 KiB a connection).
 
+cimport cython
 from cpython.pythread cimport PyThread_get_thread_ident
 
 import threading as _threading

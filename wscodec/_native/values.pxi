@@ -11,6 +11,8 @@
 # read them through attribute access, which raises AttributeError for a
 # field a user deleted (a NULL slot) rather than crashing on it.
 
+cimport cython
+
 cdef extern from "Python.h":
     void PyType_Modified(type tp)
 
