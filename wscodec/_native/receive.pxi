@@ -19,11 +19,7 @@ cdef enum:
 
 @cython.final
 cdef class _ReceiveBuffer:
-    # data: a bytearray, never resized; _pin: a view never handed out,
-    # which pins data's size.  lendings counts lendings: a decoder whose
-    # number is no longer the latest lent this buffer to another reader
-    # before its buffer_updated() came.  decoding: a decoder is reading it
-    # right now.  (Declared in _ext.pxd.)
+    # Its state is declared in _ext.pxd.
 
     def __cinit__(self):
         self.data = bytearray(_RECV_BUFFER_SIZE)

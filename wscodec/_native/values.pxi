@@ -5,11 +5,13 @@
 # made every 700th allocation run a collection (half the decode time).  A
 # user who stores a cycle in a field only leaks it.
 #
-# The fields are exposed as member descriptors, the fast attribute access of
-# __slots__, at the offsets the compiler gives (offsetof on the object
-# structs, which `public` lets these declarations name).  The methods below
-# read them through attribute access, which raises AttributeError for a
-# field a user deleted (a NULL slot) rather than crashing on it.
+# The fields are declared in _ext.pxd, so Cython code that cimports the
+# classes reads them as struct members.  Python sees them as member
+# descriptors, the fast attribute access of __slots__, at the offsets the
+# compiler gives (offsetof on the object structs, which `public` lets these
+# declarations name).  The methods below read them through attribute
+# access, which raises AttributeError for a field a user deleted (a NULL
+# slot) rather than crashing on it.
 
 cimport cython
 
