@@ -66,10 +66,12 @@ cdef class _Lease:
 
 @cython.final
 cdef class _ReceiveBuffer:
-    cdef object data
-    cdef object _pin
+    cdef object data          # bytearray, never resized
+    cdef object _pin          # a view never handed out: it pins data's size
+    # Counts lendings: a decoder whose number is no longer the latest lent
+    # this buffer to another reader before its buffer_updated() came.
     cdef unsigned long long lendings
-    cdef bint decoding
+    cdef bint decoding        # a decoder is reading it right now
 
     cdef object lend(self)
 
@@ -78,7 +80,7 @@ cdef class _ReceiveBuffer:
 
 cdef class _Decoder:
     cdef bint _server          # receives masked frames
-    cdef bint _frames          # FrameDecoder: no message-level rules
+    cdef bint _yields_frames   # FrameDecoder: no message-level rules
     cdef bint _allow_rsv1
     cdef bint _decode_text
     cdef uint64_t _max_frame   # _NO_LIMIT when None
@@ -105,9 +107,10 @@ cdef class _Decoder:
     cdef uint8_t _hdr[14]
     cdef Py_ssize_t _hlen
 
-    # The header just parsed.
-    cdef unsigned _b0
-    cdef uint64_t _plen
+    # The header just parsed: its first byte (FIN, RSV1-3, opcode) and
+    # its payload length.
+    cdef unsigned _first_byte
+    cdef uint64_t _payload_len
     cdef uint8_t _key[4]
 
     # A payload that is still arriving.
@@ -118,15 +121,16 @@ cdef class _Decoder:
     # The message being reassembled (MessageDecoder) or the payload of the
     # current data frame (FrameDecoder): a bytes object grown in place, owned
     # through a raw pointer so _PyBytes_Resize can work on it.  A text
-    # message uses a compact ASCII str instead (_mstr), grown the same way:
-    # ASCII text is then unmasked straight into the str handed out, with no
-    # final copy; other text is transcoded out of it once it is complete.
-    cdef int _msg_op              # opcode of the unfinished message, 0 if none
+    # message uses a compact ASCII str instead (_data_is_str), grown the
+    # same way: ASCII text is then unmasked straight into the str handed
+    # out, with no final copy; other text is transcoded out of it once it is
+    # complete.
+    cdef int _msg_op               # opcode of the unfinished message, 0 if none
     cdef bint _compressed
-    cdef bint _mascii          # every text byte so far is ASCII
-    cdef size_t _mchars        # characters of the text so far
-    cdef uint32_t _mtop        # the str kind they need, as wsc_utf8_measure says
-    cdef bint _mstr
+    cdef bint _text_ascii          # every text byte so far is ASCII
+    cdef size_t _text_chars        # characters of the text so far
+    cdef uint32_t _text_maxchar    # the str kind they need, as wsc_utf8_measure says
+    cdef bint _data_is_str
     cdef PyObject *_data
     cdef Py_ssize_t _data_len
     cdef Py_ssize_t _data_cap
@@ -166,7 +170,7 @@ cdef class _Decoder:
     @cython.final
     cdef int _fail(self, exc, list out) except -1
     @cython.final
-    cdef int _reset(self, bint server, bint frames, uint64_t max_frame, uint64_t max_message,
+    cdef int _reset(self, bint server, bint yields_frames, uint64_t max_frame, uint64_t max_message,
                     bint allow_rsv1, bint decode_text, object inflater) except -1
     @cython.final
     cdef int _run(self, const uint8_t *p, Py_ssize_t n, list out) except -1
@@ -185,9 +189,9 @@ cdef class _Decoder:
     @cython.final
     cdef bint _copy_text(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept nogil
     @cython.final
-    cdef void _copy_in(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept
+    cdef void _copy_unmasked(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept
     @cython.final
-    cdef void _copy_in_nogil(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept nogil
+    cdef void _copy_unmasked_nogil(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept nogil
     @cython.final
     cdef int _reserve(self, Py_ssize_t need, uint64_t hint, uint64_t limit, Py_ssize_t spare=*) except -1
     @cython.final
@@ -199,7 +203,7 @@ cdef class _Decoder:
     @cython.final
     cdef int _end_message(self, list out) except -1
     @cython.final
-    cdef object _room(self)
+    cdef object _inflate_limit(self)
     @cython.final
     cdef int _inflate_piece(self, const uint8_t *src, Py_ssize_t k) except -1
     @cython.final
@@ -227,11 +231,11 @@ cdef class _KeyPool:
 
 cdef class MessageEncoder:
     cdef bint _client
-    cdef Py_ssize_t _max_frame
+    cdef Py_ssize_t _max_frame     # 0: no limit
     cdef object _compressor
     cdef Py_ssize_t _min_size
-    cdef _KeyPool _keys
-    cdef bint _ready
+    cdef _KeyPool _keys            # client only; per encoder, so no contention
+    cdef bint _ready               # __init__ ran
 
     cdef bytes _control(self, unsigned op, data)
     cdef bytes _message(self, unsigned op, const uint8_t *src, Py_ssize_t n, owner)

@@ -17,7 +17,7 @@ cdef extern from "Python.h":
     long PyLong_AsLongAndOverflow(object v, int *overflow) except? -1
 
 cdef extern from "_ext_helpers.h":
-    bint wsc_small_unmask_ascii(uint8_t *dst, const uint8_t *src, size_t n, const uint8_t *key) noexcept nogil
+    bint wsc_small_mask_ascii(uint8_t *dst, const uint8_t *src, size_t n, const uint8_t *key) noexcept nogil
 
 cdef object _urandom = _os.urandom
 
@@ -99,7 +99,7 @@ cdef inline Py_ssize_t _write_frame(uint8_t *d, unsigned b0, const uint8_t *src,
         memcpy(d + head, key, 4)
         head += 4
         if n <= 64:
-            wsc_small_unmask_ascii(d + head, src, n, key)
+            wsc_small_mask_ascii(d + head, src, n, key)
         else:
             wsc_mask(d + head, src, n, key, 0)
     else:
@@ -166,9 +166,7 @@ def encode_frame(opcode, payload=b"", *, fin=True, rsv1=False, mask=None):
 cdef class MessageEncoder:
     """Turn messages into wire bytes for one side of one connection."""
 
-    # Declared in _ext.pxd: _client, _max_frame (0: no limit), _compressor,
-    # _min_size, _keys (client only; per encoder, so no contention) and
-    # _ready (__init__ ran).
+    # Its state is declared in _ext.pxd.
 
     def __sizeof__(self):
         """This encoder and its compressor's zlib state (``sys.getsizeof``)."""

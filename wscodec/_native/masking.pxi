@@ -16,7 +16,7 @@ cdef extern from "Python.h":
 cdef extern from "_ext_helpers.h":
     enum: WSC_GIL_KEEPS_BYTEARRAYS_STILL
     unsigned wsc_small_mask_inplace(uint8_t *p, size_t n, const uint8_t *key, unsigned phase) noexcept nogil
-    bint wsc_small_unmask_ascii(uint8_t *dst, const uint8_t *src, size_t n, const uint8_t *key) noexcept nogil
+    bint wsc_small_mask_ascii(uint8_t *dst, const uint8_t *src, size_t n, const uint8_t *key) noexcept nogil
 
 
 cdef bytes _xor(const uint8_t *src, Py_ssize_t n, const uint8_t *key, unsigned phase):
@@ -163,7 +163,7 @@ cdef inline void _unmask(uint8_t *dst, const uint8_t *src, Py_ssize_t n,
     if key == NULL:
         memcpy(dst, src, n)
     elif n <= 64:
-        wsc_small_unmask_ascii(dst, src, n, key)
+        wsc_small_mask_ascii(dst, src, n, key)
     elif n >= NOGIL_THRESHOLD:
         with nogil:
             wsc_mask(dst, src, n, key, 0)

@@ -23,7 +23,7 @@ from wscodec._native._core cimport (
 )
 
 cdef extern from "_ext_helpers.h":
-    bint wsc_small_unmask_ascii(uint8_t *dst, const uint8_t *src, size_t n, const uint8_t *key) noexcept nogil
+    bint wsc_small_mask_ascii(uint8_t *dst, const uint8_t *src, size_t n, const uint8_t *key) noexcept nogil
 
 
 cdef inline bint _valid(const uint8_t *p, Py_ssize_t n) noexcept:
@@ -214,7 +214,7 @@ cdef str _text(const uint8_t *src, Py_ssize_t n, const uint8_t *key):
         s = PyUnicode_New(n, 127)
         d = <uint8_t *>PyUnicode_DATA(s)
         if n <= 64:
-            if wsc_small_unmask_ascii(d, src, n, key):
+            if wsc_small_mask_ascii(d, src, n, key):
                 return s
             ok = wsc_utf8_valid_measure(d, n, &count, &maxchar)
         elif n >= NOGIL_THRESHOLD:
