@@ -148,11 +148,11 @@ cdef class _Decoder:
     cpdef list feed(self, data)
 
     @cython.final
-    cdef void _drop_data(self) noexcept
+    cdef inline void _drop_data(self) noexcept
     @cython.final
-    cdef uint8_t *_data_ptr(self) noexcept
+    cdef inline uint8_t *_data_ptr(self) noexcept
     @cython.final
-    cdef bint _feed_text(self, const uint8_t *d, Py_ssize_t k) noexcept nogil
+    cdef inline bint _feed_text(self, const uint8_t *d, Py_ssize_t k) noexcept nogil
     @cython.final
     cdef object _lend_payload(self)
     @cython.final
@@ -164,7 +164,7 @@ cdef class _Decoder:
     @cython.final
     cdef list _feed_lent(self, Py_ssize_t n)
     @cython.final
-    cdef int _check_ready(self) except -1
+    cdef inline int _check_ready(self) except -1
     @cython.final
     cdef list _feed(self, const uint8_t *p, Py_ssize_t n)
     @cython.final
@@ -177,21 +177,21 @@ cdef class _Decoder:
     @cython.final
     cdef Py_ssize_t _resume_header(self, const uint8_t *p, Py_ssize_t n, list out) except -1
     @cython.final
-    cdef Py_ssize_t _header(self, const uint8_t *q, Py_ssize_t avail) except -1
+    cdef inline Py_ssize_t _header(self, const uint8_t *q, Py_ssize_t avail) except -1
     @cython.final
     cdef int _check_message_header(self, unsigned b0, uint64_t length) except -1
     @cython.final
-    cdef Py_ssize_t _begin(self, const uint8_t *p, Py_ssize_t pos, Py_ssize_t n, list out) except -1
+    cdef inline Py_ssize_t _begin(self, const uint8_t *p, Py_ssize_t pos, Py_ssize_t n, list out) except -1
     @cython.final
     cdef Message _whole_control(self, unsigned op, const uint8_t *src, Py_ssize_t n, const uint8_t *key)
     @cython.final
     cdef Py_ssize_t _take_piece(self, const uint8_t *p, Py_ssize_t pos, Py_ssize_t n, list out) except -1
     @cython.final
-    cdef bint _copy_text(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept nogil
+    cdef inline bint _copy_text(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept nogil
     @cython.final
-    cdef void _copy_unmasked(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept
+    cdef inline void _copy_unmasked(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept
     @cython.final
-    cdef void _copy_unmasked_nogil(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept nogil
+    cdef inline void _copy_unmasked_nogil(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept nogil
     @cython.final
     cdef int _reserve(self, Py_ssize_t need, uint64_t hint, uint64_t limit, Py_ssize_t spare=*) except -1
     @cython.final
@@ -226,7 +226,7 @@ cdef class _KeyPool:
     cdef Py_ssize_t _pos
     cdef unsigned long _gen
 
-    cdef int take(self, uint8_t *key) except -1
+    cdef inline int take(self, uint8_t *key) except -1
 
 
 cdef class MessageEncoder:
