@@ -38,8 +38,9 @@
 #     declared so a variable can be typed with it; its methods are the
 #     Python ones.
 #
-# A field is never NULL in an object a decoder made; only `del obj.field`
-# from Python can empty one, and reading it from Cython then crashes.
+# A field is never NULL in an object a decoder or the constructor made;
+# only `del obj.field` from Python, or `Frame.__new__(Frame)` without
+# __init__, leaves one NULL, and reading it from Cython then crashes.
 # Names with a leading underscore in _native/_ext.pxd are not part of the
 # API: they are there because Cython needs every field of a class declared.
 

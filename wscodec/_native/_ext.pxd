@@ -29,8 +29,8 @@ cdef struct _Utf8State:
 # -- values.pxi
 
 cdef public class Frame [object wsc_FrameObject, type wsc_FrameType]:
-    # Never NULL in a Frame a decoder made; `del frame.payload` from Python
-    # is the only way to empty a field.
+    # Never NULL in a Frame a decoder or __init__ made: only `del` from
+    # Python, or __new__ without __init__, leaves a field NULL.
     cdef object opcode
     cdef object payload
     cdef object fin
@@ -40,7 +40,7 @@ cdef public class Frame [object wsc_FrameObject, type wsc_FrameType]:
 
 
 cdef public class Message [object wsc_MessageObject, type wsc_MessageType]:
-    # As in Frame: NULL only after a `del` from Python.
+    # NULL as in Frame: only after `del`, or __new__ without __init__.
     cdef object opcode
     cdef object data
     cdef object close_code
