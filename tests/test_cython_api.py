@@ -1,5 +1,6 @@
 """wscodec/api.pxd: a Cython module compiled against the installed package
-calls masking, UTF-8 and the decoders at C level."""
+calls masking, UTF-8 and the decoders at C level, and reads the fields of
+the decoders' results through the classes the .pxd declares."""
 
 import os
 import shutil
@@ -18,6 +19,7 @@ MODULE = """
 # cython: language_level=3
 from libc.stdint cimport uint8_t
 from wscodec.api cimport ws_decoder_feed, ws_mask, ws_utf8_decode, ws_utf8_valid
+from wscodec.api cimport Frame, FrameDecoder, Message, MessageDecoder, MessageEncoder
 
 cdef const uint8_t *ptr(bytes b):
     return <const uint8_t *><const char *>b
@@ -35,6 +37,19 @@ def decode(bytes data):
 
 def feed(decoder, bytes data):
     return ws_decoder_feed(decoder, ptr(data), len(data))
+
+# Typed: feed is a C call (cpdef) and the fields are struct reads.
+def messages(MessageDecoder decoder, data):
+    cdef list out = decoder.feed(data)
+    cdef Message m
+    return [(m.opcode, m.data, m.close_code, m.close_reason) for m in out]
+
+def frames(FrameDecoder decoder, data):
+    cdef Frame f
+    return [(f.opcode, f.payload, f.fin, f.rsv1, f.rsv2, f.rsv3) for f in decoder.feed(data)]
+
+def is_encoder(obj):
+    return isinstance(obj, MessageEncoder)
 """
 
 CHECKS = """
@@ -62,12 +77,34 @@ except TypeError:
     pass
 else:
     raise AssertionError("feed took a non-decoder")
+for feed in (m.feed, m.messages):  # by pointer, and by the typed feed
+    try:
+        feed(wscodec.MessageDecoder(role="server"), b"\\x81\\x01x")
+    except wscodec.ProtocolError as exc:
+        assert exc.close_code == 1002
+    else:
+        raise AssertionError(f"unmasked client frame accepted by {feed.__name__}")
+
+# The classes of the .pxd, called and read at C level.
+from wscodec import Opcode
+server = wscodec.MessageDecoder(role="server")
+assert m.messages(server, wire[:5]) == []
+assert m.messages(server, bytearray(wire[5:])) == [(Opcode.TEXT, "hi 😀", None, None)] * 2
+client = wscodec.MessageEncoder(role="client")
+assert m.is_encoder(client) and not m.is_encoder(server)
+assert m.messages(server, client.binary(b"\\x00\\x01") + client.close(1001, "bye")) == [
+    (Opcode.BINARY, b"\\x00\\x01", None, None),
+    (Opcode.CLOSE, b"\\x03\\xe9bye", 1001, "bye"),
+]
+assert m.frames(wscodec.FrameDecoder(role="client"), wscodec.encode_frame(2, b"ab", fin=False)) == [
+    (Opcode.BINARY, b"ab", False, False, False, False),
+]
 try:
-    m.feed(wscodec.MessageDecoder(role="server"), b"\\x81\\x01x")
-except wscodec.ProtocolError as exc:
-    assert exc.close_code == 1002
+    m.messages(wscodec.FrameDecoder(role="server"), b"")
+except TypeError:
+    pass
 else:
-    raise AssertionError("unmasked client frame accepted")
+    raise AssertionError("a FrameDecoder passed for a MessageDecoder")
 print("C-level API ok")
 """
 

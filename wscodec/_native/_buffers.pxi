@@ -2,11 +2,13 @@
 # bytes by a typed fast path that skips the buffer protocol, and any other
 # C-contiguous buffer through it.
 
+cimport cython
 from cpython.buffer cimport PyBUF_FORMAT, PyBUF_ND, PyBUF_SIMPLE, PyBUF_STRIDES, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
-from libc.string cimport memcpy, memset
+from libc.stdint cimport uint8_t
+from libc.string cimport memcpy
 
 
 cdef inline int mask_key(object mask, uint8_t key[4]) except -1:
@@ -55,13 +57,6 @@ cdef class _Lease:
     decoder whether one is still alive.  The owner is held by a raw
     reference, which the garbage collector does not see: nothing, not even
     gc.get_referents(), hands out the object while it is being filled."""
-
-    cdef PyObject *_owner
-    cdef char *_buf
-    cdef Py_ssize_t _len
-    cdef Py_ssize_t _one
-    cdef Py_ssize_t exports
-    cdef bint _open
 
     def __getbuffer__(self, Py_buffer *view, int flags):
         if not self._open:

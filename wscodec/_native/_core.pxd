@@ -35,19 +35,13 @@ cdef extern from "wscodec_core.h" nogil:
 
 
 
-cdef inline str utf8_str(const uint8_t *p, Py_ssize_t n):
-    """The str of p[0..n), which the caller has validated as UTF-8.
+cdef inline str measured_utf8_str(const uint8_t *p, Py_ssize_t n, size_t count, uint32_t maxchar):
+    """The str of p[0..n), which the caller has validated as UTF-8, given
+    what wsc_utf8_measure says of it.
 
     The SIMD transcoder writes straight into a str of the kind the measure
     pass picked, so the result is the canonical str bytes.decode would give.
     """
-    cdef uint32_t maxchar
-    cdef size_t count = wsc_utf8_measure(p, n, &maxchar)
-    return measured_utf8_str(p, n, count, maxchar)
-
-
-cdef inline str measured_utf8_str(const uint8_t *p, Py_ssize_t n, size_t count, uint32_t maxchar):
-    """utf8_str, given what wsc_utf8_measure says of p[0..n)."""
     cdef str s = PyUnicode_New(count, maxchar)
     wsc_utf8_transcode(p, n, PyUnicode_DATA(s), count, PyUnicode_KIND(s))
     return s

@@ -17,15 +17,13 @@ and name for name, so the two can be read side by side:
 Behaviour is pinned by docs/codec-rules.md and held to the pure twin by the
 differential tests; these rooms only change how fast it happens.  The C
 helpers they share are in _ext_helpers.h.
+
+Each room cimports the C names it uses itself.  What two rooms or more
+share is here (the rules, the constants below) or, where it sizes a field
+of a class, in _ext.pxd.
 """
 
-cimport cython
-from libc.stdint cimport uint8_t, uint32_t, uint64_t
-
 from wscodec._native._core cimport wsc_simd_init, wsc_simd_name, wsc_simd_select
-
-import os as _os
-from sys import getsizeof as _getsizeof
 
 # The rules and the texts of errors, shared with the pure backend.
 from .._misuse import in_use, not_initialised, not_picklable
@@ -52,12 +50,6 @@ from .._rules import (
 from .._types import DEFAULT_MAX_MESSAGE_SIZE as _DEFAULT_MAX_MESSAGE_SIZE
 from .._types import Opcode, ProtocolError, is_sendable_close_code
 
-cdef extern from "Python.h":
-    long PyLong_AsLongAndOverflow(object v, int *overflow) except? -1
-
-cdef extern from "_ext_helpers.h":
-    bint wsc_small_unmask_ascii(uint8_t *dst, const uint8_t *src, size_t n, const uint8_t *key) noexcept nogil
-
 cdef enum:
     # The one GIL policy of the module: a C loop over a buffer drops the GIL
     # from this many bytes on.  Dropping and re-taking an uncontended GIL
@@ -67,15 +59,15 @@ cdef enum:
     # Below this size another thread would gain little anyway.
     NOGIL_THRESHOLD = 1 << 20
 
-# The close code of a decoder that failed for a reason other than the
-# peer's bytes (an inflater or a callback that raised).
-cdef int _INTERNAL_ERROR = 1011
-
-# Index by opcode value: the member when known, else the plain int.
+# Index by opcode value: the member when known, else the plain int.  The
+# decoders build every Frame and Message opcode from it, with no enum call.
 cdef tuple _OPCODES = tuple(Opcode(v) if v in Opcode._value2member_map_ else v for v in range(16))
+# The members the hot paths hand out, held in C globals: no module
+# attribute lookup per message.
 cdef object _TEXT = Opcode.TEXT
 cdef object _BINARY = Opcode.BINARY
 cdef object _CLOSE = Opcode.CLOSE
+# One "" for every empty text result and close reason, not a new one each.
 cdef str _EMPTY_STR = ""
 
 wsc_simd_init()

@@ -61,12 +61,14 @@ static inline unsigned wsc_small_mask_inplace(uint8_t *p, size_t n, const uint8_
     return (unsigned)((phase + n) & 3u);
 }
 
-/* Unmask (key != NULL) or copy a short payload and report whether it is all
+/* Mask (key != NULL) or copy a short payload and report whether it is all
  * ASCII, in one pass: for small frames a call into the SIMD core for each of
- * the two jobs costs more than the work.  dst must not overlap src: the last
- * word may be redone from src. */
-static inline int wsc_small_unmask_ascii(uint8_t *dst, const uint8_t *src,
-                                         size_t n, const uint8_t *key)
+ * the two jobs costs more than the work.  Masking and unmasking are the same
+ * XOR, so the decoder unmasks received payloads and the encoder masks
+ * outgoing ones with it.  dst must not overlap src: the last word may be
+ * redone from src. */
+static inline int wsc_small_mask_ascii(uint8_t *dst, const uint8_t *src,
+                                       size_t n, const uint8_t *key)
 {
     uint8_t kb[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     uint64_t k8, w, acc = 0;

@@ -1,11 +1,13 @@
 # CLOSE payloads, received and sent (twin: _pure/close.py): a status code
 # (RFC 6455 section 7.4) and a UTF-8 reason, 125 bytes in all.
 
-from cpython.unicode cimport PyUnicode_AsUTF8String
+from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.unicode cimport PyUnicode_AsUTF8String, PyUnicode_DecodeUTF8
+from libc.stdint cimport uint8_t
+from libc.string cimport memcpy
 
-cdef enum:
-    _CONTROL_MAX = 125  # RFC 6455 section 5.5 (CONTROL_MAX_PAYLOAD)
-
+from wscodec._native._core cimport wsc_utf8_stream, wsc_utf8_stream_feed, wsc_utf8_stream_init, wsc_utf8_valid
 
 cdef tuple _parse_close(const uint8_t *d, Py_ssize_t n):
     cdef int code

@@ -18,11 +18,29 @@
 # frame layer and message layer share the header, payload and buffer state,
 # and splitting them would put half of each step in another file.
 
+cimport cython
+from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytearray cimport PyByteArray_AS_STRING
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.object cimport PyObject
+from cpython.pythread cimport PyThread_get_thread_ident
 from cpython.ref cimport Py_XDECREF
+from libc.stdint cimport uint8_t, uint32_t, uint64_t
+from libc.string cimport memcpy, memset
 
-from wscodec._native._core cimport wsc_mask_ascii, wsc_utf8_measure
+from wscodec._native._core cimport (
+    measured_utf8_str,
+    wsc_ascii_prefix,
+    wsc_mask,
+    wsc_mask_ascii,
+    wsc_utf8_measure,
+    wsc_utf8_stream,
+    wsc_utf8_stream_feed,
+    wsc_utf8_stream_finish,
+    wsc_utf8_stream_init,
+)
+
+from sys import getsizeof as _getsizeof
 from zlib import error as _ZlibError
 
 cdef extern from "Python.h":
@@ -57,6 +75,15 @@ cdef enum:
     _LEND_SPARE = 14
 
 cdef uint64_t _NO_LIMIT = 0xFFFFFFFFFFFFFFFFULL
+
+# The close code of a decoder that failed for a reason other than the
+# peer's bytes (an inflater or a callback that raised).
+cdef int _INTERNAL_ERROR = 1011
+
+# _ext.pxd spells out the C stream state as _Utf8State: the same size, or
+# the decoder would write past its field.
+if sizeof(_Utf8State) != sizeof(wsc_utf8_stream):
+    raise ImportError("_Utf8State in _ext.pxd no longer matches wsc_utf8_stream")
 
 cdef enum:
     # _Decoder._state.  feed() holds BUSY from entry to return, including
@@ -98,69 +125,9 @@ cdef uint64_t _limit(str name, value) except? 0:
 
 cdef class _Decoder:
     """The frame layer and the message layer, shared by both decoders
-    (``_frames`` selects FrameDecoder behaviour)."""
+    (``_yields_frames`` selects FrameDecoder behaviour)."""
 
-    cdef bint _server          # receives masked frames
-    cdef bint _frames          # FrameDecoder: no message-level rules
-    cdef bint _allow_rsv1
-    cdef bint _decode_text
-    cdef uint64_t _max_frame   # _NO_LIMIT when None
-    cdef uint64_t _max_message
-    cdef object _inflater
-    cdef int _failed           # close code once failed, else 0
-    cdef int _state            # _UNSET, _IDLE or _BUSY
-    cdef bint _lent            # get_buffer handed a buffer out, no buffer_updated yet
-    # The thread's receive buffer get_buffer lent, and which lending of it
-    # was this decoder's; None while no such read is outstanding.
-    cdef _ReceiveBuffer _recv
-    cdef unsigned long long _recv_lending
-    # The receive buffer of the thread that last called get_buffer, so a
-    # read on that thread skips the thread-local lookup.
-    cdef _ReceiveBuffer _home
-    cdef unsigned long _home_thread
-    # get_buffer lent the rest of the current payload's object (_data):
-    # the lease and the one view of it that went out; None otherwise.
-    cdef _Lease _lease
-    cdef object _lease_view
-    cdef Py_ssize_t _spare     # room reserved past a payload's end for the next header
-
-    # An unfinished header carried over to the next feed.
-    cdef uint8_t _hdr[14]
-    cdef Py_ssize_t _hlen
-
-    # The header just parsed.
-    cdef unsigned _b0
-    cdef uint64_t _plen
-    cdef uint8_t _key[4]
-
-    # A payload that is still arriving.
-    cdef bint _in_payload
-    cdef uint64_t _left
-    cdef unsigned _phase
-
-    # The message being reassembled (MessageDecoder) or the payload of the
-    # current data frame (FrameDecoder): a bytes object grown in place, owned
-    # through a raw pointer so _PyBytes_Resize can work on it.  A text
-    # message uses a compact ASCII str instead (_mstr), grown the same way:
-    # ASCII text is then unmasked straight into the str handed out, with no
-    # final copy; other text is transcoded out of it once it is complete.
-    cdef int _msg_op              # opcode of the unfinished message, 0 if none
-    cdef bint _compressed
-    cdef bint _mascii          # every text byte so far is ASCII
-    cdef size_t _mchars        # characters of the text so far
-    cdef uint32_t _mtop        # the str kind they need, as wsc_utf8_measure says
-    cdef bint _mstr
-    cdef PyObject *_data
-    cdef Py_ssize_t _data_len
-    cdef Py_ssize_t _data_cap
-    # Bytes [0, _clean) of the payload object hold data or zeros: what lies
-    # beyond is fresh heap memory, which a lent view must never show.
-    cdef Py_ssize_t _clean
-    cdef wsc_utf8_stream _utf8
-
-    # The payload of a control frame that is still arriving.
-    cdef uint8_t _control[_CONTROL_MAX]
-    cdef Py_ssize_t _control_len
+    # Its state is declared in _ext.pxd.
 
     def __dealloc__(self):
         Py_XDECREF(self._data)
@@ -186,11 +153,11 @@ cdef class _Decoder:
         self._data_len = 0
         self._data_cap = 0
         self._clean = 0
-        self._mstr = False
+        self._data_is_str = False
 
     @cython.final
     cdef inline uint8_t *_data_ptr(self) noexcept:
-        if self._mstr:
+        if self._data_is_str:
             return <uint8_t *>_str_data(self._data)
         return <uint8_t *>_bytes_data(self._data)
 
@@ -202,21 +169,21 @@ cdef class _Decoder:
         bytes can become a str by plain copy."""
         cdef size_t a
         cdef uint32_t top
-        if self._mascii:
+        if self._text_ascii:
             a = wsc_ascii_prefix(d, k)
-            self._mchars += a
+            self._text_chars += a
             if a == <size_t>k:
                 return True
-            self._mascii = False
+            self._text_ascii = False
             d += a
             k -= a
-        if not wsc_utf8_stream_feed(&self._utf8, d, k):
+        if not wsc_utf8_stream_feed(<wsc_utf8_stream *>&self._utf8, d, k):
             return False
         # Measured while the bytes are in cache: at the end of the message
         # only the transcoding pass reads them again.
-        self._mchars += wsc_utf8_measure(d, k, &top)
-        if top > self._mtop:
-            self._mtop = top
+        self._text_chars += wsc_utf8_measure(d, k, &top)
+        if top > self._text_maxchar:
+            self._text_maxchar = top
         return True
 
     @cython.critical_section
@@ -240,8 +207,8 @@ cdef class _Decoder:
             if self._lease is not None:
                 self._end_lease()
         self._spare = _LEND_SPARE
-        if self._in_payload and self._left >= _LEND_MIN and (self._b0 & 0x0F) < 8 \
-                and (self._frames or not self._compressed):
+        if self._in_payload and self._left >= _LEND_MIN and (self._first_byte & 0x0F) < 8 \
+                and (self._yields_frames or not self._compressed):
             return self._lend_payload()
         thread = PyThread_get_thread_ident()
         if self._home is None or self._home_thread != thread:
@@ -261,7 +228,7 @@ cdef class _Decoder:
     @cython.final
     cdef object _lend_payload(self):
         cdef uint64_t left = self._left
-        cdef uint64_t limit = self._data_len + left if self._frames else self._max_message
+        cdef uint64_t limit = self._data_len + left if self._yields_frames else self._max_message
         cdef uint64_t room
         cdef _Lease lease
         try:
@@ -357,7 +324,7 @@ cdef class _Decoder:
             return lease._len
         old = self._data
         try:
-            if self._mstr:
+            if self._data_is_str:
                 self._data = _new_str(cap, 127)
                 memcpy(_str_data(self._data), _str_data(old), cap)
             else:
@@ -412,7 +379,7 @@ cdef class _Decoder:
         return out
 
     @cython.critical_section
-    def feed(self, data):
+    cpdef list feed(self, data):
         """Decode ``data`` (any C-contiguous buffer); return what it completed."""
         cdef Py_buffer view
         # Not initialised, in use or failed: said before any complaint about data.
@@ -468,7 +435,7 @@ cdef class _Decoder:
         return 0
 
     @cython.final
-    cdef int _reset(self, bint server, bint frames, uint64_t max_frame, uint64_t max_message,
+    cdef int _reset(self, bint server, bint yields_frames, uint64_t max_frame, uint64_t max_message,
                     bint allow_rsv1, bint decode_text, object inflater) except -1:
         """The whole state of a new stream; __init__ calls it once every
         argument is known to be good, so a failed __init__ changes nothing."""
@@ -477,7 +444,7 @@ cdef class _Decoder:
                 raise in_use(self)
             self._drop_data()
             self._server = server
-            self._frames = frames
+            self._yields_frames = yields_frames
             self._max_frame = max_frame
             self._max_message = max_message
             self._allow_rsv1 = allow_rsv1
@@ -492,18 +459,18 @@ cdef class _Decoder:
                 self._take_lease()
             self._spare = 0
             self._hlen = 0
-            self._b0 = 0
-            self._plen = 0
+            self._first_byte = 0
+            self._payload_len = 0
             self._in_payload = False
             self._left = 0
             self._phase = 0
             self._msg_op = 0
             self._compressed = False
-            self._mascii = False
-            self._mchars = 0
-            self._mtop = 0x7F
+            self._text_ascii = False
+            self._text_chars = 0
+            self._text_maxchar = 0x7F
             self._control_len = 0
-            wsc_utf8_stream_init(&self._utf8)
+            wsc_utf8_stream_init(<wsc_utf8_stream *>&self._utf8)
             self._state = _IDLE
         return 0
 
@@ -526,7 +493,7 @@ cdef class _Decoder:
         cdef uint64_t length
         cdef unsigned mask_bit = 0x80 if self._server else 0
         cdef Py_ssize_t key_len = 4 if self._server else 0
-        cdef bint fast = not self._frames
+        cdef bint whole_messages = not self._yields_frames
         if self._in_payload:
             pos = self._take_piece(p, 0, n, out)
         elif self._hlen:
@@ -534,7 +501,7 @@ cdef class _Decoder:
         while pos < n:
             q = p + pos
             avail = n - pos
-            if fast and avail >= 4:
+            if whole_messages and avail >= 4:
                 # The hot path: a whole unfragmented, uncompressed TEXT or
                 # BINARY frame with a 7- or 16-bit length and no message
                 # pending.  Every check of codec-rules.md passes for it by
@@ -631,7 +598,7 @@ cdef class _Decoder:
                 head = 10
         if length > self._max_frame:
             raise protocol_error("frame_too_big", length=length, limit=self._max_frame)
-        if not self._frames:
+        if not self._yields_frames:
             self._check_message_header(b0, length)
         if self._server:
             head += 4
@@ -640,8 +607,8 @@ cdef class _Decoder:
             memcpy(self._key, q + head - 4, 4)
         elif avail < head:
             return 0
-        self._b0 = b0
-        self._plen = length
+        self._first_byte = b0
+        self._payload_len = length
         return head
 
     @cython.final
@@ -677,9 +644,9 @@ cdef class _Decoder:
                                   list out) except -1:
         """Dispatch the frame whose header was just parsed; its payload
         starts at p + pos.  Returns the position after what was consumed."""
-        cdef unsigned b0 = self._b0
+        cdef unsigned b0 = self._first_byte
         cdef unsigned op = b0 & 0x0F
-        cdef uint64_t length = self._plen
+        cdef uint64_t length = self._payload_len
         cdef const uint8_t *key = self._key if self._server else NULL
         cdef Py_ssize_t size
         cdef Py_ssize_t spare
@@ -687,7 +654,7 @@ cdef class _Decoder:
             # The whole payload is here: build the result straight from the
             # caller's buffer.
             size = <Py_ssize_t>length
-            if self._frames:
+            if self._yields_frames:
                 out.append(_new_frame(b0, _payload_bytes(p + pos, size, key)))
                 return pos + size
             if (b0 & 0xC0) == 0x80 and op < 8:
@@ -712,18 +679,18 @@ cdef class _Decoder:
         self._phase = 0
         if op >= 8:
             self._control_len = 0
-        elif self._frames:
+        elif self._yields_frames:
             self._data_len = 0
         elif op:
             self._msg_op = op
             self._compressed = (b0 >> 6) & 1
             self._data_len = 0
             if op == 1:
-                wsc_utf8_stream_init(&self._utf8)
-                self._mascii = True
-                self._mchars = 0
-                self._mtop = 0x7F
-                self._mstr = self._decode_text
+                wsc_utf8_stream_init(<wsc_utf8_stream *>&self._utf8)
+                self._text_ascii = True
+                self._text_chars = 0
+                self._text_maxchar = 0x7F
+                self._data_is_str = self._decode_text
                 # Exact size only when most of it is here already: a header
                 # alone must not make us allocate a large declared size.
                 if (b0 & 0xC0) == 0x80 and self._decode_text \
@@ -749,7 +716,7 @@ cdef class _Decoder:
         """Take the part of the current payload that is in p[pos..n)."""
         cdef uint64_t left = self._left
         cdef Py_ssize_t k = n - pos
-        cdef unsigned op = self._b0 & 0x0F
+        cdef unsigned op = self._first_byte & 0x0F
         cdef const uint8_t *src = p + pos
         cdef uint8_t *dst
         cdef uint64_t limit
@@ -759,31 +726,31 @@ cdef class _Decoder:
             k = <Py_ssize_t>left
         if k:
             if op >= 8:
-                self._copy_in(self._control + self._control_len, src, k)
+                self._copy_unmasked(self._control + self._control_len, src, k)
                 self._control_len += k
-                if op == 8 and not self._frames:
+                if op == 8 and not self._yields_frames:
                     _check_close_prefix(self._control, self._control_len)
-            elif self._compressed and not self._frames:
+            elif self._compressed and not self._yields_frames:
                 self._inflate_piece(src, k)
             else:
                 # FrameDecoder knows the exact size; a message may not
                 # outgrow max_message_size (checked from each header).
-                limit = self._data_len + left if self._frames else self._max_message
+                limit = self._data_len + left if self._yields_frames else self._max_message
                 # Room past the end only where get_buffer will lend the rest.
                 self._reserve(self._data_len + k, self._data_len + left, limit,
                               self._spare if left - <uint64_t>k >= _LEND_MIN else 0)
                 dst = self._data_ptr() + self._data_len
-                text = self._msg_op == 1 and not self._frames
+                text = self._msg_op == 1 and not self._yields_frames
                 if k >= NOGIL_THRESHOLD:
                     with nogil:
                         if text:
                             ok = self._copy_text(dst, src, k)
                         else:
-                            self._copy_in_nogil(dst, src, k)
+                            self._copy_unmasked_nogil(dst, src, k)
                 elif text:
                     ok = self._copy_text(dst, src, k)
                 else:
-                    self._copy_in_nogil(dst, src, k)
+                    self._copy_unmasked_nogil(dst, src, k)
                 if not ok:
                     _bad_text()
                 self._data_len += k
@@ -802,17 +769,17 @@ cdef class _Decoder:
         cdef Py_ssize_t b
         while k > 0:
             b = k if k < _TEXT_BLOCK else _TEXT_BLOCK
-            if self._server and self._mascii:
+            if self._server and self._text_ascii:
                 # ASCII so far: unmask and test for ASCII in one pass.
                 if wsc_mask_ascii(dst, src, b, self._key, self._phase):
                     self._phase = (self._phase + <unsigned>b) & 3u
-                    self._mchars += <size_t>b
+                    self._text_chars += <size_t>b
                 else:
                     self._phase = (self._phase + <unsigned>b) & 3u
                     if not self._feed_text(dst, b):
                         return False
             else:
-                self._copy_in_nogil(dst, src, b)
+                self._copy_unmasked_nogil(dst, src, b)
                 if not self._feed_text(dst, b):
                     return False
             dst += b
@@ -821,11 +788,14 @@ cdef class _Decoder:
         return True
 
     @cython.final
-    cdef inline void _copy_in(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept:
-        self._copy_in_nogil(dst, src, k)
+    cdef inline void _copy_unmasked(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept:
+        self._copy_unmasked_nogil(dst, src, k)
 
     @cython.final
-    cdef inline void _copy_in_nogil(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept nogil:
+    cdef inline void _copy_unmasked_nogil(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept nogil:
+        """k payload bytes from src to dst as the application sees them: a
+        server's are unmasked on the way, from where the last piece left
+        the key."""
         if self._server:
             self._phase = wsc_mask(dst, src, k, self._key, self._phase)
         elif dst != src:  # a read into the lent payload is already in place
@@ -861,7 +831,7 @@ cdef class _Decoder:
         # only what _data_len counts.
         if self._data == NULL:
             self._clean = 0
-        if self._mstr:
+        if self._data_is_str:
             if self._data == NULL:
                 self._data = _new_str(cap, 127)
             else:
@@ -909,25 +879,25 @@ cdef class _Decoder:
         if n == 0:
             self._drop_data()
             return _EMPTY_STR
-        if self._mstr and self._mascii:
+        if self._data_is_str and self._text_ascii:
             if n != self._data_cap:
                 _str_resize(&self._data, n)
                 self._data_cap = n
             s = <str>self._data
         else:
             d = self._data_ptr()
-            if self._mascii:
+            if self._text_ascii:
                 s = _ascii_str(d, n)
             else:
-                s = measured_utf8_str(d, n, self._mchars, self._mtop)
+                s = measured_utf8_str(d, n, self._text_chars, self._text_maxchar)
         self._drop_data()
         return s
 
     @cython.final
     cdef int _finish_frame(self, list out) except -1:
-        cdef unsigned b0 = self._b0
+        cdef unsigned b0 = self._first_byte
         cdef unsigned op = b0 & 0x0F
-        if self._frames:
+        if self._yields_frames:
             if op >= 8:
                 out.append(_new_frame(b0, PyBytes_FromStringAndSize(<char *>self._control, self._control_len)))
             else:
@@ -943,7 +913,7 @@ cdef class _Decoder:
         cdef int op
         if self._compressed:
             try:
-                tail = self._inflater.end_message(self._room())
+                tail = self._inflater.end_message(self._inflate_limit())
             except _ZlibError:
                 raise protocol_error("corrupt_deflate") from None
             self._take_inflated(tail)
@@ -951,7 +921,7 @@ cdef class _Decoder:
         self._msg_op = 0
         self._compressed = False
         if op == 1:
-            if not wsc_utf8_stream_finish(&self._utf8):
+            if not wsc_utf8_stream_finish(<wsc_utf8_stream *>&self._utf8):
                 raise protocol_error("text_ends_mid_character")
             out.append(_new_message(_TEXT, self._take_str() if self._decode_text else self._take_bytes()))
         else:
@@ -961,7 +931,7 @@ cdef class _Decoder:
     # -- compressed messages -------------------------------------------------
 
     @cython.final
-    cdef object _room(self):
+    cdef object _inflate_limit(self):
         """``max_length`` for the inflater: one byte over the limit exposes any excess."""
         if self._max_message == _NO_LIMIT:
             return None
@@ -970,9 +940,9 @@ cdef class _Decoder:
     @cython.final
     cdef int _inflate_piece(self, const uint8_t *src, Py_ssize_t k) except -1:
         cdef bytes piece = PyBytes_FromStringAndSize(NULL, k)
-        self._copy_in(<uint8_t *>PyBytes_AS_STRING(piece), src, k)
+        self._copy_unmasked(<uint8_t *>PyBytes_AS_STRING(piece), src, k)
         try:
-            out = self._inflater.decompress(piece, self._room())
+            out = self._inflater.decompress(piece, self._inflate_limit())
         except _ZlibError:
             raise protocol_error("corrupt_deflate") from None
         return self._take_inflated(out)

@@ -1,12 +1,23 @@
 # Frame and message encoding (twin: _pure/encoder.py).
 
-from cpython.unicode cimport PyUnicode_Check, PyUnicode_GET_LENGTH
+cimport cython
+from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.unicode cimport PyUnicode_AsUTF8String, PyUnicode_Check, PyUnicode_DATA, PyUnicode_GET_LENGTH
+from libc.stdint cimport uint8_t, uint64_t
+from libc.string cimport memcpy
+
+from wscodec._native._core cimport wsc_mask
+
+import os as _os
+from sys import getsizeof as _getsizeof
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_COMPACT_ASCII(object o)
+    long PyLong_AsLongAndOverflow(object v, int *overflow) except? -1
 
-cdef enum:
-    _POOL_SIZE = 4096  # bytes of secure randomness per refill: 1024 keys
+cdef extern from "_ext_helpers.h":
+    bint wsc_small_mask_ascii(uint8_t *dst, const uint8_t *src, size_t n, const uint8_t *key) noexcept nogil
 
 cdef object _urandom = _os.urandom
 
@@ -29,10 +40,6 @@ cdef class _KeyPool:
     """Masking keys (RFC 6455 section 10.3: unpredictable) from os.urandom,
     one syscall per 1024 keys.  The critical section keeps two threads from
     taking the same key on free-threaded builds and costs nothing with a GIL."""
-
-    cdef uint8_t _pool[_POOL_SIZE]
-    cdef Py_ssize_t _pos
-    cdef unsigned long _gen
 
     def __cinit__(self):
         self._pos = _POOL_SIZE
@@ -92,7 +99,7 @@ cdef inline Py_ssize_t _write_frame(uint8_t *d, unsigned b0, const uint8_t *src,
         memcpy(d + head, key, 4)
         head += 4
         if n <= 64:
-            wsc_small_unmask_ascii(d + head, src, n, key)
+            wsc_small_mask_ascii(d + head, src, n, key)
         else:
             wsc_mask(d + head, src, n, key, 0)
     else:
@@ -159,12 +166,7 @@ def encode_frame(opcode, payload=b"", *, fin=True, rsv1=False, mask=None):
 cdef class MessageEncoder:
     """Turn messages into wire bytes for one side of one connection."""
 
-    cdef bint _client
-    cdef Py_ssize_t _max_frame     # 0: no limit
-    cdef object _compressor
-    cdef Py_ssize_t _min_size
-    cdef _KeyPool _keys            # client only; per encoder, so no contention
-    cdef bint _ready               # __init__ ran
+    # Its state is declared in _ext.pxd.
 
     def __sizeof__(self):
         """This encoder and its compressor's zlib state (``sys.getsizeof``)."""

@@ -2,14 +2,21 @@
 # the common case for high-frequency traffic, so every entry point allocates
 # nothing but its result.
 
-from cpython.buffer cimport PyBUF_WRITABLE
+from cpython.buffer cimport PyBUF_SIMPLE, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_CheckExact, PyByteArray_GET_SIZE
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from libc.stdint cimport uint8_t
+from libc.string cimport memcpy
 
 from wscodec._native._core cimport wsc_mask
+
+cdef extern from "Python.h":
+    long PyLong_AsLongAndOverflow(object v, int *overflow) except? -1
 
 cdef extern from "_ext_helpers.h":
     enum: WSC_GIL_KEEPS_BYTEARRAYS_STILL
     unsigned wsc_small_mask_inplace(uint8_t *p, size_t n, const uint8_t *key, unsigned phase) noexcept nogil
+    bint wsc_small_mask_ascii(uint8_t *dst, const uint8_t *src, size_t n, const uint8_t *key) noexcept nogil
 
 
 cdef bytes _xor(const uint8_t *src, Py_ssize_t n, const uint8_t *key, unsigned phase):
@@ -156,7 +163,7 @@ cdef inline void _unmask(uint8_t *dst, const uint8_t *src, Py_ssize_t n,
     if key == NULL:
         memcpy(dst, src, n)
     elif n <= 64:
-        wsc_small_unmask_ascii(dst, src, n, key)
+        wsc_small_mask_ascii(dst, src, n, key)
     elif n >= NOGIL_THRESHOLD:
         with nogil:
             wsc_mask(dst, src, n, key, 0)

@@ -6,6 +6,7 @@
 # thread serves every decoder that thread reads for, and an idle connection
 # holds no receive buffer at all (one per decoder cost 256 KiB a connection).
 
+cimport cython
 from cpython.pythread cimport PyThread_get_thread_ident
 
 import threading as _threading
@@ -18,12 +19,7 @@ cdef enum:
 
 @cython.final
 cdef class _ReceiveBuffer:
-    cdef object data          # bytearray, never resized
-    cdef object _pin          # a view never handed out: it pins data's size
-    # Counts lendings: a decoder whose number is no longer the latest lent
-    # this buffer to another reader before its buffer_updated() came.
-    cdef unsigned long long lendings
-    cdef bint decoding        # a decoder is reading it right now
+    # Its state is declared in _ext.pxd.
 
     def __cinit__(self):
         self.data = bytearray(_RECV_BUFFER_SIZE)

@@ -1,12 +1,17 @@
 # Strict UTF-8 validation (twin: _pure/utf8.py), and the str of a text
 # payload, built only after its bytes validated.
 
+from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_GET_SIZE
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_DecodeUTF8, PyUnicode_New
+from libc.stdint cimport uint8_t, uint32_t
+from libc.string cimport memcpy
 
 from wscodec._native._core cimport (
     WSC_UTF8_REJECT,
     measured_utf8_str,
     wsc_ascii_copy,
+    wsc_mask,
     wsc_ascii_prefix,
     wsc_utf8_stream,
     wsc_utf8_stream_feed,
@@ -16,6 +21,9 @@ from wscodec._native._core cimport (
     wsc_utf8_valid,
     wsc_utf8_valid_measure,
 )
+
+cdef extern from "_ext_helpers.h":
+    bint wsc_small_mask_ascii(uint8_t *dst, const uint8_t *src, size_t n, const uint8_t *key) noexcept nogil
 
 
 cdef inline bint _valid(const uint8_t *p, Py_ssize_t n) noexcept:
@@ -206,7 +214,7 @@ cdef str _text(const uint8_t *src, Py_ssize_t n, const uint8_t *key):
         s = PyUnicode_New(n, 127)
         d = <uint8_t *>PyUnicode_DATA(s)
         if n <= 64:
-            if wsc_small_unmask_ascii(d, src, n, key):
+            if wsc_small_mask_ascii(d, src, n, key):
                 return s
             ok = wsc_utf8_valid_measure(d, n, &count, &maxchar)
         elif n >= NOGIL_THRESHOLD:

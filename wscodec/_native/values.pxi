@@ -5,11 +5,15 @@
 # made every 700th allocation run a collection (half the decode time).  A
 # user who stores a cycle in a field only leaks it.
 #
-# The fields are exposed as member descriptors, the fast attribute access of
-# __slots__, at the offsets the compiler gives (offsetof on the object
-# structs, which `public` lets these declarations name).  The methods below
-# read them through attribute access, which raises AttributeError for a
-# field a user deleted (a NULL slot) rather than crashing on it.
+# The fields are declared in _ext.pxd, so Cython code that cimports the
+# classes reads them as struct members.  Python sees them as member
+# descriptors, the fast attribute access of __slots__, at the offsets the
+# compiler gives (offsetof on the object structs, which `public` lets these
+# declarations name).  The methods below read them through attribute
+# access, which raises AttributeError for a field a user deleted (a NULL
+# slot) rather than crashing on it.
+
+cimport cython
 
 cdef extern from "Python.h":
     void PyType_Modified(type tp)
@@ -48,13 +52,6 @@ cdef str _short_repr(value):
 @cython.freelist(64)
 cdef public class Frame [object wsc_FrameObject, type wsc_FrameType]:
     """One WebSocket frame; ``payload`` is already unmasked."""
-
-    cdef object opcode
-    cdef object payload
-    cdef object fin
-    cdef object rsv1
-    cdef object rsv2
-    cdef object rsv3
 
     def __init__(self, opcode, payload=b"", fin=True, rsv1=False, rsv2=False, rsv3=False):
         # Through wsc_replace_field: a field may have been deleted (NULL).
@@ -102,11 +99,6 @@ cdef public class Frame [object wsc_FrameObject, type wsc_FrameType]:
 @cython.freelist(256)
 cdef public class Message [object wsc_MessageObject, type wsc_MessageType]:
     """One whole message: a reassembled data message or a control frame."""
-
-    cdef object opcode
-    cdef object data
-    cdef object close_code
-    cdef object close_reason
 
     def __init__(self, opcode, data, close_code=None, close_reason=None):
         if opcode.__class__ is not Opcode or opcode is Opcode.CONTINUATION:

@@ -110,7 +110,7 @@ class _Decoder(InitGuard):
     """
 
     __slots__ = (
-        "_hdr", "_mask_bit", "_b0_errors", "_max_frame", "_left", "_key", "_b0", "_failed", "_msg_op", "_busy",
+        "_hdr", "_mask_bit", "_b0_errors", "_max_frame", "_left", "_key", "_first_byte", "_failed", "_msg_op", "_busy",
         "_recv", "_recv_lending", "_payload_buf", "_lent", "_lent_size", "_lent_view",
     )
 
@@ -127,7 +127,7 @@ class _Decoder(InitGuard):
         self._hdr = bytearray()
         self._left = -1  # payload bytes still due in the current frame; -1: at a header
         self._key: bytes | None = None  # mask of the current frame, rotated to the next byte
-        self._b0 = 0
+        self._first_byte = 0
         self._failed: int | None = None
         self._msg_op: Opcode | None = None  # MessageDecoder: opcode of the unfinished data message
         self._busy: bool = False
@@ -214,7 +214,7 @@ class _Decoder(InitGuard):
 
     def _lends_payload(self) -> bool:
         """Whether the payload that is arriving is one get_buffer lends."""
-        return self._b0 & 0x0F < 8
+        return self._first_byte & 0x0F < 8
 
     def buffer_updated(self, nbytes: int) -> list[Any]:
         """asyncio.BufferedProtocol.buffer_updated: decode the ``nbytes``
@@ -379,7 +379,7 @@ class _Decoder(InitGuard):
                     if single and self._msg_op is None:
                         break
                     continue
-                self._b0 = b0
+                self._first_byte = b0
                 self._key = key
                 self._on_start(b0, length)
                 left = length
@@ -451,7 +451,7 @@ class FrameDecoder(_Decoder):
         if last:
             payload = bytes(self._payload)
             self._payload = bytearray()
-            self._on_frame(self._b0, payload, out)
+            self._on_frame(self._first_byte, payload, out)
 
     def __repr__(self) -> str:
         return _repr(self)
@@ -594,7 +594,7 @@ class MessageDecoder(_Decoder):
             out.append(self._control_message(opcode, payload))
             return
         self._on_start(b0, len(payload))
-        self._b0 = b0
+        self._first_byte = b0
         self._take_piece(payload, True, out)
 
     def _control_message(self, opcode: int, payload: bytes | bytearray) -> Message:
@@ -605,7 +605,7 @@ class MessageDecoder(_Decoder):
         return Message(_OPCODES[opcode], payload)
 
     def _lends_payload(self) -> bool:
-        return not self._compressed and self._b0 & 0x0F < 8
+        return not self._compressed and self._first_byte & 0x0F < 8
 
     def _on_start(self, b0: int, length: int) -> None:
         opcode = b0 & 0x0F
@@ -614,7 +614,7 @@ class MessageDecoder(_Decoder):
             self._compressed = bool(b0 & 0x40)
 
     def _take_piece(self, piece: bytes | bytearray, last: bool, out: list[Any]) -> None:
-        b0 = self._b0
+        b0 = self._first_byte
         opcode = b0 & 0x0F
         if opcode >= 8:
             control = self._control
@@ -627,14 +627,14 @@ class MessageDecoder(_Decoder):
             return
         if self._compressed:
             try:
-                piece = self._inflater.decompress(piece, self._room())
+                piece = self._inflater.decompress(piece, self._inflate_limit())
             except zlib.error:
                 raise protocol_error("corrupt_deflate") from None
         self._append(piece)
         if last and b0 & 0x80:
             self._end_message(out)
 
-    def _room(self) -> int | None:
+    def _inflate_limit(self) -> int | None:
         """``max_length`` for the inflater: one byte over the limit exposes any excess."""
         limit = self._max_message
         return None if limit is None else limit - len(self._data) + 1
@@ -655,7 +655,7 @@ class MessageDecoder(_Decoder):
     def _end_message(self, out: list[Any]) -> None:
         if self._compressed:
             try:
-                tail = self._inflater.end_message(self._room())
+                tail = self._inflater.end_message(self._inflate_limit())
             except zlib.error:
                 raise protocol_error("corrupt_deflate") from None
             self._append(tail)
