@@ -180,7 +180,8 @@ def _connections_cell(row, name):
     if row.unit == "handshakes/s":
         return f"{r['p50_us']:,.0f} us"
     seconds = r["seconds"]
-    return f"{seconds:,.2f} s" if seconds >= 1 else f"{seconds * 1e3:,.0f} ms"
+    text = f"{seconds:,.2f} s" if seconds >= 1 else f"{seconds * 1e3:,.0f} ms"
+    return text + (f" ({r['retries']:,} retried)" if r.get("retries") else "")
 
 
 def render_connections(rows):
@@ -214,7 +215,9 @@ def render_connections(rows):
         lines += ["not measured: " + "; ".join(skipped)]
     lines.append("idle, after a message: the server's resident memory per connection over what it held before "
                  "the first (lower is better); handshake p50: connect, upgrade request, 101 received, one "
-                 "connection at a time; open all: until the last 101, one at a time and all at once; a message "
+                 "connection at a time; open all: until the last 101, one at a time and all at once (in the storm "
+                 "a connection the server dropped before its 101 is opened again, as browsers do; retries "
+                 "counted); a message "
                  "on each: one message sent on every connection until the last echo; broadcast: one 200-byte "
                  "message from the server to all until the last client has it; heartbeat: a ping on every "
                  "connection until the last pong.")

@@ -21,6 +21,7 @@ every server measured, and offers permessage-deflate as Chromium does
 import argparse
 import asyncio
 import json
+import random
 import resource
 import socket
 import sys
@@ -41,6 +42,11 @@ BROADCAST = ('{"type":"news","id":481516,"headline":"Markets open higher as trad
 BROADCAST += "x" * (200 - len(BROADCAST) - 2) + '"}'
 PING_PAYLOAD = b"heartbeat"
 PHASE_TIMEOUT = 300.0
+#: Attempts per connection in the storm before the step fails, and the
+#: wait before each retry: about a second, growing, with jitter, as the
+#: reconnecting code of web applications does.
+STORM_ATTEMPTS = 10
+STORM_BACKOFF = 1.0
 
 
 def raise_open_file_limit():
@@ -135,7 +141,12 @@ class Agent:
             raise
         _, connection = await self.loop.create_connection(lambda: Connection(self), sock=sock)
         self.connections.append(connection)
-        await connection.opened
+        try:
+            await connection.opened
+        except BaseException:
+            self.connections.remove(connection)
+            connection.transport.abort()
+            raise
         return connection
 
     async def sequential(self):
@@ -151,9 +162,24 @@ class Agent:
 
     async def storm(self):
         source = next(self.sources)
+        retries = 0
+
+        async def reconnecting():
+            # As a browser does after a deploy: a connection the server
+            # dropped or timed out before its 101 is opened again.
+            nonlocal retries
+            for attempt in range(STORM_ATTEMPTS):
+                try:
+                    return await self._open(source)
+                except OSError:
+                    if attempt == STORM_ATTEMPTS - 1:
+                        raise
+                    retries += 1
+                    await asyncio.sleep(STORM_BACKOFF * (attempt + 1) * random.uniform(0.5, 1.5))
+
         start = time.monotonic()
-        await asyncio.gather(*(self._open(source) for _ in range(self.count)))
-        return {"start": start, "end": time.monotonic()}
+        await asyncio.gather(*(reconnecting() for _ in range(self.count)))
+        return {"start": start, "end": time.monotonic(), "retries": retries}
 
     async def message(self):
         start = time.monotonic()

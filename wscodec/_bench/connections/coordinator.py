@@ -166,7 +166,9 @@ class Agents:
         docs = await self.each(command)
         return max(d["end"] for d in docs) - min(d["start"] for d in docs)
 
-    async def stop(self):
+    async def stop(self, patience=30.0):
+        """Ask every client process to quit; after a failed step they may be
+        stuck in it, so they get no patience and are killed."""
         for p in self.procs:
             if p.returncode is None:
                 try:
@@ -175,18 +177,19 @@ class Agents:
                     pass
         for p in self.procs:
             try:
-                await asyncio.wait_for(p.wait(), 30)
+                await asyncio.wait_for(p.wait(), patience)
             except asyncio.TimeoutError:
                 p.kill()
                 await p.wait()
 
 
-async def measure(name, deflate, n, clients, run_index, workers=1, redis_url=None):
-    """Every step against one server; returns {metric key: (value, extra)}."""
+async def measure(out, name, deflate, n, clients, run_index, workers=1, redis_url=None):
+    """Every step against one server, each into ``out`` as it is measured:
+    {metric key: (value, extra)}; a step that fails raises and leaves the
+    ones before it in ``out``."""
     counts = [n // clients + (1 if i < n % clients else 0) for i in range(clients)]
     proc, port = await _start_server(name, deflate, workers, redis_url)
     agents = None
-    out = {}
     try:
         await asyncio.sleep(SETTLE)
         base = process_tree_rss(proc.pid)
@@ -235,14 +238,19 @@ async def measure(name, deflate, n, clients, run_index, workers=1, redis_url=Non
         out["heartbeat round"] = (n / seconds, {"seconds": seconds})
         await agents.each("drop")
         await asyncio.sleep(SETTLE)
-        seconds = await agents.span("storm")
-        out["open all at once"] = (n / seconds, {"seconds": seconds})
+        docs = await agents.each("storm")
+        seconds = max(d["end"] for d in docs) - min(d["start"] for d in docs)
+        out["open all at once"] = (n / seconds, {"seconds": seconds, "retries": sum(d["retries"] for d in docs)})
         await agents.each("drop")
+    except BaseException:
+        if agents is not None:
+            await agents.stop(patience=0)
+            agents = None
+        raise
     finally:
         if agents is not None:
             await agents.stop()
         await _stop(proc)
-    return out
 
 
 def available(names=None):
@@ -326,20 +334,21 @@ def run(quick=False, options=None, progress=None):
                           + (f", {processes} workers" if processes > 1 else "") + ") ...", end="")
                 t0 = time.perf_counter()
                 run_index += 1
+                results, failure = {}, None
                 try:
                     if processes > 1 and redis is None:
                         redis = RedisServer()
-                    results = asyncio.run(measure(name, deflate, n, clients, run_index, processes,
-                                                  redis.url if processes > 1 else None))
+                    asyncio.run(measure(results, name, deflate, n, clients, run_index, processes,
+                                        redis.url if processes > 1 else None))
                 except Exception as exc:  # noqa: BLE001 - reported in the table
-                    for key, _, _ in METRICS:
-                        rows[key, mode].add(name, kind, error=f"FAIL {type(exc).__name__}: {exc}")
-                    progress(f" FAIL {exc}")
-                    continue
-                for key, (value, extra) in results.items():
-                    res = rows[key, mode].add(name, kind, **extra)
-                    res["samples"] = [value]
-                progress(f" {time.perf_counter() - t0:.1f}s")
+                    failure = f"FAIL {type(exc).__name__}: {exc}"
+                for key, _, _ in METRICS:
+                    if key in results:
+                        value, extra = results[key]
+                        rows[key, mode].add(name, kind, **extra)["samples"] = [value]
+                    else:
+                        rows[key, mode].add(name, kind, error=failure)
+                progress(f" {failure}" if failure else f" {time.perf_counter() - t0:.1f}s")
     finally:
         if redis is not None:
             redis.stop()
