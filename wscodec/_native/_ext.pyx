@@ -10,10 +10,10 @@ and name for name, so the two can be read side by side:
     utf8.pxi            _pure/utf8.py            validate_utf8, Utf8Validator, text payloads
     values.pxi          _pure/values.py          Frame, Message
     close.pxi           _pure/close.py           CLOSE payloads, both directions
-    text_check.pxi      _pure/decoder.py         the streaming UTF-8 check of a text message
-    message_buffer.pxi  _pure/decoder.py         a streamed message's buffer: growth, copy-in
-    header.pxi          _pure/decoder.py         frame header parsing, the header rules
-    inflate.pxi         _pure/decoder.py         inflating a permessage-deflate message
+    text_check.pxi      _pure/text_check.py      the streaming UTF-8 check of a text message
+    message_buffer.pxi  _pure/message_buffer.py  a streamed message's buffer: growth, copy-in
+    header.pxi          _pure/header.py          frame header parsing, the header rules
+    inflate.pxi         _pure/inflate.py         inflating a permessage-deflate message
     receive.pxi         _pure/receive.py         what get_buffer lends: the receive buffer, a payload
     decoder.pxi         _pure/decoder.py         FrameDecoder, MessageDecoder: the state machine
     encoder.pxi         _pure/encoder.py         encode_frame, MessageEncoder
