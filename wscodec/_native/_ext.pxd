@@ -20,10 +20,19 @@ cdef enum:
 
 
 # wsc_utf8_stream of src/wscodec_core.h, spelled out (the decoder casts a
-# pointer to it) because that header is not installed.  decoder.pxi checks
-# at import that the two have the same size.
+# pointer to it) because that header is not installed.  text_check.pxi
+# checks at import that the two have the same size.
 cdef struct _Utf8State:
     uint32_t state
+
+
+# -- text_check.pxi: the streaming UTF-8 check of one text message
+
+cdef struct _TextCheck:
+    bint ascii                 # every text byte so far is ASCII
+    size_t chars               # characters of the text so far
+    uint32_t maxchar           # the str kind they need, as wsc_utf8_measure says
+    _Utf8State utf8
 
 
 # -- values.pxi
@@ -76,18 +85,20 @@ cdef class _ReceiveBuffer:
     cdef object lend(self)
 
 
-# -- decoder.pxi
+# -- decoder.pxi, and the rooms its functions live in
 
 cdef class _Decoder:
+    # decoder.pxi: the configuration and the state machine.
     cdef bint _server          # receives masked frames
     cdef bint _yields_frames   # FrameDecoder: no message-level rules
     cdef bint _allow_rsv1
     cdef bint _decode_text
     cdef uint64_t _max_frame   # _NO_LIMIT when None
     cdef uint64_t _max_message
-    cdef object _inflater
     cdef int _failed           # close code once failed, else 0
     cdef int _state            # _UNSET, _IDLE or _BUSY
+
+    # receive.pxi: what get_buffer lent.
     cdef bint _lent            # get_buffer handed a buffer out, no buffer_updated yet
     # The thread's receive buffer get_buffer lent, and which lending of it
     # was this decoder's; None while no such read is outstanding.
@@ -103,33 +114,32 @@ cdef class _Decoder:
     cdef object _lease_view
     cdef Py_ssize_t _spare     # room reserved past a payload's end for the next header
 
-    # An unfinished header carried over to the next feed.
+    # header.pxi: an unfinished header carried over to the next feed, and
+    # the header just parsed: its first byte (FIN, RSV1-3, opcode), its
+    # payload length and its mask key.
     cdef uint8_t _hdr[14]
     cdef Py_ssize_t _hlen
-
-    # The header just parsed: its first byte (FIN, RSV1-3, opcode) and
-    # its payload length.
     cdef unsigned _first_byte
     cdef uint64_t _payload_len
     cdef uint8_t _key[4]
 
-    # A payload that is still arriving.
+    # decoder.pxi: a payload that is still arriving.
     cdef bint _in_payload
     cdef uint64_t _left
-    cdef unsigned _phase
-
-    # The message being reassembled (MessageDecoder) or the payload of the
-    # current data frame (FrameDecoder): a bytes object grown in place, owned
-    # through a raw pointer so _PyBytes_Resize can work on it.  A text
-    # message uses a compact ASCII str instead (_data_is_str), grown the
-    # same way: ASCII text is then unmasked straight into the str handed
-    # out, with no final copy; other text is transcoded out of it once it is
-    # complete.
+    cdef unsigned _phase           # of the mask key, where the last piece left it
     cdef int _msg_op               # opcode of the unfinished message, 0 if none
-    cdef bint _compressed
-    cdef bint _text_ascii          # every text byte so far is ASCII
-    cdef size_t _text_chars        # characters of the text so far
-    cdef uint32_t _text_maxchar    # the str kind they need, as wsc_utf8_measure says
+
+    # inflate.pxi
+    cdef object _inflater
+    cdef bint _compressed          # the unfinished message is
+
+    # text_check.pxi
+    cdef _TextCheck _text_state
+
+    # message_buffer.pxi: the message being reassembled (MessageDecoder) or
+    # the payload of the current data frame (FrameDecoder), a bytes object
+    # or a compact ASCII str (_data_is_str) grown in place through a raw
+    # pointer.
     cdef bint _data_is_str
     cdef PyObject *_data
     cdef Py_ssize_t _data_len
@@ -137,9 +147,8 @@ cdef class _Decoder:
     # Bytes [0, _clean) of the payload object hold data or zeros: what lies
     # beyond is fresh heap memory, which a lent view must never show.
     cdef Py_ssize_t _clean
-    cdef _Utf8State _utf8
 
-    # The payload of a control frame that is still arriving.
+    # decoder.pxi: the payload of a control frame that is still arriving.
     cdef uint8_t _control[_CONTROL_MAX]
     cdef Py_ssize_t _control_len
 
@@ -147,22 +156,8 @@ cdef class _Decoder:
     # the list of Frame or Message objects it completed, as feed() does.
     cpdef list feed(self, data)
 
-    @cython.final
-    cdef inline void _drop_data(self) noexcept
-    @cython.final
-    cdef inline uint8_t *_data_ptr(self) noexcept
-    @cython.final
-    cdef inline bint _feed_text(self, const uint8_t *d, Py_ssize_t k) noexcept nogil
-    @cython.final
-    cdef object _lend_payload(self)
-    @cython.final
-    cdef void _zero_fresh(self, Py_ssize_t end) noexcept
-    @cython.final
-    cdef Py_ssize_t _end_lease(self) except -1
-    @cython.final
-    cdef _Lease _take_lease(self)
-    @cython.final
-    cdef list _feed_lent(self, Py_ssize_t n)
+    # The rooms' functions are module-level (a class body cannot span
+    # files); these are the steps of the state machine itself.
     @cython.final
     cdef inline int _check_ready(self) except -1
     @cython.final
@@ -175,39 +170,15 @@ cdef class _Decoder:
     @cython.final
     cdef int _run(self, const uint8_t *p, Py_ssize_t n, list out) except -1
     @cython.final
-    cdef Py_ssize_t _resume_header(self, const uint8_t *p, Py_ssize_t n, list out) except -1
-    @cython.final
-    cdef inline Py_ssize_t _header(self, const uint8_t *q, Py_ssize_t avail) except -1
-    @cython.final
-    cdef int _check_message_header(self, unsigned b0, uint64_t length) except -1
-    @cython.final
     cdef inline Py_ssize_t _begin(self, const uint8_t *p, Py_ssize_t pos, Py_ssize_t n, list out) except -1
     @cython.final
     cdef Message _whole_control(self, unsigned op, const uint8_t *src, Py_ssize_t n, const uint8_t *key)
     @cython.final
     cdef Py_ssize_t _take_piece(self, const uint8_t *p, Py_ssize_t pos, Py_ssize_t n, list out) except -1
     @cython.final
-    cdef inline bint _copy_text(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept nogil
-    @cython.final
-    cdef inline void _copy_unmasked(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept
-    @cython.final
-    cdef inline void _copy_unmasked_nogil(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept nogil
-    @cython.final
-    cdef int _reserve(self, Py_ssize_t need, uint64_t hint, uint64_t limit, Py_ssize_t spare=*) except -1
-    @cython.final
-    cdef bytes _take_bytes(self)
-    @cython.final
-    cdef str _take_str(self)
-    @cython.final
     cdef int _finish_frame(self, list out) except -1
     @cython.final
     cdef int _end_message(self, list out) except -1
-    @cython.final
-    cdef object _inflate_limit(self)
-    @cython.final
-    cdef int _inflate_piece(self, const uint8_t *src, Py_ssize_t k) except -1
-    @cython.final
-    cdef int _take_inflated(self, chunk) except -1
 
 
 cdef class FrameDecoder(_Decoder):

@@ -5,14 +5,18 @@ state and one place that forces a level (``_select_simd``).  The code is
 split into rooms that mirror the pure twin in wscodec/_pure/, file for file
 and name for name, so the two can be read side by side:
 
-    _buffers.pxi   _pure/_buffers.py   buffer-protocol helpers, the mask key
-    masking.pxi    _pure/masking.py    apply_mask, mask_inplace, Masker
-    utf8.pxi       _pure/utf8.py       validate_utf8, Utf8Validator, text payloads
-    values.pxi     _pure/values.py     Frame, Message
-    close.pxi      _pure/close.py      CLOSE payloads, both directions
-    receive.pxi    _pure/receive.py    the receive buffer a thread's decoders share
-    decoder.pxi    _pure/decoder.py    FrameDecoder, MessageDecoder
-    encoder.pxi    _pure/encoder.py    encode_frame, MessageEncoder
+    _buffers.pxi        _pure/_buffers.py        buffer-protocol helpers, the mask key
+    masking.pxi         _pure/masking.py         apply_mask, mask_inplace, Masker
+    utf8.pxi            _pure/utf8.py            validate_utf8, Utf8Validator, text payloads
+    values.pxi          _pure/values.py          Frame, Message
+    close.pxi           _pure/close.py           CLOSE payloads, both directions
+    text_check.pxi      _pure/text_check.py      the streaming UTF-8 check of a text message
+    message_buffer.pxi  _pure/message_buffer.py  a streamed message's buffer: growth, copy-in
+    header.pxi          _pure/header.py          frame header parsing, the header rules
+    inflate.pxi         _pure/inflate.py         inflating a permessage-deflate message
+    receive.pxi         _pure/receive.py         what get_buffer lends: the receive buffer, a payload
+    decoder.pxi         _pure/decoder.py         FrameDecoder, MessageDecoder: the state machine
+    encoder.pxi         _pure/encoder.py         encode_frame, MessageEncoder
 
 Behaviour is pinned by docs/codec-rules.md and held to the pure twin by the
 differential tests; these rooms only change how fast it happens.  The C
@@ -95,6 +99,10 @@ include "masking.pxi"
 include "utf8.pxi"
 include "values.pxi"
 include "close.pxi"
+include "text_check.pxi"
+include "message_buffer.pxi"
+include "header.pxi"
+include "inflate.pxi"
 include "receive.pxi"
 include "decoder.pxi"
 include "encoder.pxi"

@@ -1,4 +1,5 @@
-# Frame and message decoding (twin: _pure/decoder.py).
+# The decoder's state machine: feed, and its header -> payload -> finish
+# loop (twin: _pure/decoder.py).
 #
 # Decoder design, in short:
 #   * Only an unfinished header (< 14 bytes) is ever copied out of the
@@ -14,76 +15,31 @@
 #     for ASCII in the same pass, and handed out as it is when it is ASCII;
 #     other text is transcoded out of it by SIMD (wsc_utf8_transcode).
 #
-# This room is over 600 lines because _Decoder is one state machine: its
-# frame layer and message layer share the header, payload and buffer state,
-# and splitting them would put half of each step in another file.
+# Each concern is a room of its own, as module-level functions over the
+# decoder (or over a struct it holds), which inline like the methods they
+# were: header.pxi (parsing and the header rules), message_buffer.pxi
+# (growth and copy-in), text_check.pxi (streaming UTF-8), inflate.pxi
+# (permessage-deflate), receive.pxi (what get_buffer lends).  The class
+# keeps what Python calls and the loop that ties them together.
 
 cimport cython
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytearray cimport PyByteArray_AS_STRING
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from cpython.object cimport PyObject
 from cpython.pythread cimport PyThread_get_thread_ident
 from cpython.ref cimport Py_XDECREF
-from libc.stdint cimport uint8_t, uint32_t, uint64_t
-from libc.string cimport memcpy, memset
+from libc.stdint cimport uint8_t, uint64_t
+from libc.string cimport memcpy
 
-from wscodec._native._core cimport (
-    measured_utf8_str,
-    wsc_ascii_prefix,
-    wsc_mask,
-    wsc_mask_ascii,
-    wsc_utf8_measure,
-    wsc_utf8_stream,
-    wsc_utf8_stream_feed,
-    wsc_utf8_stream_finish,
-    wsc_utf8_stream_init,
-)
+from wscodec._native._core cimport wsc_mask
 
 from sys import getsizeof as _getsizeof
-from zlib import error as _ZlibError
-
-cdef extern from "Python.h":
-    # Raw variants: the message buffer is owned through a PyObject* so that
-    # _PyBytes_Resize can grow it in place.
-    PyObject *_new_bytes "PyBytes_FromStringAndSize"(const char *v, Py_ssize_t n) except NULL
-    int _PyBytes_Resize(PyObject **b, Py_ssize_t n) except -1
-    char *_bytes_data "PyBytes_AS_STRING"(PyObject *b)
-    PyObject *_new_str "PyUnicode_New"(Py_ssize_t n, Py_UCS4 maxchar) except NULL
-    void *_str_data "PyUnicode_DATA"(PyObject *s)
-    # Grows or shrinks an unshared compact str in place (realloc); on
-    # failure *s is left as it was.
-    int _str_resize "PyUnicode_Resize"(PyObject **s, Py_ssize_t n) except -1
-
-cdef enum:
-    _MIN_GROW = 1024      # first allocation of a streamed message buffer
-    _EXACT_SLACK = 65536  # see _Decoder._reserve
-    _TEXT_BLOCK = 16384   # see _Decoder._copy_text: half of the smallest common L1
-
-cdef enum:
-    # Inside a data payload with at least this much still to come, get_buffer
-    # lends the rest of the payload's own object, so the read lands where
-    # the bytes end up.  The size of a read into the receive buffer: a lent
-    # read is never the smaller one, so lending never costs the event loop
-    # an extra turn.  (Lending 64 KiB frames one read each measured slower
-    # over loopback than reading four at a time into the receive buffer:
-    # the copy it saves is of bytes still in cache, a loop turn is not.)
-    _LEND_MIN = 256 * 1024
-    # Bytes lent past the end of such a payload: the longest header (64-bit
-    # length and mask), so that a sender that is ahead gets the next frame's
-    # header in the same read.
-    _LEND_SPARE = 14
 
 cdef uint64_t _NO_LIMIT = 0xFFFFFFFFFFFFFFFFULL
 
 # The close code of a decoder that failed for a reason other than the
 # peer's bytes (an inflater or a callback that raised).
 cdef int _INTERNAL_ERROR = 1011
-
-# _ext.pxd spells out the C stream state as _Utf8State: the same size, or
-# the decoder would write past its field.
-if sizeof(_Utf8State) != sizeof(wsc_utf8_stream):
-    raise ImportError("_Utf8State in _ext.pxd no longer matches wsc_utf8_stream")
 
 cdef enum:
     # _Decoder._state.  feed() holds BUSY from entry to return, including
@@ -97,12 +53,6 @@ cdef enum:
     _UNSET = 0    # __init__ has not run
     _IDLE = 1
     _BUSY = 2
-
-
-cdef inline uint64_t _be64(const uint8_t *q) noexcept nogil:
-    return ((<uint64_t>q[0] << 56) | (<uint64_t>q[1] << 48) | (<uint64_t>q[2] << 40)
-            | (<uint64_t>q[3] << 32) | (<uint64_t>q[4] << 24) | (<uint64_t>q[5] << 16)
-            | (<uint64_t>q[6] << 8) | <uint64_t>q[7])
 
 
 cdef Message _control_message(unsigned op, const uint8_t *d, Py_ssize_t n):
@@ -146,46 +96,6 @@ cdef class _Decoder:
             size += _getsizeof(self._inflater)
         return size
 
-    @cython.final
-    cdef inline void _drop_data(self) noexcept:
-        Py_XDECREF(self._data)
-        self._data = NULL
-        self._data_len = 0
-        self._data_cap = 0
-        self._clean = 0
-        self._data_is_str = False
-
-    @cython.final
-    cdef inline uint8_t *_data_ptr(self) noexcept:
-        if self._data_is_str:
-            return <uint8_t *>_str_data(self._data)
-        return <uint8_t *>_bytes_data(self._data)
-
-    @cython.final
-    cdef inline bint _feed_text(self, const uint8_t *d, Py_ssize_t k) noexcept nogil:
-        """Validate the next k bytes of a text message.  While it is all
-        ASCII (so the stream sits on a character boundary) the cheaper ASCII
-        scan stands in for the validator, and it tells _end_message that the
-        bytes can become a str by plain copy."""
-        cdef size_t a
-        cdef uint32_t top
-        if self._text_ascii:
-            a = wsc_ascii_prefix(d, k)
-            self._text_chars += a
-            if a == <size_t>k:
-                return True
-            self._text_ascii = False
-            d += a
-            k -= a
-        if not wsc_utf8_stream_feed(<wsc_utf8_stream *>&self._utf8, d, k):
-            return False
-        # Measured while the bytes are in cache: at the end of the message
-        # only the transcoding pass reads them again.
-        self._text_chars += wsc_utf8_measure(d, k, &top)
-        if top > self._text_maxchar:
-            self._text_maxchar = top
-        return True
-
     @cython.critical_section
     def get_buffer(self, Py_ssize_t sizehint=-1):
         """asyncio.BufferedProtocol.get_buffer: a buffer for the event loop
@@ -205,11 +115,11 @@ cdef class _Decoder:
             self._lent = False
             self._recv = None
             if self._lease is not None:
-                self._end_lease()
+                _end_lease(self)
         self._spare = _LEND_SPARE
         if self._in_payload and self._left >= _LEND_MIN and (self._first_byte & 0x0F) < 8 \
                 and (self._yields_frames or not self._compressed):
-            return self._lend_payload()
+            return _lend_payload(self)
         thread = PyThread_get_thread_ident()
         if self._home is None or self._home_thread != thread:
             self._home = thread_receive_buffer()
@@ -224,43 +134,6 @@ cdef class _Decoder:
         self._recv_lending = recv.lendings
         self._lent = True
         return view
-
-    @cython.final
-    cdef object _lend_payload(self):
-        cdef uint64_t left = self._left
-        cdef uint64_t limit = self._data_len + left if self._yields_frames else self._max_message
-        cdef uint64_t room
-        cdef _Lease lease
-        try:
-            # Room for a read as large as one into the receive buffer, and
-            # no more ahead of what arrived: a header alone must not make us
-            # allocate a large declared size.
-            self._reserve(self._data_len + <Py_ssize_t>(left if left < _LEND_MIN else _LEND_MIN),
-                          self._data_len + left, limit, self._spare)
-        except BaseException as exc:
-            self._fail(exc, [])
-            raise
-        room = <uint64_t>(self._data_cap - self._data_len)
-        if room > left + _LEND_SPARE:
-            room = left + _LEND_SPARE
-        self._zero_fresh(self._data_len + <Py_ssize_t>room)
-        lease = _Lease.over(<object>self._data, <char *>self._data_ptr() + self._data_len, <Py_ssize_t>room)
-        view = lease.lend()
-        self._lease = lease
-        self._lease_view = view
-        self._lent = True
-        return view
-
-    @cython.final
-    cdef void _zero_fresh(self, Py_ssize_t end) noexcept:
-        """Zero what of the payload object up to ``end`` was never written,
-        each byte once: the caller may read a lent view before any read
-        fills it."""
-        cdef Py_ssize_t start = self._clean if self._clean > self._data_len else self._data_len
-        if end > start:
-            memset(<char *>self._data_ptr() + start, 0, <size_t>(end - start))
-        if end > self._clean:
-            self._clean = end
 
     @cython.critical_section
     def buffer_updated(self, nbytes):
@@ -284,7 +157,7 @@ cdef class _Decoder:
                 self._lent = False
                 self._recv = None
                 if self._lease is not None:
-                    self._end_lease()
+                    _end_lease(self)
             raise
         if not self._lent:
             raise RuntimeError("buffer_updated() without a get_buffer() before it")
@@ -292,11 +165,11 @@ cdef class _Decoder:
         recv = self._recv
         self._recv = None
         leased = self._lease is not None
-        size = self._end_lease() if leased else _RECV_BUFFER_SIZE
+        size = _end_lease(self) if leased else _RECV_BUFFER_SIZE
         if not 0 <= n <= size:
             raise ValueError(f"nbytes must be in 0..{size}, not {nbytes}")
         if leased:
-            return self._feed_lent(n)
+            return _feed_lent(self, n)
         if recv is None or recv.lendings != self._recv_lending:
             raise RuntimeError("the receive buffer was lent to another reader before this buffer_updated()")
         # The bytearray is never resized (its pinning view forbids it) and
@@ -308,75 +181,6 @@ cdef class _Decoder:
             return self._feed(<const uint8_t *>PyByteArray_AS_STRING(recv.data), n)
         finally:
             recv.decoding = False
-
-    @cython.final
-    cdef Py_ssize_t _end_lease(self) except -1:
-        """Take back the payload window get_buffer lent; return its size.
-        The view that went out is released; should the caller still hold a
-        view of the window (a slice, an export), the object it points into
-        is left to that view and the payload goes on in a copy nobody else
-        can reach, so no delivered object can change under anyone."""
-        cdef _Lease lease = self._take_lease()
-        cdef PyObject *old
-        cdef Py_ssize_t cap = self._data_cap
-        if lease.exports == 0:
-            lease.drop_owner()  # ours alone again, so it may be resized
-            return lease._len
-        old = self._data
-        try:
-            if self._data_is_str:
-                self._data = _new_str(cap, 127)
-                memcpy(_str_data(self._data), _str_data(old), cap)
-            else:
-                self._data = _new_bytes(_bytes_data(old), cap)
-        except BaseException as exc:
-            self._fail(exc, [])  # drops our reference to old
-            raise
-        Py_XDECREF(old)  # the lease keeps it alive for the caller's view
-        return lease._len
-
-    @cython.final
-    cdef _Lease _take_lease(self):
-        """The lent window, forgotten here, with the view of it that went
-        out released."""
-        cdef _Lease lease = self._lease
-        view = self._lease_view
-        self._lease = None
-        self._lease_view = None
-        try:
-            view.release()
-        except BufferError:
-            pass  # exported further: the lease still counts that export
-        return lease
-
-    @cython.final
-    cdef list _feed_lent(self, Py_ssize_t n):
-        """Decode the n bytes a read put into the lent payload window: the
-        payload's next bytes, unmasked where they lie, then any bytes past
-        its end (the next header), which move to a small buffer of their
-        own before the payload object is handed out."""
-        cdef uint8_t spare[_LEND_SPARE]
-        cdef Py_ssize_t k = n
-        cdef Py_ssize_t s = 0
-        cdef list out
-        self._check_ready()
-        if <uint64_t>k > self._left:
-            k = <Py_ssize_t>self._left
-            s = n - k
-            memcpy(spare, self._data_ptr() + self._data_len + k, s)
-        out = []
-        self._state = _BUSY
-        try:
-            if k:
-                self._take_piece(self._data_ptr() + self._data_len, 0, k, out)
-            if s:
-                self._run(spare, s, out)
-        except BaseException as exc:
-            self._fail(exc, out)
-            raise
-        finally:
-            self._state = _IDLE
-        return out
 
     @cython.critical_section
     cpdef list feed(self, data):
@@ -429,7 +233,7 @@ cdef class _Decoder:
             exc.completed = out
         except AttributeError:
             pass
-        self._drop_data()
+        _drop_data(self)
         self._hlen = 0
         self._in_payload = False
         return 0
@@ -442,7 +246,7 @@ cdef class _Decoder:
         with cython.critical_section(self):
             if self._state == _BUSY:
                 raise in_use(self)
-            self._drop_data()
+            _drop_data(self)
             self._server = server
             self._yields_frames = yields_frames
             self._max_frame = max_frame
@@ -456,7 +260,7 @@ cdef class _Decoder:
             if self._lease is not None:
                 # The window was lent out of the payload this drops: any view
                 # of it the caller still holds keeps that object to itself.
-                self._take_lease()
+                _take_lease(self)
             self._spare = 0
             self._hlen = 0
             self._first_byte = 0
@@ -466,11 +270,9 @@ cdef class _Decoder:
             self._phase = 0
             self._msg_op = 0
             self._compressed = False
-            self._text_ascii = False
-            self._text_chars = 0
-            self._text_maxchar = 0x7F
             self._control_len = 0
-            wsc_utf8_stream_init(<wsc_utf8_stream *>&self._utf8)
+            _start_text(&self._text_state)
+            self._text_state.ascii = False
             self._state = _IDLE
         return 0
 
@@ -497,7 +299,7 @@ cdef class _Decoder:
         if self._in_payload:
             pos = self._take_piece(p, 0, n, out)
         elif self._hlen:
-            pos = self._resume_header(p, n, out)
+            pos = _resume_header(self, p, n, out)
         while pos < n:
             q = p + pos
             avail = n - pos
@@ -528,115 +330,12 @@ cdef class _Decoder:
                                 p + pos, <Py_ssize_t>length, q + head - 4 if key_len else NULL)))
                         pos += <Py_ssize_t>length
                         continue
-            head = self._header(q, avail)
+            head = _header(self, q, avail)
             if head == 0:
                 memcpy(self._hdr, p + pos, n - pos)
                 self._hlen = n - pos
                 return 0
             pos = self._begin(p, pos + head, n, out)
-        return 0
-
-    @cython.final
-    cdef Py_ssize_t _resume_header(self, const uint8_t *p, Py_ssize_t n, list out) except -1:
-        cdef uint8_t tmp[14]
-        cdef Py_ssize_t have = self._hlen
-        cdef Py_ssize_t take = 14 - have
-        cdef Py_ssize_t head
-        if take > n:
-            take = n
-        memcpy(tmp, self._hdr, have)
-        memcpy(tmp + have, p, take)
-        head = self._header(tmp, have + take)
-        if head == 0:
-            # 14 bytes hold any header, so still short means take == n.
-            memcpy(self._hdr, tmp, have + take)
-            self._hlen = have + take
-            return n
-        self._hlen = 0
-        return self._begin(p, head - have, n, out)
-
-    @cython.final
-    cdef inline Py_ssize_t _header(self, const uint8_t *q, Py_ssize_t avail) except -1:
-        """Check and parse the header at q: its size once all of it is
-        there, else 0.  Every check runs as soon as its bytes are there, in
-        the order of codec-rules.md, so any split gives the same error."""
-        cdef unsigned b0 = q[0]
-        cdef unsigned op = b0 & 0x0F
-        cdef unsigned b1
-        cdef uint64_t length
-        cdef Py_ssize_t head
-        if b0 & 0x70:
-            if b0 & 0x30:
-                raise protocol_error("rsv2_rsv3")
-            if not self._allow_rsv1:
-                raise protocol_error("rsv1_not_negotiated")
-        if op - 3u < 5u or op > 10u:
-            raise protocol_error("reserved_opcode", opcode=op)
-        if op >= 8 and not (b0 & 0x80):
-            raise protocol_error("fragmented_control")
-        if avail < 2:
-            return 0
-        b1 = q[1]
-        if (b1 >> 7) != <unsigned>self._server:
-            raise protocol_error("unmasked_from_client" if self._server else "masked_from_server")
-        length = b1 & 0x7F
-        head = 2
-        if length >= 126:
-            if op >= 8:
-                raise protocol_error("control_too_long")
-            if length == 126:
-                if avail < 4:
-                    return 0
-                length = (<uint64_t>q[2] << 8) | q[3]
-                head = 4
-            else:
-                if avail > 2 and q[2] & 0x80:
-                    raise protocol_error("length_top_bit")
-                if avail < 10:
-                    return 0
-                length = _be64(q + 2)
-                head = 10
-        if length > self._max_frame:
-            raise protocol_error("frame_too_big", length=length, limit=self._max_frame)
-        if not self._yields_frames:
-            self._check_message_header(b0, length)
-        if self._server:
-            head += 4
-            if avail < head:
-                return 0
-            memcpy(self._key, q + head - 4, 4)
-        elif avail < head:
-            return 0
-        self._first_byte = b0
-        self._payload_len = length
-        return head
-
-    @cython.final
-    cdef int _check_message_header(self, unsigned b0, uint64_t length) except -1:
-        """Step 5 of the header checks: the message-level rules."""
-        cdef unsigned op = b0 & 0x0F
-        cdef uint64_t size
-        cdef bint compressed
-        if op >= 8:
-            if b0 & 0x40:
-                raise protocol_error("rsv1_on_control")
-            if op == 8 and length == 1:
-                raise protocol_error("close_one_byte")
-            return 0
-        if op:
-            if self._msg_op:
-                raise protocol_error("data_while_fragmented")
-            size = 0
-            compressed = b0 & 0x40
-        else:
-            if b0 & 0x40:
-                raise protocol_error("rsv1_on_continuation")
-            if not self._msg_op:
-                raise protocol_error("continuation_without_start")
-            size = <uint64_t>self._data_len
-            compressed = self._compressed
-        if not compressed and size + length > self._max_message:
-            raise protocol_error("message_too_big", limit=self._max_message)
         return 0
 
     @cython.final
@@ -686,10 +385,7 @@ cdef class _Decoder:
             self._compressed = (b0 >> 6) & 1
             self._data_len = 0
             if op == 1:
-                wsc_utf8_stream_init(<wsc_utf8_stream *>&self._utf8)
-                self._text_ascii = True
-                self._text_chars = 0
-                self._text_maxchar = 0x7F
+                _start_text(&self._text_state)
                 self._data_is_str = self._decode_text
                 # Exact size only when most of it is here already: a header
                 # alone must not make us allocate a large declared size.
@@ -718,6 +414,7 @@ cdef class _Decoder:
         cdef Py_ssize_t k = n - pos
         cdef unsigned op = self._first_byte & 0x0F
         cdef const uint8_t *src = p + pos
+        cdef const uint8_t *key = self._key if self._server else NULL
         cdef uint8_t *dst
         cdef uint64_t limit
         cdef bint ok = True
@@ -726,31 +423,31 @@ cdef class _Decoder:
             k = <Py_ssize_t>left
         if k:
             if op >= 8:
-                self._copy_unmasked(self._control + self._control_len, src, k)
+                _copy_unmasked(key, &self._phase, self._control + self._control_len, src, k)
                 self._control_len += k
                 if op == 8 and not self._yields_frames:
                     _check_close_prefix(self._control, self._control_len)
             elif self._compressed and not self._yields_frames:
-                self._inflate_piece(src, k)
+                _inflate_piece(self, src, k)
             else:
                 # FrameDecoder knows the exact size; a message may not
                 # outgrow max_message_size (checked from each header).
                 limit = self._data_len + left if self._yields_frames else self._max_message
                 # Room past the end only where get_buffer will lend the rest.
-                self._reserve(self._data_len + k, self._data_len + left, limit,
-                              self._spare if left - <uint64_t>k >= _LEND_MIN else 0)
-                dst = self._data_ptr() + self._data_len
+                _reserve(self, self._data_len + k, self._data_len + left, limit,
+                         self._spare if left - <uint64_t>k >= _LEND_MIN else 0)
+                dst = _data_ptr(self) + self._data_len
                 text = self._msg_op == 1 and not self._yields_frames
                 if k >= NOGIL_THRESHOLD:
                     with nogil:
                         if text:
-                            ok = self._copy_text(dst, src, k)
+                            ok = _copy_text(&self._text_state, key, &self._phase, dst, src, k)
                         else:
-                            self._copy_unmasked_nogil(dst, src, k)
+                            _copy_unmasked(key, &self._phase, dst, src, k)
                 elif text:
-                    ok = self._copy_text(dst, src, k)
+                    ok = _copy_text(&self._text_state, key, &self._phase, dst, src, k)
                 else:
-                    self._copy_unmasked_nogil(dst, src, k)
+                    _copy_unmasked(key, &self._phase, dst, src, k)
                 if not ok:
                     _bad_text()
                 self._data_len += k
@@ -762,138 +459,6 @@ cdef class _Decoder:
         return pos + k
 
     @cython.final
-    cdef inline bint _copy_text(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept nogil:
-        """Unmask (or copy) and validate text in blocks that stay in the L1
-        cache, so the validator reads what the unmasking just wrote from
-        there instead of from memory: close to one pass over the data."""
-        cdef Py_ssize_t b
-        while k > 0:
-            b = k if k < _TEXT_BLOCK else _TEXT_BLOCK
-            if self._server and self._text_ascii:
-                # ASCII so far: unmask and test for ASCII in one pass.
-                if wsc_mask_ascii(dst, src, b, self._key, self._phase):
-                    self._phase = (self._phase + <unsigned>b) & 3u
-                    self._text_chars += <size_t>b
-                else:
-                    self._phase = (self._phase + <unsigned>b) & 3u
-                    if not self._feed_text(dst, b):
-                        return False
-            else:
-                self._copy_unmasked_nogil(dst, src, b)
-                if not self._feed_text(dst, b):
-                    return False
-            dst += b
-            src += b
-            k -= b
-        return True
-
-    @cython.final
-    cdef inline void _copy_unmasked(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept:
-        self._copy_unmasked_nogil(dst, src, k)
-
-    @cython.final
-    cdef inline void _copy_unmasked_nogil(self, uint8_t *dst, const uint8_t *src, Py_ssize_t k) noexcept nogil:
-        """k payload bytes from src to dst as the application sees them: a
-        server's are unmasked on the way, from where the last piece left
-        the key."""
-        if self._server:
-            self._phase = wsc_mask(dst, src, k, self._key, self._phase)
-        elif dst != src:  # a read into the lent payload is already in place
-            memcpy(dst, src, k)
-
-    @cython.final
-    cdef int _reserve(self, Py_ssize_t need, uint64_t hint, uint64_t limit, Py_ssize_t spare=0) except -1:
-        """Room for ``need`` bytes in the buffer.  Growth is geometric (no
-        quadratic copying under a flood of tiny fragments) and never beyond
-        ``limit``; when ``hint``, the declared end of the current frame, lies
-        beyond that but near, allocate exactly that (a frame that arrives in
-        two reads then needs one allocation and no shrinking).  Capacity
-        stays within twice what actually arrived plus a constant, so a
-        header alone cannot make us allocate a large declared size."""
-        cdef Py_ssize_t cap
-        if need <= self._data_cap:
-            return 0
-        cap = self._data_cap * 2
-        if cap < _MIN_GROW:
-            cap = _MIN_GROW
-        if cap < need:
-            cap = need
-        if hint > <uint64_t>cap and hint <= <uint64_t>need * 2 + _EXACT_SLACK:
-            cap = <Py_ssize_t>hint
-        if <uint64_t>cap > limit:
-            cap = <Py_ssize_t>limit
-        if <uint64_t>cap == hint:
-            # Where get_buffer lends the rest of the payload, the same read
-            # may bring the next header into ``spare`` bytes of room; they
-            # are cut off again when the payload is handed out.
-            cap += spare
-        # A resize keeps the old contents, zeros included; a new object has
-        # only what _data_len counts.
-        if self._data == NULL:
-            self._clean = 0
-        if self._data_is_str:
-            if self._data == NULL:
-                self._data = _new_str(cap, 127)
-            else:
-                _str_resize(&self._data, cap)
-        elif self._data == NULL:
-            self._data = _new_bytes(NULL, cap)
-        else:
-            try:
-                _PyBytes_Resize(&self._data, cap)
-            except BaseException:
-                self._data = NULL  # _PyBytes_Resize freed it
-                self._data_len = 0
-                self._data_cap = 0
-                raise
-        self._data_cap = cap
-        return 0
-
-    @cython.final
-    cdef bytes _take_bytes(self):
-        """Hand the buffer out as the payload (no copy)."""
-        cdef bytes b
-        if self._data == NULL:
-            return b""
-        if self._data_len != self._data_cap:
-            try:
-                _PyBytes_Resize(&self._data, self._data_len)
-            except BaseException:
-                self._data = NULL
-                self._data_len = 0
-                self._data_cap = 0
-                raise
-        b = <bytes>self._data
-        Py_XDECREF(self._data)
-        self._data = NULL
-        self._data_len = 0
-        self._data_cap = 0
-        return b
-
-    @cython.final
-    cdef str _take_str(self):
-        """The buffer as str (already validated), then dropped."""
-        cdef Py_ssize_t n = self._data_len
-        cdef const uint8_t *d
-        cdef str s
-        if n == 0:
-            self._drop_data()
-            return _EMPTY_STR
-        if self._data_is_str and self._text_ascii:
-            if n != self._data_cap:
-                _str_resize(&self._data, n)
-                self._data_cap = n
-            s = <str>self._data
-        else:
-            d = self._data_ptr()
-            if self._text_ascii:
-                s = _ascii_str(d, n)
-            else:
-                s = measured_utf8_str(d, n, self._text_chars, self._text_maxchar)
-        self._drop_data()
-        return s
-
-    @cython.final
     cdef int _finish_frame(self, list out) except -1:
         cdef unsigned b0 = self._first_byte
         cdef unsigned op = b0 & 0x0F
@@ -901,7 +466,7 @@ cdef class _Decoder:
             if op >= 8:
                 out.append(_new_frame(b0, PyBytes_FromStringAndSize(<char *>self._control, self._control_len)))
             else:
-                out.append(_new_frame(b0, self._take_bytes()))
+                out.append(_new_frame(b0, _take_bytes(self)))
         elif op >= 8:
             out.append(_control_message(op, self._control, self._control_len))
         elif b0 & 0x80:
@@ -912,68 +477,16 @@ cdef class _Decoder:
     cdef int _end_message(self, list out) except -1:
         cdef int op
         if self._compressed:
-            try:
-                tail = self._inflater.end_message(self._inflate_limit())
-            except _ZlibError:
-                raise protocol_error("corrupt_deflate") from None
-            self._take_inflated(tail)
+            _inflate_tail(self)
         op = self._msg_op
         self._msg_op = 0
         self._compressed = False
         if op == 1:
-            if not wsc_utf8_stream_finish(<wsc_utf8_stream *>&self._utf8):
-                raise protocol_error("text_ends_mid_character")
-            out.append(_new_message(_TEXT, self._take_str() if self._decode_text else self._take_bytes()))
+            _finish_text(&self._text_state)
+            out.append(_new_message(_TEXT, _take_str(self) if self._decode_text else _take_bytes(self)))
         else:
-            out.append(_new_message(_BINARY, self._take_bytes()))
+            out.append(_new_message(_BINARY, _take_bytes(self)))
         return 0
-
-    # -- compressed messages -------------------------------------------------
-
-    @cython.final
-    cdef object _inflate_limit(self):
-        """``max_length`` for the inflater: one byte over the limit exposes any excess."""
-        if self._max_message == _NO_LIMIT:
-            return None
-        return self._max_message - <uint64_t>self._data_len + 1
-
-    @cython.final
-    cdef int _inflate_piece(self, const uint8_t *src, Py_ssize_t k) except -1:
-        cdef bytes piece = PyBytes_FromStringAndSize(NULL, k)
-        self._copy_unmasked(<uint8_t *>PyBytes_AS_STRING(piece), src, k)
-        try:
-            out = self._inflater.decompress(piece, self._inflate_limit())
-        except _ZlibError:
-            raise protocol_error("corrupt_deflate") from None
-        return self._take_inflated(out)
-
-    @cython.final
-    cdef int _take_inflated(self, chunk) except -1:
-        cdef Py_buffer view
-        cdef const uint8_t *d
-        cdef Py_ssize_t k
-        cdef Py_ssize_t fit
-        cdef bint text = self._msg_op == 1
-        PyObject_GetBuffer(chunk, &view, PyBUF_SIMPLE)
-        try:
-            d = <const uint8_t *>view.buf
-            k = view.len
-            if <uint64_t>(self._data_len + k) > self._max_message:
-                # Validate what fits first: the error must follow stream order.
-                fit = <Py_ssize_t>(self._max_message - <uint64_t>self._data_len)
-                if text and not self._feed_text(d, fit):
-                    _bad_text()
-                raise protocol_error("message_too_big", limit=self._max_message)
-            if text and k and not self._feed_text(d, k):
-                _bad_text()
-            if k:
-                self._reserve(self._data_len + k, 0, self._max_message)
-                memcpy(self._data_ptr() + self._data_len, d, k)
-                self._data_len += k
-        finally:
-            PyBuffer_Release(&view)
-        return 0
-
 
 cdef list ws_decoder_feed(object decoder, const uint8_t *data, Py_ssize_t n):
     """The C-level feed of wscodec/api.pxd: a FrameDecoder's or a

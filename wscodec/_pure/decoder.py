@@ -1,5 +1,5 @@
-"""Frame and message decoding (RFC 6455 section 5) in pure Python
-(twin: _native/decoder.pxi).
+"""Frame and message decoding (RFC 6455 section 5) in pure Python: feed,
+and its header -> payload -> finish loop (twin: _native/decoder.pxi).
 
 This is the reference the native backend is held to, so it follows
 docs/codec-rules.md to the letter, including *when* each error is raised:
@@ -9,13 +9,17 @@ Speed comes from parsing each ``feed``'s bytes in place by index (only a
 partial header is ever carried over), unmasking each payload in a few C-level
 passes (masking.xor_mask), CPython's UTF-8 decoder for validation, and an
 inline loop for the common case of whole single-frame messages.
+
+Each concern is a module of its own, as functions over the decoder, named
+as the native rooms name them: header (parsing and the header rules),
+message_buffer (copy-in), text_check (streaming UTF-8), inflate
+(permessage-deflate), receive (what get_buffer lends).
 """
 
 from __future__ import annotations
 
 import operator
 import sys
-import zlib
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._misuse import InitGuard, in_use
@@ -23,8 +27,21 @@ from .._rules import already_failed, check_limit, protocol_error, role_is_server
 from .._types import DEFAULT_MAX_MESSAGE_SIZE, CloseCode, Opcode, ProtocolError
 from ._buffers import byte_view
 from .close import _check_close_prefix, parse_close_payload
+from .header import _B0_RSV1, _B0_STRICT, _header, _resume_header
+from .inflate import _inflate_piece, _inflate_tail
 from .masking import xor_mask
-from .receive import RECV_BUFFER_SIZE, ReceiveBuffer, thread_receive_buffer
+from .message_buffer import _append, _copy_unmasked, _take_bytes, _take_str
+from .receive import (
+    LEND_MIN,
+    RECV_BUFFER_SIZE,
+    ReceiveBuffer,
+    _end_lease,
+    _feed_lent,
+    _lend_payload,
+    _take_lease,
+    thread_receive_buffer,
+)
+from .text_check import _finish_text, _start_text
 from .utf8 import Utf8Validator
 from .values import OPCODES as _OPCODES
 from .values import Frame, Message
@@ -34,9 +51,6 @@ if TYPE_CHECKING:
 
     from ..deflate import PerMessageDeflate
 
-# A broken rule of _rules.PROTOCOL_ERRORS and the values of its text.
-_RuleBroken = tuple[str, dict[str, int]]
-
 __all__ = ["FrameDecoder", "MessageDecoder"]
 
 _INTERNAL_ERROR = CloseCode.INTERNAL_ERROR
@@ -45,45 +59,6 @@ _TEXT = Opcode.TEXT
 _BINARY = Opcode.BINARY
 _CLOSE = Opcode.CLOSE
 _from_bytes = int.from_bytes
-
-
-def _first_byte_errors(allow_rsv1: bool) -> tuple[_RuleBroken | None, ...]:
-    """Step 1 of the header checks for every possible first byte: the rule
-    it breaks and that rule's values, or None."""
-    table: list[_RuleBroken | None] = []
-    for b0 in range(256):
-        opcode = b0 & 0x0F
-        error: _RuleBroken | None
-        if b0 & 0x30:
-            error = ("rsv2_rsv3", {})
-        elif b0 & 0x40 and not allow_rsv1:
-            error = ("rsv1_not_negotiated", {})
-        elif opcode not in Opcode._value2member_map_:
-            error = ("reserved_opcode", {"opcode": opcode})
-        elif opcode >= 8 and not b0 & 0x80:
-            error = ("fragmented_control", {})
-        else:
-            error = None
-        table.append(error)
-    return tuple(table)
-
-
-def _first_byte_error(error: _RuleBroken | None) -> ProtocolError:
-    assert error is not None
-    rule, values = error
-    return protocol_error(rule, **values)
-
-
-_B0_STRICT = _first_byte_errors(False)
-_B0_RSV1 = _first_byte_errors(True)
-
-
-#: Inside a data payload with at least this much still to come, get_buffer
-#: lends at most the rest of the payload and LEND_SPARE bytes for the next
-#: header, as the native backend does: there the read lands in the payload's
-#: own object.
-LEND_MIN = RECV_BUFFER_SIZE
-LEND_SPARE = 14
 
 
 def _mask_bit(role: object) -> int:
@@ -98,23 +73,32 @@ def _repr(decoder: _Decoder) -> str:
         return f"<{name} not initialised>"
 
 
+def _control_message(opcode: int, payload: bytes | bytearray) -> Message:
+    payload = bytes(payload)
+    if opcode == 8:
+        code, reason = parse_close_payload(payload)
+        return Message(_CLOSE, payload, code, reason)
+    return Message(_OPCODES[opcode], payload)
+
+
 class _Decoder(InitGuard):
     """The frame layer shared by both decoders.
 
-    Subclasses supply ``_check_message_header`` (the checks of step 5, from the header
-    alone), ``_on_frame`` (a whole frame that arrived in one piece) and
-    ``_on_start``/``_take_piece`` (a frame whose payload streams in).
+    Subclasses supply ``_on_frame`` (a whole frame that arrived in one
+    piece) and ``_on_start``/``_take_piece`` (a frame whose payload streams
+    in); ``_yields_frames`` (FrameDecoder) skips the message-level rules.
 
     ``__init__`` checks every argument first, then resets the whole state: a
     second ``__init__`` starts a new stream, a failed one changes nothing.
     """
 
     __slots__ = (
-        "_hdr", "_mask_bit", "_b0_errors", "_max_frame", "_left", "_key", "_first_byte", "_failed", "_msg_op", "_busy",
+        "_hdr", "_mask_bit", "_b0_errors", "_max_frame", "_left", "_key", "_first_byte", "_payload_len", "_failed",
+        "_msg_op", "_busy", "_yields_frames", "_data",
         "_recv", "_recv_lending", "_payload_buf", "_lent", "_lent_size", "_lent_view",
     )
 
-    def _reset(self, mask_bit: int, max_frame: int | None, allow_rsv1: bool) -> None:
+    def _reset(self, mask_bit: int, max_frame: int | None, allow_rsv1: bool, yields_frames: bool) -> None:
         try:
             busy = self._busy
         except RuntimeError:  # the first __init__
@@ -122,17 +106,20 @@ class _Decoder(InitGuard):
         if busy:
             raise in_use(self)
         self._mask_bit = mask_bit
+        self._yields_frames = yields_frames
         self._max_frame = max_frame
         self._b0_errors = _B0_RSV1 if allow_rsv1 else _B0_STRICT
         self._hdr = bytearray()
         self._left = -1  # payload bytes still due in the current frame; -1: at a header
         self._key: bytes | None = None  # mask of the current frame, rotated to the next byte
         self._first_byte = 0
+        self._payload_len = 0
+        self._data = bytearray()  # the message (or data frame payload) streaming in
         self._failed: int | None = None
         self._msg_op: Opcode | None = None  # MessageDecoder: opcode of the unfinished data message
         self._busy: bool = False
         try:
-            self._release_lent_view()
+            _take_lease(self)
         except RuntimeError:  # the first __init__
             pass
         self._lent = False  # get_buffer handed the buffer out, no buffer_updated yet
@@ -152,7 +139,7 @@ class _Decoder(InitGuard):
         state.  The receive buffer its thread's decoders share is not
         counted: one per thread, not per connection."""
         size = object.__sizeof__(self)
-        for name in ("_hdr", "_data", "_control", "_payload", "_payload_buf", "_inflater"):
+        for name in ("_hdr", "_data", "_control", "_payload_buf", "_inflater"):
             try:
                 value = getattr(self, name)
             except (AttributeError, RuntimeError):  # not this class's, or never initialised
@@ -180,16 +167,9 @@ class _Decoder(InitGuard):
             # not complete yet, end of stream): it is simply taken back.
             self._lent = False
             self._recv = None
-            self._release_lent_view()
+            _take_lease(self)
         if self._failed is None and self._left >= LEND_MIN and self._lends_payload():
-            # Released again by buffer_updated, as the native backend
-            # releases the window of the payload's object it lends.
-            if self._payload_buf is None:
-                self._payload_buf = ReceiveBuffer()
-            self._lent_size = min(self._left + LEND_SPARE, RECV_BUFFER_SIZE)
-            self._lent_view = self._payload_buf.lend()[:self._lent_size]
-            self._lent = True
-            return self._lent_view
+            return _lend_payload(self)
         self._payload_buf = None
         recv = thread_receive_buffer()
         if recv.decoding:
@@ -202,15 +182,6 @@ class _Decoder(InitGuard):
         self._lent_size = RECV_BUFFER_SIZE
         self._lent = True
         return view
-
-    def _release_lent_view(self) -> None:
-        view = self._lent_view
-        if view is not None:
-            self._lent_view = None
-            try:
-                view.release()
-            except BufferError:
-                pass  # exported further; it only ever reaches the receive buffer
 
     def _lends_payload(self) -> bool:
         """Whether the payload that is arriving is one get_buffer lends."""
@@ -229,7 +200,7 @@ class _Decoder(InitGuard):
             if self._lent:
                 self._lent = False
                 self._recv = None
-                self._release_lent_view()
+                _take_lease(self)
             raise
         if not self._lent:
             raise RuntimeError("buffer_updated() without a get_buffer() before it")
@@ -237,20 +208,11 @@ class _Decoder(InitGuard):
         recv = self._recv
         self._recv = None
         leased = self._lent_view is not None
-        self._release_lent_view()
-        size = self._lent_size
+        size = _end_lease(self) if leased else self._lent_size
         if not 0 <= n <= size:
             raise ValueError(f"nbytes must be in 0..{size}, not {nbytes}")
         if leased:
-            assert self._payload_buf is not None
-            try:
-                return self.feed(memoryview(self._payload_buf.data)[:n])
-            finally:
-                if self._left < LEND_MIN:
-                    # No more reads to lend inside this payload: a decoder
-                    # that goes idle now keeps no buffer, as on the native
-                    # backend, where the payload's object went out with it.
-                    self._payload_buf = None
+            return _feed_lent(self, n)
         if recv is None or recv.lendings != self._recv_lending:
             raise RuntimeError("the receive buffer was lent to another reader before this buffer_updated()")
         # While it is decoded, a get_buffer() on this thread (from a
@@ -278,14 +240,11 @@ class _Decoder(InitGuard):
         out: list[Any] = []
         try:
             # Parse a bytes object: int.from_bytes and slicing are faster on
-            # bytes than on a bytearray.  The leftover is at most a partial
-            # header (payloads stream out as they arrive), so the join copies
-            # little more than the caller's data, once per feed.
+            # bytes than on a bytearray.
             stored = self._hdr
             buf: bytes
             if stored:
-                buf = bytes(stored) + data
-                stored.clear()
+                buf = _resume_header(self, data)
             elif type(data) is bytes:
                 buf = data
             else:
@@ -321,57 +280,21 @@ class _Decoder(InitGuard):
         stop after a frame that leaves no message unfinished."""
         n = len(buf)
         left = self._left
-        mask_bit = self._mask_bit
-        b0_errors = self._b0_errors
-        max_frame = self._max_frame
-        check_message_header = self._check_message_header
         on_frame = self._on_frame
         while True:
             if left < 0:
-                avail = n - pos
-                if avail < 2:
-                    if avail and b0_errors[buf[pos]] is not None:
-                        raise _first_byte_error(b0_errors[buf[pos]])
+                if pos == n:
                     break
-                b0 = buf[pos]
-                b1 = buf[pos + 1]
-                if b0_errors[b0] is not None:
-                    raise _first_byte_error(b0_errors[b0])
-                if b1 & 0x80 != mask_bit:
-                    raise protocol_error("unmasked_from_client" if mask_bit else "masked_from_server")
-                length = b1 & 0x7F
-                if length < 126:
-                    head = 2
-                elif b0 & 0x08:
-                    raise protocol_error("control_too_long")
-                elif length == 126:
-                    if avail < 4:
-                        break
-                    length = buf[pos + 2] << 8 | buf[pos + 3]
-                    head = 4
-                else:
-                    if avail > 2 and buf[pos + 2] & 0x80:
-                        raise protocol_error("length_top_bit")
-                    if avail < 10:
-                        break
-                    length = _from_bytes(buf[pos + 2 : pos + 10], "big")
-                    head = 10
-                if max_frame is not None and length > max_frame:
-                    raise protocol_error("frame_too_big", length=length, limit=max_frame)
-                check_message_header(b0, length)
-                if mask_bit:
-                    head += 4
-                    if avail < head:
-                        break
-                    key = buf[pos + head - 4 : pos + head]
-                else:
-                    if avail < head:
-                        break
-                    key = None
+                head = _header(self, buf, pos, n - pos)
+                if not head:
+                    break
+                b0 = self._first_byte
+                length = self._payload_len
                 pos += head
                 end = pos + length
                 if end <= n:
                     payload: bytes | bytearray = buf[pos:end]
+                    key = self._key
                     if key is not None and length:
                         payload = xor_mask(payload, key)
                     pos = end
@@ -379,8 +302,6 @@ class _Decoder(InitGuard):
                     if single and self._msg_op is None:
                         break
                     continue
-                self._first_byte = b0
-                self._key = key
                 self._on_start(b0, length)
                 left = length
             # Inside a payload that is still arriving.
@@ -389,15 +310,9 @@ class _Decoder(InitGuard):
                 take = left
             if not take:
                 break
-            piece: bytes | bytearray = buf[pos : pos + take]
+            piece = _copy_unmasked(self, buf[pos : pos + take])
             pos += take
             left -= take
-            key = self._key
-            if key is not None:
-                piece = xor_mask(piece, key)
-                shift = take & 3
-                if shift:
-                    self._key = key[shift:] + key[:shift]
             # Store the state first: _take_piece may raise, and must see it.
             self._left = left if left else -1
             self._take_piece(piece, not left, out)
@@ -412,9 +327,6 @@ class _Decoder(InitGuard):
 
     # The layers above the frame layer (FrameDecoder, MessageDecoder).
 
-    def _check_message_header(self, b0: int, length: int) -> None:
-        raise NotImplementedError
-
     def _on_frame(self, b0: int, payload: bytes | bytearray, out: list[Any]) -> None:
         raise NotImplementedError
 
@@ -425,7 +337,7 @@ class _Decoder(InitGuard):
 class FrameDecoder(_Decoder):
     """Split a byte stream into ``Frame`` objects, checking the frame-level rules."""
 
-    __slots__ = ("_payload",)
+    __slots__ = ()
 
     def __init__(
         self,
@@ -436,22 +348,16 @@ class FrameDecoder(_Decoder):
     ) -> None:
         mask_bit = _mask_bit(role)
         max_frame = check_limit("max_frame_size", max_frame_size)
-        self._reset(mask_bit, max_frame, allow_rsv1)
-        self._payload = bytearray()
-
-    def _check_message_header(self, b0: int, length: int) -> None:
-        pass
+        self._reset(mask_bit, max_frame, allow_rsv1, True)
 
     def _on_frame(self, b0: int, payload: bytes | bytearray, out: list[Any]) -> None:
         # fin and rsv1 as ints: Frame takes any truth value and stores a bool.
         out.append(Frame(_OPCODES[b0 & 0x0F], payload, b0 & 0x80, b0 & 0x40))  # type: ignore[arg-type]
 
     def _take_piece(self, piece: bytes | bytearray, last: bool, out: list[Any]) -> None:
-        self._payload += piece
+        self._data += piece
         if last:
-            payload = bytes(self._payload)
-            self._payload = bytearray()
-            self._on_frame(self._first_byte, payload, out)
+            self._on_frame(self._first_byte, _take_bytes(self), out)
 
     def __repr__(self) -> str:
         return _repr(self)
@@ -466,8 +372,7 @@ class MessageDecoder(_Decoder):
         "_decode_text",
         "_inflater",
         "_compressed",
-        "_data",
-        "_utf8",
+        "_text_state",
         "_control",
     )
 
@@ -485,13 +390,12 @@ class MessageDecoder(_Decoder):
         max_message = check_limit("max_message_size", max_message_size)
         text_as_str = bool(decode_text)
         inflater: Any = None if deflate is None else deflate.make_decompressor(role)
-        self._reset(mask_bit, max_frame, deflate is not None)
+        self._reset(mask_bit, max_frame, deflate is not None, False)
         self._max_message = max_message
         self._decode_text = text_as_str
         self._inflater = inflater
         self._compressed = False
-        self._data = bytearray()
-        self._utf8 = Utf8Validator()
+        self._text_state = Utf8Validator()
         self._control = bytearray()
 
     def _run(self, buf: bytes, pos: int, out: list[Any], single: bool = False) -> int:
@@ -553,30 +457,6 @@ class MessageDecoder(_Decoder):
             append(Message(_TEXT, text if decode_text else bytes(payload)))
         return pos
 
-    def _check_message_header(self, b0: int, length: int) -> None:
-        opcode = b0 & 0x0F
-        if opcode >= 8:
-            if b0 & 0x40:
-                raise protocol_error("rsv1_on_control")
-            if opcode == 8 and length == 1:
-                raise protocol_error("close_one_byte")
-            return
-        if opcode:
-            if self._msg_op is not None:
-                raise protocol_error("data_while_fragmented")
-            size = 0
-            compressed = b0 & 0x40
-        else:
-            if b0 & 0x40:
-                raise protocol_error("rsv1_on_continuation")
-            if self._msg_op is None:
-                raise protocol_error("continuation_without_start")
-            size = len(self._data)
-            compressed = self._compressed
-        limit = self._max_message
-        if not compressed and limit is not None and size + length > limit:
-            raise protocol_error("message_too_big", limit=limit)
-
     def _on_frame(self, b0: int, payload: bytes | bytearray, out: list[Any]) -> None:
         opcode = b0 & 0x0F
         # The common case: a whole uncompressed single-frame message.
@@ -591,18 +471,11 @@ class MessageDecoder(_Decoder):
             out.append(Message(_TEXT, text if self._decode_text else bytes(payload)))
             return
         if opcode >= 8:
-            out.append(self._control_message(opcode, payload))
+            out.append(_control_message(opcode, payload))
             return
         self._on_start(b0, len(payload))
         self._first_byte = b0
         self._take_piece(payload, True, out)
-
-    def _control_message(self, opcode: int, payload: bytes | bytearray) -> Message:
-        payload = bytes(payload)
-        if opcode == 8:
-            code, reason = parse_close_payload(payload)
-            return Message(_CLOSE, payload, code, reason)
-        return Message(_OPCODES[opcode], payload)
 
     def _lends_payload(self) -> bool:
         return not self._compressed and self._first_byte & 0x0F < 8
@@ -612,6 +485,8 @@ class MessageDecoder(_Decoder):
         if opcode and opcode < 8:
             self._msg_op = _OPCODES[opcode]  # type: ignore[assignment]  # TEXT or BINARY
             self._compressed = bool(b0 & 0x40)
+            if opcode == 1:
+                _start_text(self._text_state)
 
     def _take_piece(self, piece: bytes | bytearray, last: bool, out: list[Any]) -> None:
         b0 = self._first_byte
@@ -623,57 +498,27 @@ class MessageDecoder(_Decoder):
                 _check_close_prefix(control, False)
             if last:
                 self._control = bytearray()
-                out.append(self._control_message(opcode, control))
+                out.append(_control_message(opcode, control))
             return
         if self._compressed:
-            try:
-                piece = self._inflater.decompress(piece, self._inflate_limit())
-            except zlib.error:
-                raise protocol_error("corrupt_deflate") from None
-        self._append(piece)
+            _inflate_piece(self, piece)
+        else:
+            _append(self, piece)
         if last and b0 & 0x80:
             self._end_message(out)
 
-    def _inflate_limit(self) -> int | None:
-        """``max_length`` for the inflater: one byte over the limit exposes any excess."""
-        limit = self._max_message
-        return None if limit is None else limit - len(self._data) + 1
-
-    def _append(self, chunk: bytes | bytearray) -> None:
-        data = self._data
-        text = self._msg_op is _TEXT
-        limit = self._max_message
-        if limit is not None and len(data) + len(chunk) > limit:
-            # Validate what fits first: the error must follow stream order.
-            if text and not self._utf8.feed(memoryview(chunk)[: limit - len(data)]):
-                raise protocol_error("invalid_text")
-            raise protocol_error("message_too_big", limit=limit)
-        if text and chunk and not self._utf8.feed(chunk):
-            raise protocol_error("invalid_text")
-        data += chunk
-
     def _end_message(self, out: list[Any]) -> None:
         if self._compressed:
-            try:
-                tail = self._inflater.end_message(self._inflate_limit())
-            except zlib.error:
-                raise protocol_error("corrupt_deflate") from None
-            self._append(tail)
+            _inflate_tail(self)
         opcode = self._msg_op
-        data = self._data
-        self._data = bytearray()
         self._msg_op = None
         self._compressed = False
         if opcode is _TEXT:
-            utf8 = self._utf8
-            complete = utf8.finish()
-            utf8.reset()
-            if not complete:
-                raise protocol_error("text_ends_mid_character")
-            out.append(Message(_TEXT, data.decode() if self._decode_text else bytes(data)))
+            _finish_text(self._text_state)
+            out.append(Message(_TEXT, _take_str(self) if self._decode_text else _take_bytes(self)))
         else:
             assert opcode is not None
-            out.append(Message(opcode, bytes(data)))
+            out.append(Message(opcode, _take_bytes(self)))
 
     def __repr__(self) -> str:
         return _repr(self)

@@ -1,5 +1,5 @@
-"""The receive buffer get_buffer lends between payloads (twin:
-_native/receive.pxi).
+"""What get_buffer lends (twin: _native/receive.pxi): the receive buffer
+between payloads, a buffer for the rest of a long payload inside one.
 
 asyncio and uvloop call get_buffer(), read into what it returns and call
 buffer_updated() before they serve any other socket, and the decoder copies
@@ -11,6 +11,10 @@ holds no receive buffer at all.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .decoder import _Decoder
 
 #: The size of asyncio's own reads (256 KiB), fixed so the memory the loop
 #: writes into never moves.
@@ -45,3 +49,58 @@ def thread_receive_buffer() -> ReceiveBuffer:
     except AttributeError:
         shared = _per_thread.buffer = ReceiveBuffer()
     return shared
+
+
+# -- lending a payload's buffer (the decoder's _payload_buf, _lent_view)
+#
+# Inside a data payload with at least LEND_MIN still to come, get_buffer
+# lends at most the rest of the payload and LEND_SPARE bytes for the next
+# header, as the native backend does: there the read lands in the payload's
+# own object.  Here it is a buffer of the decoder's own.
+
+LEND_MIN = RECV_BUFFER_SIZE
+LEND_SPARE = 14
+
+
+def _lend_payload(d: _Decoder) -> memoryview:
+    """Lend a buffer for the rest of the current payload, and room for
+    the next header, for the event loop to read into."""
+    # Released again by buffer_updated, as the native backend releases the
+    # window of the payload's object it lends.
+    if d._payload_buf is None:
+        d._payload_buf = ReceiveBuffer()
+    d._lent_size = min(d._left + LEND_SPARE, RECV_BUFFER_SIZE)
+    d._lent_view = d._payload_buf.lend()[: d._lent_size]
+    d._lent = True
+    return d._lent_view
+
+
+def _end_lease(d: _Decoder) -> int:
+    """Take back the payload window get_buffer lent; return its size."""
+    _take_lease(d)
+    return d._lent_size
+
+
+def _take_lease(d: _Decoder) -> None:
+    """Forget the lent payload window, with the view of it that went out
+    released."""
+    view = d._lent_view
+    if view is not None:
+        d._lent_view = None
+        try:
+            view.release()
+        except BufferError:
+            pass  # exported further; it only ever reaches the receive buffer
+
+
+def _feed_lent(d: _Decoder, n: int) -> list[Any]:
+    """Decode the n bytes a read put into the lent payload window."""
+    assert d._payload_buf is not None
+    try:
+        return d.feed(memoryview(d._payload_buf.data)[:n])
+    finally:
+        if d._left < LEND_MIN:
+            # No more reads to lend inside this payload: a decoder that goes
+            # idle now keeps no buffer, as on the native backend, where the
+            # payload's object went out with it.
+            d._payload_buf = None
