@@ -105,6 +105,8 @@ async def _start_server(name, deflate, workers=1, redis_url=None):
 
 
 def _tail(log):
+    if log is None:
+        return ""
     log.seek(0)
     lines = log.read().decode(errors="replace").strip().splitlines()
     return lines[-1] if lines else ""
@@ -112,7 +114,10 @@ def _tail(log):
 
 async def _stop(proc):
     if proc.returncode is None:
-        proc.terminate()
+        try:
+            proc.terminate()
+        except ProcessLookupError:  # exited, not yet reaped: wait() reaps it
+            pass
         try:
             await asyncio.wait_for(proc.wait(), 10)
         except asyncio.TimeoutError:
@@ -242,10 +247,12 @@ async def measure(out, name, deflate, n, clients, run_index, workers=1, redis_ur
         seconds = max(d["end"] for d in docs) - min(d["start"] for d in docs)
         out["open all at once"] = (n / seconds, {"seconds": seconds, "retries": sum(d["retries"] for d in docs)})
         await agents.each("drop")
-    except BaseException:
+    except BaseException as exc:
         if agents is not None:
             await agents.stop(patience=0)
             agents = None
+        if isinstance(exc, Exception) and proc.returncode is not None:
+            raise Step(f"the server exited ({proc.returncode}) during the run: {_tail(proc.log)}") from exc
         raise
     finally:
         if agents is not None:
