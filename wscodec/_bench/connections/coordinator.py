@@ -184,7 +184,10 @@ class Agents:
             try:
                 await asyncio.wait_for(p.wait(), patience)
             except asyncio.TimeoutError:
-                p.kill()
+                try:
+                    p.kill()
+                except ProcessLookupError:  # exited meanwhile
+                    pass
                 await p.wait()
 
 
