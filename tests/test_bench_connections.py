@@ -57,8 +57,12 @@ def test_a_server_that_never_answers_fails_the_step(monkeypatch):
     # step must fail within its time limit, named, not hang the run.
     import asyncio
 
+    held = []
+
     async def silent_server(name, deflate, workers=1, redis_url=None):
-        server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+        # The writers are kept: from 3.13 a StreamWriter that is collected
+        # closes its connection, and the clients must see silence.
+        server = await asyncio.start_server(lambda r, w: held.append(w), "127.0.0.1", 0)
         proc = await asyncio.create_subprocess_exec(sys.executable, "-c", "import time; time.sleep(60)")
         proc.log = None
         proc.silent = server
