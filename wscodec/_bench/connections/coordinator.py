@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 
+from ..endtoend.run import child_env
 from ..results import Row
 from . import METRICS
 from .agent import BROADCAST, raise_open_file_limit
@@ -44,15 +45,6 @@ REPLY_LIMIT = 64 * 2**20
 #: connection, as a browser does, and the machine's memory would be theirs.
 DEFLATE_MAX_CONNECTIONS = 20_000
 
-def _env():
-    import wscodec
-
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(wscodec.__file__))
-    env.pop("PYTHONSTARTUP", None)
-    return env
-
-
 def process_tree_rss(pid):
     """Resident bytes of ``pid`` and every process under it."""
     total = 0
@@ -73,6 +65,11 @@ def process_tree_rss(pid):
     return total
 
 
+def elapsed(docs):
+    """From the first client process's start to the last one's end."""
+    return max(d["end"] for d in docs) - min(d["start"] for d in docs)
+
+
 class Step(Exception):
     """A step that failed; the message says which and why."""
 
@@ -89,7 +86,7 @@ async def _start_server(name, deflate, workers=1, redis_url=None):
     # A file, not a pipe: some servers log every dropped connection, and a
     # pipe nobody reads would stop them once full.
     log = tempfile.TemporaryFile()
-    proc = await asyncio.create_subprocess_exec(*cmd, stdout=subprocess.PIPE, stderr=log, env=_env(),
+    proc = await asyncio.create_subprocess_exec(*cmd, stdout=subprocess.PIPE, stderr=log, env=child_env(),
                                                 cwd=tempfile.gettempdir(), preexec_fn=raise_open_file_limit)
     proc.log = log
     try:
@@ -140,7 +137,7 @@ class Agents:
             cmd += [arg for s in sources for arg in ("--source", s)] + (["--deflate"] if deflate else [])
             log = tempfile.TemporaryFile()
             procs.append(await asyncio.create_subprocess_exec(
-                *cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=_env(),
+                *cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=child_env(),
                 cwd=tempfile.gettempdir(), limit=REPLY_LIMIT))
             procs[-1].log = log
         return cls(procs)
@@ -168,8 +165,7 @@ class Agents:
         return [await self.read(p, command) for p in self.procs]
 
     async def span(self, command):
-        docs = await self.each(command)
-        return max(d["end"] for d in docs) - min(d["start"] for d in docs)
+        return elapsed(await self.each(command))
 
     async def stop(self, patience=30.0):
         """Ask every client process to quit; after a failed step they may be
@@ -247,7 +243,7 @@ async def measure(out, name, deflate, n, clients, run_index, workers=1, redis_ur
         await agents.each("drop")
         await asyncio.sleep(SETTLE)
         docs = await agents.each("storm")
-        seconds = max(d["end"] for d in docs) - min(d["start"] for d in docs)
+        seconds = elapsed(docs)
         out["open all at once"] = (n / seconds, {"seconds": seconds, "retries": sum(d["retries"] for d in docs)})
         await agents.each("drop")
     except BaseException as exc:

@@ -23,7 +23,7 @@ QUICK_DURATION = 0.4
 STARTUP_TIMEOUT = 20.0
 
 
-def _env():
+def child_env():
     """Children import the wscodec this process imported (installed or not)
     and never the current directory's source folder."""
     import wscodec
@@ -47,7 +47,7 @@ class Server:
     def __init__(self, name, uvloop):
         cmd = [sys.executable, "-m", f"{__package__}.servers", name] + (["--uvloop"] if uvloop else [])
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     env=_env(), cwd=tempfile.gettempdir())
+                                     env=child_env(), cwd=tempfile.gettempdir())
         line = self.proc.stdout.readline()
         if not line.startswith("PORT "):
             self.stop()
@@ -72,7 +72,7 @@ def drive(server, size, connections, depth, duration, clients, warmup):
     the merged result."""
     cmd = [sys.executable, "-m", f"{__package__}.loadgen", str(server.port), "--connections", str(connections),
            "--depth", str(depth), "--size", str(size), "--duration", str(duration), "--warmup", str(warmup)]
-    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(),
                               cwd=tempfile.gettempdir()) for _ in range(clients)]
     # The server's CPU time is read over the measured window only: from the
     # first load generator's START to the end of the last one.
