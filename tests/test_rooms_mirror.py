@@ -24,12 +24,12 @@ PURE = SOURCE / "_pure"
 # a reason, as a name in ONE_SIDED does.
 PURE_ONLY: dict[str, str] = {}
 
-# The rooms held name for name, private helpers included: those the decoder
-# split made twins of.  In the older rooms only the public names are held
-# to it so far, as their private helpers were written apart (different names
-# for the same helper, C-only steps); a room joins this set once its
-# helpers are brought to one name each.
-STRICT = {"decoder", "header", "message_buffer", "text_check", "inflate", "receive"}
+# The rooms held name for name, private helpers included: every room.  A
+# room may leave this set only with a reason, as a name in ONE_SIDED has.
+STRICT = {
+    "_buffers", "masking", "utf8", "values", "close", "encoder",
+    "decoder", "header", "message_buffer", "text_check", "inflate", "receive",
+}
 
 # Names that are legitimately on one side only, by room, with the reason.
 ONE_SIDED: dict[tuple[str, str], str] = {
@@ -46,19 +46,47 @@ ONE_SIDED: dict[tuple[str, str], str] = {
     ("text_check", "_copy_text"): "fused unmask-and-validate in C",
     # decoder: argument handling each side spells its own way.
     ("decoder", "_limit"): "a checked limit as a C integer, _NO_LIMIT for None",
-    ("decoder", "_mask_bit"): "the pure side keeps the role as the expected mask bit",
     ("decoder", "_repr"): "shared __repr__ of the pure classes (native: a method)",
     # receive: the same class; Cython's is not exported, so it is private.
     ("receive", "_ReceiveBuffer"): "native spelling of ReceiveBuffer",
     ("receive", "ReceiveBuffer"): "pure spelling of _ReceiveBuffer",
-    # Older rooms, public names: the same helper under two names, or a
-    # helper only one side's own code needs.
-    ("_buffers", "as_bytes"): "native spelling of buffer_bytes",
-    ("_buffers", "buffer_bytes"): "pure spelling of as_bytes",
+    # _buffers: the pure side works on memoryviews, the native one on
+    # Py_buffer exports and raw memory.
     ("_buffers", "byte_view"): "pure: the memoryview native code gets from the buffer protocol",
+    ("_buffers", "_mask_key_from_buffer"): "native: the non-bytes path of mask_key, kept out of line",
+    ("_buffers", "_Lease"): "native: a window of a payload object lent to a read (pure: receive.ReceiveBuffer)",
+    # masking: C steps over pointers against Python's big-int XOR.
     ("masking", "xor_mask"): "pure unmasking kernel (native: wsc_mask in C)",
+    ("masking", "_xor_loop"): "pure: the byte loop PyPy's JIT compiles, in place of big-int XOR",
+    ("masking", "_exportable"): "native: whether a buffer can be exported writable, before the mask",
+    ("masking", "_writable_view"): "native: the export that pins a bytearray while it is masked",
+    ("masking", "_phase"): "native: offset % 4 of any int as a C integer (pure: % itself)",
+    ("masking", "_unmask"): "native: copy-and-unmask between pointers (pure: xor_mask)",
+    ("masking", "_payload_bytes"): "native: a payload's bytes unmasked straight from the read (pure: xor_mask)",
+    # utf8: the pure side validates with bytes.decode; these are the C
+    # paths that validate, measure and build a str in one pass.
     ("utf8", "incomplete_tail_is_possible"): "pure Utf8Validator's tail rule (native: in C)",
+    ("utf8", "_valid"): "native: the SIMD validator, without the GIL past a size",
+    ("utf8", "_valid_measure"): "native: validate and count characters in one pass",
+    ("utf8", "_valid_after_ascii"): "native: validate, reporting the ASCII prefix",
+    ("utf8", "_valid_measure_after_ascii"): "native: both of the above in one pass",
+    ("utf8", "_ascii_str"): "native: a compact ASCII str by memcpy",
+    ("utf8", "_text"): "native: a whole text payload to str, unmasked and validated",
+    ("utf8", "_text_bytes"): "native: a whole text payload validated, kept as bytes",
+    ("utf8", "_bad_text"): "native: raises 1007 from nogil-adjacent C code",
+    # values: Cython builds the objects the decoder hands out without __init__.
+    ("values", "_new_frame"): "native: a Frame without __init__'s checks",
+    ("values", "_new_message"): "native: a Message without __init__'s checks",
+    ("values", "_expose_fields"): "native: the read-only fields as members at import",
+    # close: the C parser over the payload's bytes; the pure one is
+    # parse_close_payload itself.
+    ("close", "_parse_close"): "native: parse_close_payload over a pointer",
+    # encoder: C writes the header and payload into one new bytes object.
     ("encoder", "encode_frame_parts"): "pure only; the native backend re-exports it",
+    ("encoder", "_frame_size"): "native: the size of the bytes object to allocate",
+    ("encoder", "_write_frame"): "native: header and masked payload written at a pointer",
+    ("encoder", "_opcode_value"): "native: the opcode argument as a C integer",
+    ("encoder", "_encode_frame"): "native: encode_frame once the payload is a pointer",
 }
 
 # The C-level API of wscodec/api.pxd (ws_mask, ws_decoder_feed, ...) lives
@@ -128,6 +156,170 @@ def test_same_names(room: str) -> None:
     pure_only = {n for n in pure_only if (room, n) not in ONE_SIDED}
     assert not native_only, f"{room}: native only, no pure twin: {sorted(native_only)}"
     assert not pure_only, f"{room}: pure only, no native twin: {sorted(pure_only)}"
+
+
+# Classes spelt differently on the two sides (Cython does not export a
+# private cdef class), paired for the method and state comparisons.
+CLASS_TWINS = {"_ReceiveBuffer": "ReceiveBuffer"}
+
+# Methods on one side only, by room and class, with the reason.
+ONE_SIDED_METHODS: dict[tuple[str, str, str], str] = {
+    ("decoder", "_Decoder", "__dealloc__"): "frees the C-level message buffer",
+    ("decoder", "_Decoder", "__reduce__"): "pure: InitGuard refuses pickling for every class",
+    ("utf8", "Utf8Validator", "__reduce__"): "pure: InitGuard refuses pickling for every class",
+    ("utf8", "Utf8Validator", "_feed"): "pure: feed after its argument became a view",
+    ("masking", "Masker", "__reduce__"): "pure: InitGuard refuses pickling for every class",
+    ("encoder", "MessageEncoder", "__reduce__"): "pure: InitGuard refuses pickling for every class",
+    ("encoder", "_KeyPool", "__cinit__"): "Cython's allocation hook; pure: __init__",
+    ("encoder", "_KeyPool", "__init__"): "pure spelling of __cinit__",
+    ("values", "Frame", "__ne__"): "native: Cython's rich comparison needs both; Python derives __ne__",
+    ("values", "Message", "__ne__"): "native: Cython's rich comparison needs both; Python derives __ne__",
+    ("receive", "_ReceiveBuffer", "__cinit__"): "Cython's allocation hook; pure: __init__",
+    ("receive", "_ReceiveBuffer", "__init__"): "pure spelling of __cinit__",
+}
+
+# State on one side only, by room and class, with the reason: where C keeps
+# a length or a raw buffer that a Python object carries by itself.
+ONE_SIDED_STATE: dict[tuple[str, str, str], str] = {
+    ("decoder", "_Decoder", "_allow_rsv1"): "native: RSV1 tested bit by bit (pure: _b0_errors)",
+    ("decoder", "_Decoder", "_b0_errors"): "pure: the first-byte error table RSV1 selects (native: _allow_rsv1)",
+    ("decoder", "_Decoder", "_hlen"): "pure: the length of the _hdr bytearray",
+    ("decoder", "_Decoder", "_phase"): "pure: _key is rotated to the next byte instead",
+    ("decoder", "_Decoder", "_control_len"): "pure: the length of the _control bytearray",
+    ("decoder", "_Decoder", "_home"): "native: skips the thread-local lookup per read",
+    ("decoder", "_Decoder", "_home_thread"): "native: skips the thread-local lookup per read",
+    ("decoder", "_Decoder", "_spare"): "native: room past the payload object's end",
+    ("decoder", "_Decoder", "_lease"): "native: the payload object's lent window",
+    ("decoder", "_Decoder", "_payload_buf"): "pure: a buffer of its own instead of the payload's object",
+    ("decoder", "_Decoder", "_lent_size"): "native: the lease knows its size",
+    ("decoder", "_Decoder", "_data_is_str"): "native: the message grows as a str in place",
+    ("decoder", "_Decoder", "_data_len"): "pure: the length of the _data bytearray",
+    ("decoder", "_Decoder", "_data_cap"): "native: geometric growth of _data",
+    ("decoder", "_Decoder", "_clean"): "native: how much of fresh heap memory is zeroed",
+    ("encoder", "MessageEncoder", "_keys"): "native: a key pool per client encoder (pure: one shared pool)",
+    ("encoder", "MessageEncoder", "_ready"): "native: whether __init__ ran (pure: InitGuard)",
+    ("encoder", "_KeyPool", "_pool"): "native: 4 KiB of key bytes (pure: _keys, a list of keys)",
+    ("encoder", "_KeyPool", "_pos"): "native: the next key's offset in _pool",
+    ("encoder", "_KeyPool", "_gen"): "native: the fork generation it was filled in (pure: cleared at fork)",
+    ("encoder", "_KeyPool", "_keys"): "pure: the keys left, as bytes (native: _pool and _pos)",
+}
+
+_PXI_CLASS = re.compile(r"^(?:cdef\s+(?:public\s+)?)?class\s+(\w+)", re.MULTILINE)
+_PXI_METHOD = re.compile(
+    r"^    (?:(?:async\s+)?def\s+(\w+)|(?:cdef|cpdef)\s+(?!class\b)[^=(\n#]*?\b(\w+)\s*\()",
+    re.MULTILINE,
+)
+_PXD_FIELD = re.compile(r"^    cdef\s+(?!inline\b)[^(#\n]*?\b(\w+)\s*(?:\[[^\]]*\])?\s*(?:#.*)?$", re.MULTILINE)
+
+
+def _pxi_class_bodies(text: str) -> dict[str, str]:
+    """Each top-level class's body: the indented lines after its header."""
+    bodies = {}
+    for m in _PXI_CLASS.finditer(text):
+        lines = []
+        for line in text[m.end() :].split("\n")[1:]:
+            if line.strip() and not line[0].isspace():
+                break
+            lines.append(line)
+        bodies[m.group(1)] = "\n".join(lines)
+    return bodies
+
+
+def _native_methods(room: str) -> dict[str, set[str]]:
+    bodies = _pxi_class_bodies((NATIVE / f"{room}.pxi").read_text(encoding="utf-8"))
+    return {
+        CLASS_TWINS.get(cls, cls): {next(v for v in m.groups() if v) for m in _PXI_METHOD.finditer(body)}
+        for cls, body in bodies.items()
+    }
+
+
+def _py_classes(room: str) -> dict[str, ast.ClassDef]:
+    tree = ast.parse((PURE / f"{room}.py").read_text(encoding="utf-8"))
+    return {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+
+
+def _pure_methods(room: str) -> dict[str, set[str]]:
+    return {
+        name: {f.name for f in node.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for name, node in _py_classes(room).items()
+    }
+
+
+def _native_state() -> dict[str, set[str]]:
+    bodies = _pxi_class_bodies((NATIVE / "_ext.pxd").read_text(encoding="utf-8"))
+    return {CLASS_TWINS.get(cls, cls): set(_PXD_FIELD.findall(body)) for cls, body in bodies.items()}
+
+
+def _pure_state(room: str) -> dict[str, set[str]]:
+    state = {}
+    for name, node in _py_classes(room).items():
+        for stmt in node.body:
+            if isinstance(stmt, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "__slots__" for t in stmt.targets
+            ):
+                state[name] = set(ast.literal_eval(stmt.value))
+    return state
+
+
+def _twin_name(name: str) -> str:
+    return next((k for k, v in CLASS_TWINS.items() if v == name), name)
+
+
+def _drift(
+    room: str, native: dict[str, set[str]], pure: dict[str, set[str]], allowed: dict[tuple[str, str, str], str]
+) -> list[tuple[str, str, str]]:
+    """(side, class, name) for each name of a class found on one side only."""
+    drift = []
+    for cls in sorted(native.keys() & pure.keys()):
+        for side, names in (("native", native[cls] - pure[cls]), ("pure", pure[cls] - native[cls])):
+            drift += [(side, cls, n) for n in sorted(names) if (room, _twin_name(cls), n) not in allowed]
+    return drift
+
+
+def _method_drift(room: str) -> list[tuple[str, str, str]]:
+    return _drift(room, _native_methods(room), _pure_methods(room), ONE_SIDED_METHODS)
+
+
+def _state_drift(room: str) -> list[tuple[str, str, str]]:
+    return _drift(room, _native_state(), _pure_state(room), ONE_SIDED_STATE)
+
+
+@pytest.mark.parametrize("room", sorted(STRICT))
+def test_same_methods(room: str) -> None:
+    """The classes of a room have the same methods on both sides: the state
+    machine is read and changed in the same places."""
+    assert not _method_drift(room), f"{room}: methods on one side only (side, class, name): {_method_drift(room)}"
+
+
+@pytest.mark.parametrize("room", sorted(STRICT))
+def test_same_state(room: str) -> None:
+    """A class's fields (the native .pxd, the pure __slots__) carry the same
+    names, so the same state is found under the same name on both sides."""
+    assert not _state_drift(room), f"{room}: state on one side only (side, class, name): {_state_drift(room)}"
+
+
+def test_the_decoder_classes_are_compared() -> None:
+    """The readers above find the decoder's methods and fields, so the two
+    tests before cannot pass by reading nothing."""
+    assert {"_run", "_begin", "_take_piece", "feed"} <= _native_methods("decoder")["_Decoder"]
+    assert {"_run", "_begin", "_take_piece", "feed"} <= _pure_methods("decoder")["_Decoder"]
+    assert {"_server", "_left", "_in_payload", "_key"} <= _native_state()["_Decoder"]
+    assert {"_server", "_left", "_in_payload", "_key"} <= _pure_state("decoder")["_Decoder"]
+    assert "lend" in _native_methods("receive")["ReceiveBuffer"]
+
+
+def test_one_sided_methods_and_state_are_current() -> None:
+    stale = []
+    for table, reader in ((ONE_SIDED_METHODS, _native_methods), (ONE_SIDED_STATE, None)):
+        for room, cls, name in table:
+            if reader is not None:
+                native, pure = _native_methods(room), _pure_methods(room)
+            else:
+                native, pure = _native_state(), _pure_state(room)
+            twin = CLASS_TWINS.get(cls, cls)
+            if (name in native.get(twin, set())) == (name in pure.get(twin, set())):
+                stale.append((room, cls, name))
+    assert not stale, f"one-sided entries that are on both sides, or on neither: {stale}"
 
 
 def test_allowlist_is_current() -> None:

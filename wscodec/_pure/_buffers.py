@@ -34,7 +34,7 @@ def byte_view(obj: ReadableBuffer) -> memoryview:
     return view
 
 
-def buffer_bytes(obj: ReadableBuffer) -> bytes:
+def as_bytes(obj: ReadableBuffer) -> bytes:
     """A copy of any C-contiguous buffer as bytes; its view released."""
     with byte_view(obj) as view:
         return bytes(view)
@@ -42,7 +42,7 @@ def buffer_bytes(obj: ReadableBuffer) -> bytes:
 
 def mask_key(mask: ReadableBuffer) -> bytes:
     """The 4 mask bytes, or ValueError (the contract of apply_mask)."""
-    key = buffer_bytes(mask)
+    key = as_bytes(mask)
     if len(key) != 4:
         raise mask_length(len(key))
     return key

@@ -20,7 +20,7 @@ from .._rules import (
     role_is_server,
 )
 from .._types import Opcode
-from ._buffers import buffer_bytes, byte_view, mask_key
+from ._buffers import as_bytes, byte_view, mask_key
 from .close import encode_close_payload
 from .masking import xor_mask
 
@@ -37,27 +37,40 @@ _pack_short = struct.Struct("!BB").pack
 _pack_medium = struct.Struct("!BBH").pack
 _pack_long = struct.Struct("!BBQ").pack
 
-# Masking keys must be unpredictable (RFC 6455 section 10.3), so they come
-# from os.urandom; one syscall per 4 KiB pool rather than one per frame.
 _POOL_SIZE = 4096
-_keys: list[bytes] = []
-# list.pop is atomic, so two threads never get the same key; a refill race
-# only adds keys.
-_pop_key = _keys.pop
 
 
-def _fresh_key() -> bytes:
-    try:
-        return _pop_key()
-    except IndexError:
-        pool = os.urandom(_POOL_SIZE)
-        _keys.extend([pool[i : i + 4] for i in range(0, _POOL_SIZE, 4)])
-        return _pop_key()
+class _KeyPool:
+    """Masking keys (RFC 6455 section 10.3: unpredictable) from os.urandom,
+    one syscall per 1024 keys.  list.pop is atomic, so two threads never get
+    the same key; a refill race only adds keys."""
+
+    __slots__ = ("_keys",)
+
+    def __init__(self) -> None:
+        self._keys: list[bytes] = []
+
+    def take(self) -> bytes:
+        keys = self._keys
+        try:
+            return keys.pop()
+        except IndexError:
+            pool = os.urandom(_POOL_SIZE)
+            keys.extend([pool[i : i + 4] for i in range(0, _POOL_SIZE, 4)])
+            return keys.pop()
 
 
-# A forked child must not replay the keys its parent will also use.
+_shared_keys = _KeyPool()
+_take_key = _shared_keys.take
+
+
+def _after_fork_in_child() -> None:
+    """A forked child must not replay the keys its parent will also use."""
+    _shared_keys._keys.clear()
+
+
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_keys.clear)
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _encode(b0: int, payload: bytes, key: bytes | None) -> bytes:
@@ -89,7 +102,7 @@ def encode_frame(
     if opcode.__class__ is not Opcode and (opcode.__class__ is not int or opcode not in SENDABLE_OPCODES):
         opcode = opcode_to_send(opcode)
     if type(payload) is not bytes:
-        payload = buffer_bytes(payload)
+        payload = as_bytes(payload)
     if opcode >= 8:
         check_control_payload(len(payload))
         if not fin:
@@ -98,7 +111,7 @@ def encode_frame(
     if mask is None or mask is False:
         key = None
     elif mask is True:
-        key = _fresh_key()
+        key = _take_key()
     else:
         key = mask_key(mask)
     return _encode(opcode | (0x80 if fin else 0) | (0x40 if rsv1 else 0), payload, key)
@@ -182,14 +195,14 @@ class MessageEncoder(InitGuard):
     def binary(self, data: ReadableBuffer) -> bytes:
         client = self._client
         if type(data) is not bytes:
-            data = buffer_bytes(data)
+            data = as_bytes(data)
         return self._message(_BINARY, data, client)
 
     def ping(self, data: ReadableBuffer = b"") -> bytes:
-        return encode_frame(Opcode.PING, data, mask=self._client)
+        return self._control(Opcode.PING, data, self._client)
 
     def pong(self, data: ReadableBuffer = b"") -> bytes:
-        return encode_frame(Opcode.PONG, data, mask=self._client)
+        return self._control(Opcode.PONG, data, self._client)
 
     def close(self, code: int | None = 1000, reason: str = "") -> bytes:
         client = self._client
@@ -199,7 +212,11 @@ class MessageEncoder(InitGuard):
             payload = b""
         else:
             payload = encode_close_payload(code, reason)
-        return encode_frame(Opcode.CLOSE, payload, mask=client)
+        return self._control(Opcode.CLOSE, payload, client)
+
+    def _control(self, opcode: Opcode, data: ReadableBuffer, mask: bool) -> bytes:
+        """A PING, PONG or CLOSE frame."""
+        return encode_frame(opcode, data, mask=mask)
 
     def _message(self, opcode: int, payload: bytes, mask: bool) -> bytes:
         rsv1 = 0
@@ -208,20 +225,26 @@ class MessageEncoder(InitGuard):
             rsv1 = 0x40
         size = self._max_frame
         if size is None or len(payload) <= size:
-            return _encode(0x80 | rsv1 | opcode, payload, _fresh_key() if mask else None)
-        chunks = [payload[start : start + size] for start in range(0, len(payload), size)]
-        last = len(chunks) - 1
-        return b"".join(
-            _encode(
-                (opcode | rsv1 if i == 0 else 0) | (0x80 if i == last else 0),
-                chunk,
-                _fresh_key() if mask else None,
-            )
-            for i, chunk in enumerate(chunks)
-        )
+            return _encode(0x80 | rsv1 | opcode, payload, _take_key() if mask else None)
+        return _fragments(opcode | rsv1, payload, size, mask)
 
     def __repr__(self) -> str:
         try:
             return f"<{type(self).__name__} role={'client' if self._client else 'server'}>"
         except RuntimeError:
             return f"<{type(self).__name__} not initialised>"
+
+
+def _fragments(first: int, payload: bytes, size: int, mask: bool) -> bytes:
+    """A message over max_frame_size as its frames: ``first`` (opcode and
+    RSV1) on the first, FIN on the last, a fresh key each when masking."""
+    chunks = [payload[start : start + size] for start in range(0, len(payload), size)]
+    last = len(chunks) - 1
+    return b"".join(
+        _encode(
+            (first if i == 0 else 0) | (0x80 if i == last else 0),
+            chunk,
+            _take_key() if mask else None,
+        )
+        for i, chunk in enumerate(chunks)
+    )

@@ -80,7 +80,7 @@ def _header(d: _Decoder, buf: bytes, pos: int, avail: int) -> int:
         raise _first_byte_error(error)
     if avail < 2:
         return 0
-    mask_bit = d._mask_bit
+    mask_bit = 0x80 if d._server else 0
     if buf[pos + 1] & 0x80 != mask_bit:
         raise protocol_error("unmasked_from_client" if mask_bit else "masked_from_server")
     length = buf[pos + 1] & 0x7F

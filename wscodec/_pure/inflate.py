@@ -16,16 +16,16 @@ from .._rules import protocol_error
 from .message_buffer import _append
 
 if TYPE_CHECKING:
-    from .decoder import MessageDecoder
+    from .decoder import _Decoder
 
 
-def _inflate_limit(d: MessageDecoder) -> int | None:
+def _inflate_limit(d: _Decoder) -> int | None:
     """``max_length`` for the inflater: one byte over the limit exposes any excess."""
     limit = d._max_message
     return None if limit is None else limit - len(d._data) + 1
 
 
-def _inflate_piece(d: MessageDecoder, piece: bytes | bytearray) -> None:
+def _inflate_piece(d: _Decoder, piece: bytes | bytearray) -> None:
     """Inflate the next piece of the compressed payload."""
     try:
         out = d._inflater.decompress(piece, _inflate_limit(d))
@@ -34,7 +34,7 @@ def _inflate_piece(d: MessageDecoder, piece: bytes | bytearray) -> None:
     _append(d, out)
 
 
-def _inflate_tail(d: MessageDecoder) -> None:
+def _inflate_tail(d: _Decoder) -> None:
     """The message's last frame is in: what the inflater still holds."""
     try:
         tail = d._inflater.end_message(_inflate_limit(d))

@@ -16,7 +16,7 @@ from .masking import xor_mask
 from .text_check import _feed_text
 
 if TYPE_CHECKING:
-    from .decoder import MessageDecoder, _Decoder
+    from .decoder import _Decoder
 
 _TEXT = Opcode.TEXT
 
@@ -37,7 +37,7 @@ def _copy_unmasked(d: _Decoder, piece: bytes | bytearray) -> bytes | bytearray:
     return xor_mask(piece, key)
 
 
-def _append(d: MessageDecoder, chunk: bytes | bytearray) -> None:
+def _append(d: _Decoder, chunk: bytes | bytearray) -> None:
     """Append the next bytes of the message, through the text check for a
     text message, within max_message_size."""
     data = d._data

@@ -51,7 +51,7 @@ def thread_receive_buffer() -> ReceiveBuffer:
     return shared
 
 
-# -- lending a payload's buffer (the decoder's _payload_buf, _lent_view)
+# -- lending a payload's buffer (the decoder's _payload_buf, _lease_view)
 #
 # Inside a data payload with at least LEND_MIN still to come, get_buffer
 # lends at most the rest of the payload and LEND_SPARE bytes for the next
@@ -70,9 +70,9 @@ def _lend_payload(d: _Decoder) -> memoryview:
     if d._payload_buf is None:
         d._payload_buf = ReceiveBuffer()
     d._lent_size = min(d._left + LEND_SPARE, RECV_BUFFER_SIZE)
-    d._lent_view = d._payload_buf.lend()[: d._lent_size]
+    d._lease_view = d._payload_buf.lend()[: d._lent_size]
     d._lent = True
-    return d._lent_view
+    return d._lease_view
 
 
 def _end_lease(d: _Decoder) -> int:
@@ -84,9 +84,9 @@ def _end_lease(d: _Decoder) -> int:
 def _take_lease(d: _Decoder) -> None:
     """Forget the lent payload window, with the view of it that went out
     released."""
-    view = d._lent_view
+    view = d._lease_view
     if view is not None:
-        d._lent_view = None
+        d._lease_view = None
         try:
             view.release()
         except BufferError:
@@ -97,9 +97,9 @@ def _feed_lent(d: _Decoder, n: int) -> list[Any]:
     """Decode the n bytes a read put into the lent payload window."""
     assert d._payload_buf is not None
     try:
-        return d.feed(memoryview(d._payload_buf.data)[:n])
+        return d._feed(memoryview(d._payload_buf.data)[:n])
     finally:
-        if d._left < LEND_MIN:
+        if not d._in_payload or d._left < LEND_MIN:
             # No more reads to lend inside this payload: a decoder that goes
             # idle now keeps no buffer, as on the native backend, where the
             # payload's object went out with it.

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._rules import frame_opcode, message_opcode
 from .._types import Opcode
-from ._buffers import buffer_bytes
+from ._buffers import as_bytes
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
@@ -52,7 +52,7 @@ class Frame:
     ) -> None:
         # The decoder passes Opcode members, which need no check.
         self.opcode = OPCODES[opcode if opcode.__class__ is Opcode else frame_opcode(opcode)]
-        self.payload = payload if type(payload) is bytes else buffer_bytes(payload)
+        self.payload = payload if type(payload) is bytes else as_bytes(payload)
         self.fin = bool(fin)
         self.rsv1 = bool(rsv1)
         self.rsv2 = bool(rsv2)
