@@ -26,7 +26,7 @@ def parse_close_payload(payload: ReadableBuffer) -> tuple[int, str]:
     return code, reason
 
 
-def _check_close_prefix(view: memoryview | bytearray, final: bool) -> tuple[int | None, str | None]:
+def _check_close_prefix(view: memoryview | bytes | bytearray, final: bool) -> tuple[int | None, str | None]:
     """Check the part of a CLOSE payload that has arrived; the code and the
     reason when ``final`` (the same checks, in payload order, either way)."""
     if len(view) == 1:

@@ -68,6 +68,10 @@ _INTERNAL_ERROR = CloseCode.INTERNAL_ERROR
 _IDLE = 1
 _BUSY = 2
 
+# What an idle decoder holds for a control frame's payload: shared, so a
+# connection between control frames pays nothing for it.
+_NO_CONTROL = b""
+
 _TEXT = Opcode.TEXT
 _BINARY = Opcode.BINARY
 _CLOSE = Opcode.CLOSE
@@ -103,11 +107,11 @@ class _Decoder(InitGuard):
         "_server", "_yields_frames", "_b0_errors", "_decode_text", "_max_frame", "_max_message",
         "_failed", "_state",
         # receive: what get_buffer lent.
-        "_lent", "_recv", "_recv_lending", "_lease_view", "_lent_size", "_payload_buf",
+        "_lent", "_recv", "_recv_lending", "_lease_view", "_payload_buf",
         # header: an unfinished header, and the header just parsed.
         "_hdr", "_first_byte", "_payload_len", "_key",
         # A payload that is still arriving.
-        "_in_payload", "_left", "_msg_op",
+        "_left", "_msg_op",
         # inflate, text_check, message_buffer; a control frame's payload.
         "_inflater", "_compressed", "_text_state", "_data", "_control",
     )
@@ -125,7 +129,6 @@ class _Decoder(InitGuard):
     _recv: ReceiveBuffer | None
     _recv_lending: int
     _lease_view: memoryview | None  # what get_buffer lent inside a payload
-    _lent_size: int
     # Inside a long payload, where the native backend lends the payload's
     # own object, a buffer of this decoder's own.
     _payload_buf: ReceiveBuffer | None
@@ -133,14 +136,15 @@ class _Decoder(InitGuard):
     _first_byte: int
     _payload_len: int
     _key: bytes | None  # mask of the current frame, rotated to the next byte
-    _in_payload: bool
-    _left: int  # payload bytes still due in the current frame
+    # Payload bytes still due in the current frame: a payload is arriving
+    # exactly while this is not 0 (native: _in_payload as well).
+    _left: int
     _msg_op: Opcode | None  # opcode of the unfinished data message
     _inflater: Any
     _compressed: bool
     _text_state: Utf8Validator
     _data: bytearray  # the message (or data frame payload) streaming in
-    _control: bytearray
+    _control: bytearray | bytes  # _NO_CONTROL between control frames
 
     def __sizeof__(self) -> int:
         """What this decoder holds right now (``sys.getsizeof``): itself,
@@ -155,7 +159,7 @@ class _Decoder(InitGuard):
                 continue
             if isinstance(value, ReceiveBuffer):
                 value = value.data
-            if value is not None:
+            if value is not None and value is not _NO_CONTROL:
                 size += sys.getsizeof(value)
         return size
 
@@ -177,7 +181,7 @@ class _Decoder(InitGuard):
             self._lent = False
             self._recv = None
             _take_lease(self)
-        if self._in_payload and self._left >= LEND_MIN and self._first_byte & 0x0F < 8 \
+        if self._left >= LEND_MIN and self._first_byte & 0x0F < 8 \
                 and (self._yields_frames or not self._compressed):
             return _lend_payload(self)
         self._payload_buf = None
@@ -189,7 +193,6 @@ class _Decoder(InitGuard):
         view = recv.lend()
         self._recv = recv
         self._recv_lending = recv.lendings
-        self._lent_size = RECV_BUFFER_SIZE
         self._lent = True
         return view
 
@@ -214,7 +217,7 @@ class _Decoder(InitGuard):
         recv = self._recv
         self._recv = None
         leased = self._lease_view is not None
-        size = _end_lease(self) if leased else self._lent_size
+        size = _end_lease(self) if leased else RECV_BUFFER_SIZE
         if not 0 <= n <= size:
             raise ValueError(f"nbytes must be in 0..{size}, not {nbytes}")
         if leased:
@@ -288,7 +291,7 @@ class _Decoder(InitGuard):
             pass
         _drop_data(self)
         self._hdr = bytearray()
-        self._in_payload = False
+        self._left = 0
 
     def _reset(
         self,
@@ -324,19 +327,17 @@ class _Decoder(InitGuard):
         except RuntimeError:  # the first __init__
             pass
         self._lease_view = None
-        self._lent_size = 0
         self._payload_buf = None
         self._hdr = bytearray()
         self._first_byte = 0
         self._payload_len = 0
         self._key = None
-        self._in_payload = False
         self._left = 0
         self._msg_op = None
         self._compressed = False
         self._text_state = Utf8Validator()
         self._data = bytearray()
-        self._control = bytearray()
+        self._control = _NO_CONTROL
         self._state = _IDLE
 
     def __repr__(self) -> str:
@@ -347,7 +348,7 @@ class _Decoder(InitGuard):
         unfinished header, or the end)."""
         pos = 0
         n = len(buf)
-        if self._in_payload:
+        if self._left:
             pos = self._take_piece(buf, pos, n, out)
             if pos == n:
                 return pos
@@ -447,7 +448,6 @@ class _Decoder(InitGuard):
                 return end
         # Stream the payload: it is incomplete, or part of a fragmented or
         # compressed message.
-        self._in_payload = True
         self._left = length
         if op >= 8:
             self._control = bytearray()
@@ -484,7 +484,6 @@ class _Decoder(InitGuard):
         left -= k
         self._left = left
         if not left:
-            self._in_payload = False
             self._finish_frame(out)
         return pos + k
 
@@ -494,13 +493,13 @@ class _Decoder(InitGuard):
         if self._yields_frames:
             if op >= 8:
                 payload = bytes(self._control)
-                self._control = bytearray()
+                self._control = _NO_CONTROL
             else:
                 payload = _take_bytes(self)
             out.append(Frame(_OPCODES[op], payload, b0 & 0x80, b0 & 0x40))  # type: ignore[arg-type]
         elif op >= 8:
             control = self._control
-            self._control = bytearray()
+            self._control = _NO_CONTROL
             out.append(_control_message(op, control))
         elif b0 & 0x80:
             self._end_message(out)

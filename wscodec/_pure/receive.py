@@ -69,8 +69,7 @@ def _lend_payload(d: _Decoder) -> memoryview:
     # window of the payload's object it lends.
     if d._payload_buf is None:
         d._payload_buf = ReceiveBuffer()
-    d._lent_size = min(d._left + LEND_SPARE, RECV_BUFFER_SIZE)
-    d._lease_view = d._payload_buf.lend()[: d._lent_size]
+    d._lease_view = d._payload_buf.lend()[: min(d._left + LEND_SPARE, RECV_BUFFER_SIZE)]
     d._lent = True
     return d._lease_view
 
@@ -78,7 +77,9 @@ def _lend_payload(d: _Decoder) -> memoryview:
 def _end_lease(d: _Decoder) -> int:
     """Take back the payload window get_buffer lent; return its size."""
     _take_lease(d)
-    return d._lent_size
+    # The size _lend_payload gave it: nothing moves _left between get_buffer
+    # and buffer_updated (feed refuses while a buffer is lent).
+    return min(d._left + LEND_SPARE, RECV_BUFFER_SIZE)
 
 
 def _take_lease(d: _Decoder) -> None:
@@ -99,7 +100,7 @@ def _feed_lent(d: _Decoder, n: int) -> list[Any]:
     try:
         return d._feed(memoryview(d._payload_buf.data)[:n])
     finally:
-        if not d._in_payload or d._left < LEND_MIN:
+        if d._left < LEND_MIN:
             # No more reads to lend inside this payload: a decoder that goes
             # idle now keeps no buffer, as on the native backend, where the
             # payload's object went out with it.
