@@ -186,10 +186,11 @@ cdef class _Decoder:
     cpdef list feed(self, data):
         """Decode ``data`` (any C-contiguous buffer); return what it completed."""
         cdef Py_buffer view
+        if PyBytes_CheckExact(data):
+            # _feed checks the decoder is ready, once.
+            return self._feed(<const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
         # Not initialised, in use or failed: said before any complaint about data.
         self._check_ready()
-        if PyBytes_CheckExact(data):
-            return self._feed(<const uint8_t *>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
         # A bad argument raises here and leaves the decoder as it was.
         PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
         try:
