@@ -276,31 +276,28 @@ def _drift(
     return drift
 
 
-def _method_drift(room: str) -> list[tuple[str, str, str]]:
-    return _drift(room, _native_methods(room), _pure_methods(room), ONE_SIDED_METHODS)
-
-
-def _state_drift(room: str) -> list[tuple[str, str, str]]:
-    return _drift(room, _native_state(), _pure_state(room), ONE_SIDED_STATE)
-
-
-@pytest.mark.parametrize("room", sorted(STRICT))
-def test_same_methods(room: str) -> None:
-    """The classes of a room have the same methods on both sides: the state
-    machine is read and changed in the same places."""
-    assert not _method_drift(room), f"{room}: methods on one side only (side, class, name): {_method_drift(room)}"
+# What is compared class by class: the native reader, the pure reader (each
+# by room) and the legitimate one-sided names.
+CLASS_COMPARISONS = {
+    "methods": (_native_methods, _pure_methods, ONE_SIDED_METHODS),
+    "state": (lambda room: _native_state(), _pure_state, ONE_SIDED_STATE),
+}
 
 
 @pytest.mark.parametrize("room", sorted(STRICT))
-def test_same_state(room: str) -> None:
-    """A class's fields (the native .pxd, the pure __slots__) carry the same
-    names, so the same state is found under the same name on both sides."""
-    assert not _state_drift(room), f"{room}: state on one side only (side, class, name): {_state_drift(room)}"
+@pytest.mark.parametrize("kind", sorted(CLASS_COMPARISONS))
+def test_same_class_members(kind: str, room: str) -> None:
+    """The classes of a room have the same methods, and the same fields (the
+    native .pxd, the pure __slots__), on both sides: the state machine keeps
+    the same state under the same names and changes it in the same places."""
+    native, pure, allowed = CLASS_COMPARISONS[kind]
+    drift = _drift(room, native(room), pure(room), allowed)
+    assert not drift, f"{room}: {kind} on one side only (side, class, name): {drift}"
 
 
 def test_the_decoder_classes_are_compared() -> None:
-    """The readers above find the decoder's methods and fields, so the two
-    tests before cannot pass by reading nothing."""
+    """The readers above find the decoder's methods and fields, so the
+    comparison cannot pass by reading nothing."""
     assert {"_run", "_begin", "_take_piece", "feed"} <= _native_methods("decoder")["_Decoder"]
     assert {"_run", "_begin", "_take_piece", "feed"} <= _pure_methods("decoder")["_Decoder"]
     assert {"_server", "_left", "_msg_op", "_key"} <= _native_state()["_Decoder"]
@@ -310,14 +307,10 @@ def test_the_decoder_classes_are_compared() -> None:
 
 def test_one_sided_methods_and_state_are_current() -> None:
     stale = []
-    for table, reader in ((ONE_SIDED_METHODS, _native_methods), (ONE_SIDED_STATE, None)):
-        for room, cls, name in table:
-            if reader is not None:
-                native, pure = _native_methods(room), _pure_methods(room)
-            else:
-                native, pure = _native_state(), _pure_state(room)
+    for native, pure, allowed in CLASS_COMPARISONS.values():
+        for room, cls, name in allowed:
             twin = CLASS_TWINS.get(cls, cls)
-            if (name in native.get(twin, set())) == (name in pure.get(twin, set())):
+            if (name in native(room).get(twin, set())) == (name in pure(room).get(twin, set())):
                 stale.append((room, cls, name))
     assert not stale, f"one-sided entries that are on both sides, or on neither: {stale}"
 

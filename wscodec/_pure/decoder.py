@@ -420,30 +420,28 @@ class _Decoder(InitGuard):
         end = pos + length
         if end <= n:
             # The whole payload is here: build the result from it at once.
-            if self._yields_frames:
+            frames = self._yields_frames
+            # A frame of FrameDecoder's; for MessageDecoder FIN, uncompressed,
+            # TEXT or BINARY and (step 5) no message pending: a whole
+            # single-frame message.
+            if frames or (b0 & 0xC0 == 0x80 and (op == 1 or op == 2)):
                 payload: bytes | bytearray = buf[pos:end]
                 if key is not None and length:
                     payload = xor_mask(payload, key)
-                # fin and rsv1 as ints: Frame takes any truth value and stores a bool.
-                out.append(Frame(_OPCODES[op], payload, b0 & 0x80, b0 & 0x40))  # type: ignore[arg-type]
-                return end
-            if b0 & 0xC0 == 0x80 and op < 8:
-                # FIN, uncompressed and (step 5) no message pending: a whole
-                # single-frame message.
-                if op == 1 or op == 2:
-                    payload = buf[pos:end]
-                    if key is not None and length:
-                        payload = xor_mask(payload, key)
-                    if op == 2:
-                        out.append(Message(_BINARY, bytes(payload)))
-                        return end
-                    try:
-                        text = payload.decode()
-                    except UnicodeDecodeError:
-                        raise protocol_error("invalid_text") from None
-                    out.append(Message(_TEXT, text if self._decode_text else bytes(payload)))
+                if frames:
+                    # fin and rsv1 as ints: Frame takes any truth value and stores a bool.
+                    out.append(Frame(_OPCODES[op], payload, b0 & 0x80, b0 & 0x40))  # type: ignore[arg-type]
                     return end
-            elif op >= 8:
+                if op == 2:
+                    out.append(Message(_BINARY, bytes(payload)))
+                    return end
+                try:
+                    text = payload.decode()
+                except UnicodeDecodeError:
+                    raise protocol_error("invalid_text") from None
+                out.append(Message(_TEXT, text if self._decode_text else bytes(payload)))
+                return end
+            if op >= 8:
                 out.append(self._whole_control(op, buf[pos:end], key))
                 return end
         # Stream the payload: it is incomplete, or part of a fragmented or
